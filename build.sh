@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# AkkaByz build entry point. Everything a fresh machine needs happens here (restore, build, test data).
+#   ./build.sh train [akkabyz train flags]   the main job: a local training run on the embedded default task
+#   ./build.sh test                         the whole test suite (installs Fashion-MNIST when it can)
+#   ./build.sh bench [what] [flags]         benchmarks (aggregators, ...)
+#   ./build.sh akkabyz [any akkabyz args]   run the CLI
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+CONFIG=Release
+CLI_DLL=src/AkkaByz.Cli/bin/$CONFIG/net10.0/linux-x64/akkabyz.dll
+
+build() { dotnet build AkkaByz.sln -c "$CONFIG" -nologo -v quiet -clp:NoSummary "$@"; }
+
+# Real data for the tests: Debian's dataset-fashion-mnist (IDX files under /usr/share/datasets/fashion-mnist).
+install_test_data() {
+  local dir=/usr/share/datasets/fashion-mnist
+  if [[ -f $dir/train-images-idx3-ubyte.gz ]]; then return 0; fi
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing dataset-fashion-mnist (Debian) for the real-data tests" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) >&2 \
+      || echo "build.sh: could not install dataset-fashion-mnist; real-data tests will be skipped" >&2
+  else
+    echo "build.sh: $dir missing and not root; real-data tests will be skipped (apt-get install dataset-fashion-mnist)" >&2
+  fi
+}
+
+cmd=${1:-help}; shift || true
+case "$cmd" in
+  train)   build; exec dotnet "$CLI_DLL" train "$@" ;;
+  bench)   build; exec dotnet "$CLI_DLL" bench "$@" ;;
+  akkabyz) build; exec dotnet "$CLI_DLL" "$@" ;;
+  test)
+    install_test_data
+    build
+    exec dotnet test AkkaByz.sln -c "$CONFIG" --no-build -nologo "$@" ;;
+  *) sed -n '2,7p' "$0"; exit 2 ;;
+esac

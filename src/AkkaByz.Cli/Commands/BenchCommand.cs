@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace AkkaByz.Cli.Commands;
+
+/// <summary><c>akkabyz bench ...</c>: benchmarks that print their figures.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks: aggregation kernels, models, runtime, transport.");
+        bench.Subcommands.Add(BenchAggregatorsCommand.Create());
+        return bench;
+    }
+}

@@ -1,0 +1,22 @@
+using System.CommandLine;
+using AkkaByz.Cli.Commands;
+
+namespace AkkaByz.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = BuildRoot();
+        return root.Parse(args).Invoke();
+    }
+
+    /// <summary>The command tree; one file per command under Commands/.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("AkkaByz: Byzantine-robust synchronous distributed training on Akka.NET (CTMA + µ²-SGD).");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+}
