@@ -14,7 +14,11 @@ public sealed record ModelBenchmarkRow(
 /// <summary>Resident memory sampled while one worker computes many gradients in a row.</summary>
 public sealed record ModelMemoryTrace(string Model, int Batch, int Steps, IReadOnlyList<(int Step, double RssMiB)> Samples)
 {
+    /// <summary>RSS growth from the first sample (after warm-up) to the last.</summary>
     public double GrowthMiB => Samples[^1].RssMiB - Samples[0].RssMiB;
+
+    /// <summary>RSS growth from the second sample to the last: the allocator's pools have settled by then; a leak keeps growing.</summary>
+    public double SteadyGrowthMiB => Samples.Count > 2 ? Samples[^1].RssMiB - Samples[1].RssMiB : GrowthMiB;
 }
 
 /// <summary>

@@ -99,7 +99,7 @@ public static class BenchModelsCommand
             {
                 var samples = string.Join(", ", trace.Samples.Select(s => FormattableString.Invariant($"{s.Step}: {s.RssMiB:F0}")));
                 Console.WriteLine(FormattableString.Invariant(
-                    $"memory: {trace.Model} batch {trace.Batch}, {trace.Steps} steps, RSS MiB by step: {samples} (growth {trace.GrowthMiB:F1} MiB)"));
+                    $"memory: {trace.Model} batch {trace.Batch}, {trace.Steps} steps, RSS MiB by step: {samples} (growth {trace.GrowthMiB:F1} MiB, after step {trace.Samples[1].Step}: {trace.SteadyGrowthMiB:F1} MiB)"));
             }
         }
 
@@ -108,7 +108,7 @@ public static class BenchModelsCommand
             var doc = new
             {
                 rows,
-                memory = trace is null ? null : new { trace.Model, trace.Batch, trace.Steps, samples = trace.Samples.Select(s => new { step = s.Step, rssMiB = s.RssMiB }), growthMiB = trace.GrowthMiB },
+                memory = trace is null ? null : new { trace.Model, trace.Batch, trace.Steps, samples = trace.Samples.Select(s => new { step = s.Step, rssMiB = s.RssMiB }), growthMiB = trace.GrowthMiB, steadyGrowthMiB = trace.SteadyGrowthMiB },
             };
             Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         }
