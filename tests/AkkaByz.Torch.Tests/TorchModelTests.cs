@@ -56,6 +56,16 @@ public class TorchModelTests
         Assert.Throws<ArgumentException>(() => TorchModels.Create("cnn-cifar", new SampleShape(3, 4, 4), 10));
     }
 
+    [Fact]
+    public void A_network_with_running_statistics_is_refused_because_the_vector_would_not_be_its_whole_state()
+    {
+        TorchRuntime.EnsureLoaded(1);
+        var net = nn.Sequential(("conv", nn.Conv2d(1, 2, 3)), ("bn", nn.BatchNorm2d(2)), ("flatten", nn.Flatten()), ("fc", nn.Linear(2 * 26 * 26, 10)));
+        var e = Assert.Throws<ArgumentException>(() => new TorchModel("bn-with-buffers", Mnist, 10, net));
+        Assert.Contains("running_mean", e.Message);
+        net.Dispose();
+    }
+
     [Theory]
     [InlineData("mlp")]
     [InlineData("cnn-mnist")]
