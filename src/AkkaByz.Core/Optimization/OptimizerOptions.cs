@@ -70,8 +70,10 @@ public sealed record MomentumOptions(float Beta = 0.9f)
 
 /// <summary>µ²-SGD settings (Levy 2023, "µ²-SGD"; Dahan &amp; Levy, ICML 2024).</summary>
 /// <param name="BetaMin">
-/// Floor β_min of the worker's correction weight β_t = max(1/t, β_min), in (0, 1]. Default 0.1: after ten rounds
-/// the estimate keeps 90 % of its corrected history. β_min = 1 turns the worker into plain SGD.
+/// Floor β_min of the worker's correction weight β_t = max(1/t, β_min), in (0, 1]. Default 0.01: from round 100 on
+/// the estimate keeps 99 % of its corrected history, which is what removes most of the gradient noise (on the
+/// noisy quadratic of the tests, β_min = 0.1 left the final error 30× apart across η ∈ [0.01, 1]; 0.01 left it
+/// within 3×). β_min = 1 turns the worker into plain SGD.
 /// </param>
 /// <param name="GammaMin">
 /// Floor γ_min of the server's averaging weight γ_k = max(2/(k+1), γ_min), in (0, 1]. Default 0.1: the query point
@@ -81,7 +83,7 @@ public sealed record MomentumOptions(float Beta = 0.9f)
 /// <param name="TheoryLearningRate">
 /// False (default, "practical"): w_{t+1} = w_t − η d̂. True ("theory"): w_{t+1} = w_t − η α_t d̂ with α_t = t.
 /// </param>
-public sealed record Mu2SgdOptions(float BetaMin = 0.1f, float GammaMin = 0.1f, bool TheoryLearningRate = false)
+public sealed record Mu2SgdOptions(float BetaMin = 0.01f, float GammaMin = 0.1f, bool TheoryLearningRate = false)
 {
     public void Validate()
     {
