@@ -109,7 +109,8 @@ public sealed class AlieAttack : IAttack
 
 /// <summary>
 /// Gaussian noise: sends pure noise N(0, σ² I), seeded by <see cref="AttackContext.Seed"/> (not omniscient; it
-/// ignores the worker's own update). Default σ = 1.
+/// ignores the worker's own update). Default σ = 1. The seed is scrambled (SplitMix64) before seeding the generator,
+/// so consecutive seeds (e.g. one per round) give independent noise.
 /// </summary>
 public sealed class GaussianAttack : IAttack
 {
@@ -126,8 +127,18 @@ public sealed class GaussianAttack : IAttack
     public void Craft(AttackContext context, Span<float> output)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var rng = new Random(context.Seed);
+        var rng = new Random(Scramble(context.Seed));
         for (var j = 0; j < output.Length; j++) output[j] = (float)(Sigma * Normal.Sample(rng, 0, 1));
+    }
+
+    /// <summary>SplitMix64 finaliser folded to a non-negative int: decorrelates nearby seeds (System.Random's seeded
+    /// generator gives correlated first outputs for consecutive seeds).</summary>
+    internal static int Scramble(int seed)
+    {
+        var z = (ulong)(uint)seed + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 }
 

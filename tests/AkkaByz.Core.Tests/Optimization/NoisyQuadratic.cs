@@ -50,7 +50,7 @@ internal sealed class NoisyQuadratic
         var update = new float[Dimension];
         for (var t = 1; t <= rounds; t++)
         {
-            worker.ComputeUpdate(t, server.Query, Oracle(HashCode.Combine(seed, t)), update);
+            worker.ComputeUpdate(t, server.Query, Oracle(AkkaByz.Core.Attacks.GaussianAttack.Scramble(unchecked(seed * 1_000_003 + t))), update);
             server.Step(update);
         }
         return Suboptimality(server.Query);
