@@ -11,11 +11,11 @@ public sealed record ModelBenchmarkCase(string Name, SampleShape Shape, int Clas
     private static readonly SampleShape Cifar = new(3, 32, 32);
 
     /// <summary>
-    /// Every benchmarkable model; the factory argument is libtorch's intra-op thread count. Adding a model (e.g. Core's
-    /// logistic regression once it lands) is one line here.
+    /// Every benchmarkable model; the factory argument is libtorch's intra-op thread count. Adding a model is one line here.
     /// </summary>
     public static IReadOnlyList<ModelBenchmarkCase> All { get; } =
     [
+        new("logreg", Mnist, 10, _ => new LogisticRegression(Mnist.Size, 10)),
         new("mlp", Mnist, 10, threads => TorchModels.Create("mlp", Mnist, 10, threads)),
         new("cnn-mnist", Mnist, 10, threads => TorchModels.Create("cnn-mnist", Mnist, 10, threads)),
         new("cnn-cifar", Cifar, 10, threads => TorchModels.Create("cnn-cifar", Cifar, 10, threads)),
