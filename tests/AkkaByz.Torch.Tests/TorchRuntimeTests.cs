@@ -77,3 +77,18 @@ internal static class ElfVersionNeeds
         return result;
     }
 }
+
+public class OpenMpWaitPolicyTests
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr GetEnv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
+
+    [Fact]
+    public void Native_environment_has_a_wait_policy_after_loading()
+    {
+        TorchRuntime.EnsureLoaded(1);
+        var value = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GetEnv("OMP_WAIT_POLICY"));
+        // PASSIVE unless the user chose one before start.
+        Assert.Equal(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } user ? user : TorchRuntime.DefaultOmpWaitPolicy, value);
+    }
+}
