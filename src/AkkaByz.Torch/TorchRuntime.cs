@@ -25,6 +25,8 @@ public static class TorchRuntime
     /// <summary>Allocations at or above this size are mmapped by glibc; below, they come from the heap.</summary>
     public const int MmapThresholdBytes = 32 << 20;
 
+    private const string LibraryName = "libLibTorchSharp.so";
+
     private static readonly Lock Gate = new();
     private static bool _loaded;
     private static bool _mallocTuned;
@@ -106,6 +108,22 @@ public static class TorchRuntime
 
     private static void LoadNative()
     {
+        // Load the library ourselves first (its RUNPATH is $ORIGIN, so libtorch next to it resolves): on failure we get
+        // the dynamic loader's own message, and TorchSharp never prints its misleading "not restored" text. TorchSharp
+        // then finds the already-loaded library.
+        string lib = Path.Combine(AppContext.BaseDirectory, LibraryName);
+        if (OperatingSystem.IsLinux() && File.Exists(lib))
+        {
+            try
+            {
+                NativeLibrary.Load(lib);
+            }
+            catch (Exception e)
+            {
+                throw new TorchRuntimeException(Describe(e.Message, torchMessage: null), e);
+            }
+        }
+
         Exception? torchError = null;
         try
         {
@@ -124,8 +142,7 @@ public static class TorchRuntime
     /// <summary>Loads the library directly to get the dynamic loader's own message, then says what to do.</summary>
     internal static string Diagnose(Exception torchError)
     {
-        string dir = AppContext.BaseDirectory;
-        string lib = Path.Combine(dir, "libLibTorchSharp.so");
+        string lib = Path.Combine(AppContext.BaseDirectory, LibraryName);
         string loaderMessage;
         if (!File.Exists(lib))
         {
@@ -144,6 +161,15 @@ public static class TorchRuntime
                 loaderMessage = e.Message;
             }
         }
+        return Describe(loaderMessage, torchError.Message);
+    }
+
+    /// <summary>The start-up error: folder, the loader's message, TorchSharp's (if any), and what to do.</summary>
+    internal static string Describe(string loaderMessage, string? torchMessage)
+    {
+        string dir = AppContext.BaseDirectory;
+        string lib = Path.Combine(dir, LibraryName);
+        loaderMessage = string.Join(" ", loaderMessage.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
         string fix = loaderMessage.Contains("GLIBCXX", StringComparison.Ordinal)
             ? "The copy of libLibTorchSharp.so in the output folder still requires a newer libstdc++ (GLIBCXX_3.4.32, GCC 13) " +
@@ -155,7 +181,7 @@ public static class TorchRuntime
                   "and keep the TorchSharp and libtorch-cpu-linux-x64 package references (see docs/torch.md)."
                 : "Check that libtorch_cpu.so, libc10.so and libgomp-*.so are present next to libLibTorchSharp.so and that the " +
                   "machine is linux-x64 with glibc (see docs/torch.md).";
-        return $"TorchSharp's native runtime could not be loaded from {dir}. Loader says: {loaderMessage}. " +
-               $"TorchSharp said: {torchError.Message} {fix}";
+        string torch = torchMessage is null ? "" : $"TorchSharp said: {torchMessage} ";
+        return $"TorchSharp's native runtime could not be loaded from {dir}. Loader says: {loaderMessage.Trim()} {torch}{fix}";
     }
 }

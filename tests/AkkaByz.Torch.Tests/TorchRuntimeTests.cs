@@ -37,6 +37,15 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void Missing_GLIBCXX_version_gets_the_weak_version_fix_in_the_message()
+    {
+        var message = TorchRuntime.Describe("Unable to load shared library 'x'.\n/lib/libstdc++.so.6: version `GLIBCXX_3.4.32' not found", null);
+        Assert.Contains("GLIBCXX_3.4.32", message);
+        Assert.Contains("build/AkkaByz.Torch.targets", message);
+        Assert.DoesNotContain("\n", message);
+    }
+
+    [Fact]
     public void Diagnosis_names_the_folder_and_the_torch_message()
     {
         var message = TorchRuntime.Diagnose(new DllNotFoundException("boom"));

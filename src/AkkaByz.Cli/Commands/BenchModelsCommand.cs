@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AkkaByz.Cli.Benchmarks;
+using AkkaByz.Torch;
 
 namespace AkkaByz.Cli.Commands;
 
@@ -63,17 +64,26 @@ public static class BenchModelsCommand
                 return 2;
             }
             bool asJson = parse.GetValue(json);
-            return Run(names.Select(nm => ModelBenchmarkCase.All.First(c => c.Name == nm)).ToArray(), batchSizes, levels, n, mem, asJson);
+            try
+            {
+                return Run(names.Select(nm => ModelBenchmarkCase.All.First(c => c.Name == nm)).ToArray(), batchSizes, levels, n, mem, asJson);
+            }
+            catch (TorchRuntimeException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
         });
         return command;
     }
 
     private static int Run(ModelBenchmarkCase[] cases, int[] batches, int[] levels, int steps, int memorySteps, bool asJson)
     {
+        TorchRuntime.EnsureLoaded(1); // fail fast with the clear start-up error before printing anything
         var rows = new List<ModelBenchmarkRow>();
         if (!asJson)
         {
-            Console.WriteLine($"bench models: {steps} timed gradients per worker after 10 warm-up steps; float32; {Environment.ProcessorCount} logical CPUs; RSS {ModelBenchmark.RssMiB():F0} MiB at start");
+            Console.WriteLine($"bench models: {steps} timed gradients per worker after 10 warm-up steps; float32; {Environment.ProcessorCount} logical CPUs; RSS {ModelBenchmark.RssMiB():F0} MiB with torch loaded");
             Console.WriteLine($"{"model",-10} {"params",9} {"batch",5} {"workers",7} {"torch-thr",9} {"grad/s",9} {"ms/grad",8} {"RSS MiB",15}");
         }
         foreach (var c in cases)
