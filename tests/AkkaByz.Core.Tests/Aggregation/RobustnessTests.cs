@@ -37,7 +37,7 @@ public class RobustnessTests
 
         var y = TestData.Run($"ctma({baseline})", x, f);
         double err = Math.Sqrt(ScalarReference.D2(y.Select(v => (double)v).ToArray(), hmean));
-        Assert.True(err <= 2.0 * spread, $"ctma({baseline}) under {attack}, m={m} f={f}: error {err:G4} vs spread {spread:G4}");
+        Assert.True(err <= 3.0 * spread, $"ctma({baseline}) under {attack}, m={m} f={f}: error {err:G4} vs spread {spread:G4}");
     }
 
     private static float[][] Adversaries(string attack, float[][] honest, double[] hmean, int m, int f, Random rng)

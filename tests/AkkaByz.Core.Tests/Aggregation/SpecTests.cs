@@ -66,7 +66,7 @@ public class SpecTests
     [InlineData("cwtm", 4, 2, "not below m/2")]
     [InlineData("krum", 17, 8, "m > 2f + 2")]
     [InlineData("multikrum", 10, 4, "m > 2f + 2")]
-    [InlineData("multikrum(q=10)", 17, 7, "q ≤ m − f")]
+    [InlineData("multikrum(q=11)", 17, 7, "q ≤ m − f")]
     [InlineData("bucketing(s=2,cwtm)", 17, 8, "more than 2f = 16 buckets")]
     [InlineData("ctma(krum)", 17, 8, "m > 2f + 2")]
     [InlineData("mean", 0, 0, "m (number of input vectors)")]
