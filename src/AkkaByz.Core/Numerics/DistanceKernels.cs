@@ -8,8 +8,10 @@ namespace AkkaByz.Core.Numerics;
 /// ‖x‖² + ‖y‖² − 2⟨x, y⟩, which cancels catastrophically when the points are close relative to their norms),
 /// blocked over coordinates so each block of all m rows is read from memory once and reused from cache for all
 /// pairs, parallel over coordinate chunks with per-chunk partial sums reduced in chunk order (deterministic).
-/// Since inputs are widened to double before subtracting, finite inputs always give finite distances: a
-/// non-finite result means a non-finite input (the kernels' fused finiteness check).
+/// Pairwise distances widen the inputs to double before subtracting, so finite inputs always give finite distances
+/// and a non-finite result means a non-finite input (the kernels' fused finiteness check). Distances to an anchor
+/// subtract in float (one rounding, half the conversions); a difference beyond float range (|values| &gt; 1.7e38)
+/// gives +∞, which still ranks the input as farthest.
 /// </summary>
 public static unsafe class DistanceKernels
 {
@@ -52,7 +54,7 @@ public static unsafe class DistanceKernels
         return ok;
     }
 
-    /// <summary>Σ_j (x_j − y_j)² with both sides widened to double first.</summary>
+    /// <summary>Σ_j (x_j − y_j)²: differences in float, squares and sums in double.</summary>
     public static double SumSquaredDiff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         int n = x.Length, j = 0;
@@ -65,15 +67,16 @@ public static unsafe class DistanceKernels
             Vector<double> a0 = default, a1 = default;
             for (; j + wf <= n; j += wf)
             {
-                Vector.Widen(Vector.LoadUnsafe(ref xr, (nuint)j), out Vector<double> xl, out Vector<double> xh);
-                Vector.Widen(Vector.LoadUnsafe(ref yr, (nuint)j), out Vector<double> yl, out Vector<double> yh);
-                var dl = xl - yl; var dh = xh - yh;
+                // The difference in float (one rounding; overflows to ∞ only for |values| > 1.7e38, which then
+                // ranks as "very far"), squared and summed in double.
+                var diff = Vector.LoadUnsafe(ref xr, (nuint)j) - Vector.LoadUnsafe(ref yr, (nuint)j);
+                Vector.Widen(diff, out Vector<double> dl, out Vector<double> dh);
                 a0 = Vector.FusedMultiplyAdd(dl, dl, a0);
                 a1 = Vector.FusedMultiplyAdd(dh, dh, a1);
             }
             s = Vector.Sum(a0 + a1);
         }
-        for (; j < n; j++) { double t = (double)x[j] - y[j]; s += t * t; }
+        for (; j < n; j++) { double t = x[j] - y[j]; s += t * t; }
         return s;
     }
 

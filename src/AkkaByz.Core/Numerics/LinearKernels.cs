@@ -49,35 +49,89 @@ public static unsafe class LinearKernels
         KernelScratch scratch)
     {
         int m = rows.Count;
+        var arr = rows as float[][] ?? rows.ToArray();
+        // Per output, the rows with a non-zero weight (O(k·m) small arrays per call; rows with weight 0 are not read).
+        var idx = new int[k][];
+        var wts = new double[k][];
         long touched = 0;
-        for (int i = 0; i < weights.Length; i++) if (weights[i] != 0) touched++;
+        for (int o = 0; o < k; o++)
+        {
+            int c = 0;
+            for (int i = 0; i < m; i++) if (weights[o * m + i] != 0) c++;
+            idx[o] = new int[c];
+            wts[o] = new double[c];
+            c = 0;
+            for (int i = 0; i < m; i++)
+            {
+                double w = weights[o * m + i];
+                if (w == 0) continue;
+                idx[o][c] = i;
+                wts[o][c++] = w;
+            }
+            touched += c;
+        }
         int chunks = ParallelChunks.Count(d, touched * d, Block);
         int bad = 0;
         ParallelChunks.Run(chunks, chunk =>
         {
             var (start, len) = ParallelChunks.Range(d, chunks, chunk, Block);
-            var acc = scratch.Doubles(chunk, Block);
             bool ok = true;
             int end = start + len;
             for (int b = start; b < end; b += Block)
             {
                 int n = Math.Min(Block, end - b);
                 for (int o = 0; o < k; o++)
-                {
-                    var a = acc.AsSpan(0, n);
-                    a.Clear();
-                    for (int i = 0; i < m; i++)
-                    {
-                        double wi = weights[o * m + i];
-                        if (wi == 0) continue;
-                        Axpy(a, wi, rows[i].AsSpan(b, n));
-                    }
-                    ok &= NarrowStore(a, new Span<float>((float*)outputs[o] + b, n));
-                }
+                    ok &= CombineBlock(arr, idx[o], wts[o], b, n, new Span<float>((float*)outputs[o] + b, n));
             }
             if (!ok) Volatile.Write(ref bad, 1);
         });
         return bad == 0;
+    }
+
+    /// <summary>
+    /// dst[j] = Σ_t w[t] · rows[idx[t]][b + j] for j &lt; n, accumulated in double registers over a full cache line
+    /// (2 float vectors) per row, so each input line is consumed whole and written once.
+    /// </summary>
+    private static bool CombineBlock(float[][] rows, int[] idx, double[] w, int b, int n, Span<float> dst)
+    {
+        int wf = Vector<float>.Count, j = 0, cnt = idx.Length;
+        bool ok = true;
+        ref float dr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst);
+        if (Vector.IsHardwareAccelerated)
+        {
+            var okv = Vector<int>.AllBitsSet;
+            for (; j + 2 * wf <= n; j += 2 * wf)
+            {
+                Vector<double> a0 = default, a1 = default, a2 = default, a3 = default;
+                nuint off = (nuint)(b + j);
+                for (int t = 0; t < cnt; t++)
+                {
+                    ref float r = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(rows[idx[t]]);
+                    var wv = new Vector<double>(w[t]);
+                    Vector.Widen(Vector.LoadUnsafe(ref r, off), out Vector<double> l0, out Vector<double> h0);
+                    Vector.Widen(Vector.LoadUnsafe(ref r, off + (nuint)wf), out Vector<double> l1, out Vector<double> h1);
+                    a0 = Vector.FusedMultiplyAdd(l0, wv, a0);
+                    a1 = Vector.FusedMultiplyAdd(h0, wv, a1);
+                    a2 = Vector.FusedMultiplyAdd(l1, wv, a2);
+                    a3 = Vector.FusedMultiplyAdd(h1, wv, a3);
+                }
+                var f0 = Vector.Narrow(a0, a1);
+                var f1 = Vector.Narrow(a2, a3);
+                okv &= Vector.Equals(f0 - f0, Vector<float>.Zero) & Vector.Equals(f1 - f1, Vector<float>.Zero);
+                Vector.StoreUnsafe(f0, ref dr, (nuint)j);
+                Vector.StoreUnsafe(f1, ref dr, (nuint)(j + wf));
+            }
+            ok = Vector.EqualsAll(okv, Vector<int>.AllBitsSet);
+        }
+        for (; j < n; j++)
+        {
+            double s = 0;
+            for (int t = 0; t < cnt; t++) s += w[t] * rows[idx[t]][b + j];
+            float v = (float)s;
+            ok &= float.IsFinite(v);
+            dst[j] = v;
+        }
+        return ok;
     }
 
     /// <summary>acc += w · widen(x).</summary>

@@ -33,7 +33,7 @@ public static unsafe class OrderStatisticKernels
             throw new ArgumentOutOfRangeException(nameof(lo), $"Ranks {lo}..{hi} are not within 0..{m - 1}.");
         bool network = m <= MaxNetworkRows && !forceScalarColumns && Vector.IsHardwareAccelerated;
         int block = TileBlock(m);
-        var comps = network ? SortingNetwork.For(m) : Array.Empty<(int, int)>();
+        var comps = network ? SortingNetwork.ForRanks(m, lo, hi) : Array.Empty<(int, int)>();
         int chunks = ParallelChunks.Count(d, (long)m * d * 4, block);
         int bad = 0;
         fixed (float* op = output)
@@ -108,8 +108,8 @@ public static unsafe class OrderStatisticKernels
             {
                 var x = Vector.LoadUnsafe(ref t, ra + (nuint)j);
                 var y = Vector.LoadUnsafe(ref t, rc + (nuint)j);
-                Vector.StoreUnsafe(Vector.Min(x, y), ref t, ra + (nuint)j);
-                Vector.StoreUnsafe(Vector.Max(x, y), ref t, rc + (nuint)j);
+                Vector.StoreUnsafe(Vector.MinNative(x, y), ref t, ra + (nuint)j);
+                Vector.StoreUnsafe(Vector.MaxNative(x, y), ref t, rc + (nuint)j);
             }
         }
         if (lo == hi)

@@ -19,6 +19,35 @@ public static class SortingNetwork
         return Cache.GetOrAdd(n, Build);
     }
 
+    /// <summary>
+    /// The network for <paramref name="n"/> inputs pruned backwards to the comparators that can influence the values
+    /// at ranks <paramref name="lo"/>..<paramref name="hi"/> (e.g. 85 → 70 comparators for the median of 17).
+    /// After running it, positions lo..hi hold exactly the sorted values of those ranks (other positions are
+    /// unspecified).
+    /// </summary>
+    public static (int Lo, int Hi)[] ForRanks(int n, int lo, int hi)
+    {
+        if (lo < 0 || hi >= n || lo > hi) throw new ArgumentOutOfRangeException(nameof(lo), $"Ranks {lo}..{hi} not within 0..{n - 1}.");
+        return RankCache.GetOrAdd((n, lo, hi), key =>
+        {
+            var full = For(key.N);
+            var need = new bool[key.N];
+            for (int r = key.Lo; r <= key.Hi; r++) need[r] = true;
+            var kept = new List<(int, int)>();
+            for (int c = full.Length - 1; c >= 0; c--)
+            {
+                var (a, b) = full[c];
+                if (!need[a] && !need[b]) continue;
+                kept.Add((a, b));
+                need[a] = need[b] = true;
+            }
+            kept.Reverse();
+            return kept.ToArray();
+        });
+    }
+
+    private static readonly ConcurrentDictionary<(int N, int Lo, int Hi), (int Lo, int Hi)[]> RankCache = new();
+
     private static (int Lo, int Hi)[] Build(int n)
     {
         var comps = new List<(int, int)>();
