@@ -95,6 +95,11 @@ public class FastEqualsScalarTests
         yield return ["nnm(cwmed)", 64, 1500, 2];
         yield return ["ctma(geomed)", 17, 100_000, 3];
         yield return ["krum", 17, 99_999, 4];
+        // GeoMed's two strategies: distance matrix (m ≤ 12T) and direct passes (m > 12T).
+        yield return ["geomed", 36, 5000, 5];
+        yield return ["geomed", 50, 5000, 6];
+        yield return ["geomed(iters=1)", 13, 5000, 7];
+        yield return ["geomed(iters=8,nu=0.001)", 9, 20_001, 8];
     }
 
     [Theory]
