@@ -74,3 +74,20 @@ public class ValidationTests
         }
     }
 }
+
+public class WeightedCtmaValidationTests
+{
+    private static readonly float[][] X = TestData.Gaussian(new Random(4), 5, 3);
+
+    [Theory]
+    [InlineData(new double[] { 1, 1, 1, 1 }, "Expected 5 weights")]
+    [InlineData(new double[] { 1, 1, -1, 1, 1 }, "Weight 2 is -1")]
+    [InlineData(new double[] { 1, 1, double.NaN, 1, 1 }, "Weight 2 is NaN")]
+    [InlineData(new double[] { 0, 0, 0, 0, 0 }, "sum to 0")]
+    public void Bad_weights_are_rejected(double[] weights, string problem)
+    {
+        var ctma = (AkkaByz.Core.Aggregation.Meta.Ctma)AggregatorSpec.Parse("ctma(cwtm)").Build(5, 1);
+        var e = Assert.Throws<ArgumentException>(() => ctma.AggregateWeighted(X, weights, new float[3]));
+        Assert.Contains(problem, e.Message);
+    }
+}
