@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -30,7 +31,7 @@ public static unsafe class DistanceKernels
         fixed (float* zp = anchor)
         {
             nint z = (nint)zp;
-            ParallelChunks.Run(chunks, chunk =>
+            ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
             {
                 var (start, len) = ParallelChunks.Range(d, chunks, chunk, AnchorBlock);
                 var partial = scratch.Partial(chunk, m);
@@ -55,6 +56,7 @@ public static unsafe class DistanceKernels
     }
 
     /// <summary>Σ_j (x_j − y_j)²: differences in float, squares and sums in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumSquaredDiff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         int n = x.Length, j = 0;
@@ -92,7 +94,7 @@ public static unsafe class DistanceKernels
         if (result.Length < m * m) throw new ArgumentException($"result has {result.Length} entries, need {m * m}.", nameof(result));
         int block = PairBlock(m);
         int chunks = ParallelChunks.Count(d, (long)m * m * d / 4, block);
-        ParallelChunks.Run(chunks, chunk =>
+        ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
             var partial = scratch.Partial(chunk, m * m);
@@ -142,6 +144,7 @@ public static unsafe class DistanceKernels
         return Math.Max(4 * w, b);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(ReadOnlySpan<float> src, Span<double> dst)
     {
         int n = src.Length, j = 0;
@@ -160,6 +163,7 @@ public static unsafe class DistanceKernels
         for (; j < n; j++) dst[j] = src[j];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumSquaredDiff(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         int n = x.Length, j = 0;
@@ -184,6 +188,7 @@ public static unsafe class DistanceKernels
     }
 
     /// <summary>Two pairs sharing x: x is loaded once per vector for both (register blocking).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumSquaredDiff2(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> z,
         out double sy, out double sz)
     {

@@ -72,7 +72,7 @@ public static unsafe class LinearKernels
         }
         int chunks = ParallelChunks.Count(d, touched * d, Block);
         int bad = 0;
-        ParallelChunks.Run(chunks, chunk =>
+        ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var (start, len) = ParallelChunks.Range(d, chunks, chunk, Block);
             bool ok = true;
@@ -92,6 +92,7 @@ public static unsafe class LinearKernels
     /// dst[j] = Σ_t w[t] · rows[idx[t]][b + j] for j &lt; n, accumulated in double registers over a full cache line
     /// (2 float vectors) per row, so each input line is consumed whole and written once.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool CombineBlock(float[][] rows, int[] idx, double[] w, int b, int n, Span<float> dst)
     {
         int wf = Vector<float>.Count, j = 0, cnt = idx.Length;
@@ -135,7 +136,7 @@ public static unsafe class LinearKernels
     }
 
     /// <summary>acc += w · widen(x).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Axpy(Span<double> acc, double w, ReadOnlySpan<float> x)
     {
         int n = x.Length, j = 0;
@@ -159,7 +160,7 @@ public static unsafe class LinearKernels
     }
 
     /// <summary>dst = (float)src; returns whether every stored value is finite.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool NarrowStore(ReadOnlySpan<double> src, Span<float> dst)
     {
         int n = dst.Length, j = 0;
