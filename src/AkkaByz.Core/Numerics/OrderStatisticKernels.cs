@@ -53,7 +53,7 @@ public static unsafe class OrderStatisticKernels
                     int n = Math.Min(block, end - b);
                     ok &= LoadTile(rows, b, n, tile, block);
                     var dst = new Span<float>((float*)outp + b, n);
-                    if (network) NetworkBlock(tile, block, n, comps, lo, hi, dst, acc);
+                    if (network) NetworkBlock(tile, block, m, n, comps, lo, hi, dst, acc);
                     else ColumnBlock(tile, block, m, n, lo, hi, dst);
                 }
                 if (!ok) Volatile.Write(ref bad, 1);
@@ -61,6 +61,9 @@ public static unsafe class OrderStatisticKernels
         }
         return bad == 0;
     }
+
+    /// <summary>Tests set this to exercise the table-driven network where the unrolled one would run.</summary>
+    internal static bool ForceGenericNetwork;
 
     /// <summary>Network lanes per step: 16 with AVX-512 (Vector512), else Vector&lt;float&gt;.Count.</summary>
     private static readonly int LaneGroup = Vector512.IsHardwareAccelerated ? 16 : Vector<float>.Count;
@@ -102,13 +105,17 @@ public static unsafe class OrderStatisticKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void NetworkBlock(float[] tile, int stride, int n, (int Lo, int Hi)[] comps, int lo, int hi,
+    private static void NetworkBlock(float[] tile, int stride, int m, int n, (int Lo, int Hi)[] comps, int lo, int hi,
         Span<float> dst, double[] acc)
     {
         int w = Vector<float>.Count;
         int padded = (n + LaneGroup - 1) / LaneGroup * LaneGroup;
         ref float t = ref MemoryArrayRef(tile);
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && !ForceGenericNetwork && UnrolledNetworks.TrySort(m, ref t, (nuint)stride, padded))
+        {
+            // sorted in registers
+        }
+        else if (Vector512.IsHardwareAccelerated)
         {
             foreach (var (a, c) in comps)
             {
