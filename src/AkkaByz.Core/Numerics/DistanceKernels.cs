@@ -62,7 +62,21 @@ public static unsafe class DistanceKernels
     {
         int n = x.Length, j = 0;
         double s = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            Vector512<double> a0 = default, a1 = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var diff = Vector512.LoadUnsafe(ref xr, (nuint)j) - Vector512.LoadUnsafe(ref yr, (nuint)j);
+                var (dl, dh) = Vector512.Widen(diff);
+                a0 = Vector512.FusedMultiplyAdd(dl, dl, a0);
+                a1 = Vector512.FusedMultiplyAdd(dh, dh, a1);
+            }
+            s = Vector512.Sum(a0 + a1);
+        }
+        else if (Vector.IsHardwareAccelerated)
         {
             int wf = Vector<float>.Count;
             ref float xr = ref MemoryMarshal.GetReference(x);
