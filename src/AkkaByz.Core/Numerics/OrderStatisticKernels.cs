@@ -20,7 +20,7 @@ namespace AkkaByz.Core.Numerics;
 public static unsafe class OrderStatisticKernels
 {
     /// <summary>Largest m sorted with the SIMD network; beyond it, per-coordinate sorting.</summary>
-    public const int MaxNetworkRows = 64;
+    public const int MaxNetworkRows = 128;
 
     /// <summary>
     /// output[c] = mean of ranks lo..hi of column c. Returns false when some input value is non-finite (the output is
