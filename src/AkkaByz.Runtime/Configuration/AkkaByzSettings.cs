@@ -60,7 +60,7 @@ public sealed record AkkaByzSettings(
     public static AkkaByzSettings Create(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var c = config.WithFallback(AkkaByzConfig.Reference);
+        var c = ReferenceEquals(config, AkkaByzConfig.Reference) ? config : config.WithFallback(AkkaByzConfig.Reference);
         var reader = new Reader(c);
         var workers = reader.Int("akkabyz.workers");
         var byzantine = reader.Int("akkabyz.byzantine");
