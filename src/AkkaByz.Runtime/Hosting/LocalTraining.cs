@@ -37,6 +37,7 @@ public static class LocalTraining
         var setup = setupClock ?? Stopwatch.StartNew();
         var settings = components.Settings;
         var rounds = components.Rounds;
+        options.OnComposed?.Invoke(components);
         string? csv = null;
         if (options.OutputDirectory is { } dir)
         {

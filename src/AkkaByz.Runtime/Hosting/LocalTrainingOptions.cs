@@ -12,6 +12,9 @@ public sealed record LocalTrainingOptions
     /// <summary>Called (on the metrics sink's thread) for each completed metrics row.</summary>
     public Action<MetricsRow>? OnRow { get; init; }
 
+    /// <summary>Called once the run is composed (data loaded, rounds known), before the actors start.</summary>
+    public Action<Composition.RunComponents>? OnComposed { get; init; }
+
     /// <summary>Extra Akka configuration on top of the reference (tests: <c>akka.actor.serialize-messages = on</c>).</summary>
     public Config? AkkaConfig { get; init; }
 
