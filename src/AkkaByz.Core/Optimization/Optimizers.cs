@@ -16,6 +16,13 @@ public interface IWorkerOptimizer
 {
     /// <summary>Writes this worker's update for <paramref name="round"/> into <paramref name="update"/>; returns the minibatch loss at x_t.</summary>
     double ComputeUpdate(long round, ReadOnlySpan<float> x, GradientOracle oracle, Span<float> update);
+
+    /// <summary>A snapshot of the worker's state (copies; later updates do not change it).</summary>
+    OptimizerState GetState();
+
+    /// <summary>Replaces the worker's state with a copy of <paramref name="state"/> (from <see cref="GetState"/> or <see cref="OptimizerState.Load"/>).</summary>
+    /// <exception cref="ArgumentException">The state belongs to another optimizer kind or is inconsistent.</exception>
+    void SetState(OptimizerState state);
 }
 
 /// <summary>
@@ -35,4 +42,11 @@ public interface IServerOptimizer
 
     /// <summary>Applies one step with the robust aggregate of the round's worker vectors.</summary>
     void Step(ReadOnlySpan<float> aggregate);
+
+    /// <summary>A snapshot of the server's state (copies).</summary>
+    OptimizerState GetState();
+
+    /// <summary>Replaces the server's state with a copy of <paramref name="state"/>.</summary>
+    /// <exception cref="ArgumentException">The state belongs to another optimizer kind or has the wrong dimension.</exception>
+    void SetState(OptimizerState state);
 }
