@@ -1,0 +1,112 @@
+using AkkaByz.Core.Numerics;
+
+namespace AkkaByz.Core.Aggregation.Meta;
+
+/// <summary>
+/// Bucketing(s) (Karimireddy, He, Jaggi, "Byzantine-robust learning on heterogeneous datasets via bucketing",
+/// ICLR 2022): each call draws a seeded random permutation of the m inputs, averages consecutive buckets of s
+/// (the last may be smaller), and applies the inner rule A to the k = ⌈m/s⌉ bucket means. Each Byzantine input can
+/// spoil at most one bucket, so A is built for (k, f) and the bound is k &gt; 2f (plus A's own bound).
+/// Default s: 2 when ⌈m/2⌉ &gt; 2f, else 1 (a pure shuffle). Reports A's report mapped back to the inputs (a
+/// bucket's members are suspects when A discards the bucket).
+/// </summary>
+public sealed class Bucketing : AggregatorBase
+{
+    private readonly AggregatorBase _inner;
+    private readonly Random _rng;
+    private readonly int[] _perm;
+    private readonly double[] _w;
+    private float[][] _means = Array.Empty<float[]>();
+    private nint[] _meansAddr = Array.Empty<nint>();
+
+    /// <summary>Default bucket size for (m, f): 2 when ⌈m/2⌉ &gt; 2f, else 1.</summary>
+    public static int DefaultBucketSize(int m, int f) => (m + 1) / 2 > 2 * f ? 2 : 1;
+
+    /// <summary>Number of buckets for m inputs in buckets of s.</summary>
+    public static int BucketCount(int m, int s) => (m + s - 1) / s;
+
+    /// <summary>Checks s against (m, f); throws ArgumentOutOfRangeException with the reason.</summary>
+    public static void ValidateBound(int m, int f, int s)
+    {
+        if (s < 1 || s > m) throw new ArgumentOutOfRangeException(nameof(s), $"Bucketing needs 1 ≤ s ≤ m = {m}; got s = {s}.");
+        int k = BucketCount(m, s);
+        if (k <= 2 * f)
+            throw new ArgumentOutOfRangeException(nameof(s),
+                $"Bucketing with s = {s} turns m = {m} inputs into {k} buckets, but each of the f = {f} Byzantine inputs " +
+                $"can spoil one bucket, so more than 2f = {2 * f} buckets are needed; use a smaller s.");
+    }
+
+    /// <param name="m">Inputs per call.</param>
+    /// <param name="f">Tolerated Byzantine inputs.</param>
+    /// <param name="s">Bucket size.</param>
+    /// <param name="inner">A, built for (⌈m/s⌉, f).</param>
+    /// <param name="seed">Seed of the permutation stream (one permutation per call).</param>
+    /// <param name="sIsDefault">Whether s was chosen by default (affects only <see cref="Spec"/>).</param>
+    public Bucketing(int m, int f, int s, AggregatorBase inner, int seed, bool sIsDefault = false) : base(m, f)
+    {
+        ValidateBound(m, f, s);
+        if (inner.M != BucketCount(m, s) || inner.F != f)
+            throw new ArgumentException(
+                $"The inner rule must be built for ({BucketCount(m, s)}, {f}); it was built for ({inner.M}, {inner.F}).", nameof(inner));
+        S = s;
+        Seed = seed;
+        SIsDefault = sIsDefault;
+        _inner = inner;
+        _rng = new Random(seed);
+        _perm = new int[m];
+        _w = new double[inner.M * m];
+    }
+
+    /// <summary>Bucket size s.</summary>
+    public int S { get; }
+
+    /// <summary>Seed of the permutation stream.</summary>
+    public int Seed { get; }
+
+    private bool SIsDefault { get; }
+
+    /// <summary>The inner rule A.</summary>
+    public IAggregator Inner => _inner;
+
+    /// <inheritdoc />
+    public override string Spec => SIsDefault ? $"bucketing({_inner.Spec})" : $"bucketing(s={S},{_inner.Spec})";
+
+    internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
+    {
+        int d = output.Length, k = _inner.M;
+        for (int i = 0; i < M; i++) _perm[i] = i;
+        _rng.Shuffle(_perm);
+        Array.Clear(_w);
+        for (int b = 0; b < k; b++)
+        {
+            int lo = b * S, hi = Math.Min(M, lo + S);
+            for (int j = lo; j < hi; j++) _w[b * M + _perm[j]] = 1.0 / (hi - lo);
+        }
+        EnsureScratch(d, k);
+        if (!LinearKernels.Combine(inputs, _w, k, _meansAddr, d, Scratch) && checkFinite)
+            FailNonFinite(inputs, d, "A bucket mean");
+        var inner = _inner.AggregateCore(_means, output, checkFinite: false);
+        return new AggregationReport(Members(inner.Suspects), Members(inner.Selected));
+    }
+
+    private int[] Members(IReadOnlyList<int> buckets)
+    {
+        var r = new List<int>();
+        foreach (int b in buckets)
+            for (int j = b * S; j < Math.Min(M, b * S + S); j++) r.Add(_perm[j]);
+        r.Sort();
+        return r.ToArray();
+    }
+
+    private unsafe void EnsureScratch(int d, int k)
+    {
+        if (_means.Length == k && _means[0].Length == d) return;
+        _means = new float[k][];
+        _meansAddr = new nint[k];
+        for (int i = 0; i < k; i++)
+        {
+            _means[i] = GC.AllocateUninitializedArray<float>(d, pinned: true);
+            _meansAddr[i] = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _means[i][0]);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using AkkaByz.Core.Numerics;
+
+namespace AkkaByz.Core.Aggregation.Meta;
+
+/// <summary>
+/// NNM(f), nearest-neighbour mixing (Allouah et al., "Fixing by Mixing: A Recipe for Optimal Byzantine ML under
+/// Heterogeneity", AISTATS 2023): replace each x_i by the mean of its m − f nearest inputs (itself included; ties by
+/// index), then apply the inner rule A. Cost: one blocked pairwise-distance pass (O(m²d) compute) and one blocked
+/// mixing pass that reads the input once and writes the m mixed vectors (kept in reusable scratch: m·d floats).
+/// Reports the inner rule's report (mixed vector i stands for input i).
+/// </summary>
+public sealed class NearestNeighbourMixing : AggregatorBase
+{
+    private readonly AggregatorBase _inner;
+    private readonly double[] _d2;
+    private readonly double[] _mix;
+    private readonly double[] _row;
+    private float[][] _mixed = Array.Empty<float[]>();
+    private nint[] _mixedAddr = Array.Empty<nint>();
+
+    /// <param name="inner">A, applied to the mixed vectors (built for the same m and f).</param>
+    public NearestNeighbourMixing(AggregatorBase inner) : base(inner.M, inner.F)
+    {
+        _inner = inner;
+        _d2 = new double[M * M];
+        _mix = new double[M * M];
+        _row = new double[M];
+    }
+
+    /// <summary>The inner rule A.</summary>
+    public IAggregator Inner => _inner;
+
+    /// <inheritdoc />
+    public override string Spec => $"nnm({_inner.Spec})";
+
+    internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
+    {
+        int d = output.Length;
+        Mix(inputs, d);
+        return _inner.AggregateCore(_mixed, output, checkFinite: false);
+    }
+
+    /// <summary>Computes the mixed vectors into reusable scratch and returns them (valid until the next call).</summary>
+    internal IReadOnlyList<float[]> Mix(IReadOnlyList<float[]> inputs, int d)
+    {
+        if (!DistanceKernels.PairwiseSquaredDistances(inputs, d, _d2, Scratch)) NonFinite.ThrowIfAny(inputs, d);
+        int keep = M - F;
+        Array.Clear(_mix);
+        for (int i = 0; i < M; i++)
+        {
+            Array.Copy(_d2, i * M, _row, 0, M);
+            var order = InputValidation.OrderByKeyThenIndex(_row);
+            for (int j = 0; j < keep; j++) _mix[i * M + order[j]] = 1.0 / keep;
+        }
+        EnsureScratch(d);
+        LinearKernels.Combine(inputs, _mix, M, _mixedAddr, d, Scratch);
+        return _mixed;
+    }
+
+    private unsafe void EnsureScratch(int d)
+    {
+        if (_mixed.Length == M && _mixed[0].Length == d) return;
+        _mixed = new float[M][];
+        _mixedAddr = new nint[M];
+        for (int i = 0; i < M; i++)
+        {
+            _mixed[i] = GC.AllocateUninitializedArray<float>(d, pinned: true);
+            _mixedAddr[i] = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _mixed[i][0]);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using AkkaByz.Core.Aggregation.Meta;
+using AkkaByz.Core.Aggregation.Rules;
+
+namespace AkkaByz.Core.Aggregation;
+
+/// <summary>One parameter of a rule in the spec language.</summary>
+internal sealed record RuleParameter(string Name, bool IsInteger, Func<double, bool> IsValid, string Requirement);
+
+/// <summary>One rule of the spec language: its name, parameters, whether it wraps an inner rule, and its factory.</summary>
+internal sealed record RuleInfo(
+    string Name,
+    bool IsMeta,
+    RuleParameter[] Parameters,
+    string Usage,
+    string Summary,
+    Func<AggregatorSpec, int, int, int, AggregatorBase> Build);
+
+/// <summary>The one place where spec names map to implementations.</summary>
+internal static class RuleCatalog
+{
+    private static readonly RuleParameter Iters = new("iters", true, v => v >= 1 && v <= 1_000_000, "an integer ≥ 1");
+    private static readonly RuleParameter Nu = new("nu", false, v => v > 0 && double.IsFinite(v), "a number > 0");
+    private static readonly RuleParameter Q = new("q", true, v => v >= 1 && v <= 1_000_000, "an integer ≥ 1 (and ≤ m − f)");
+    private static readonly RuleParameter S = new("s", true, v => v >= 1 && v <= 1_000_000, "an integer ≥ 1 (with ⌈m/s⌉ > 2f)");
+
+    public static readonly RuleInfo[] Rules =
+    [
+        new("mean", false, [], "mean", "arithmetic mean (not robust)",
+            (_, m, f, _) => new Mean(m, f)),
+        new("cwmed", false, [], "cwmed", "coordinate-wise median",
+            (_, m, f, _) => new CoordinateWiseMedian(m, f)),
+        new("cwtm", false, [], "cwtm", "coordinate-wise trimmed mean, f trimmed per side (m > 2f)",
+            (_, m, f, _) => new CoordinateWiseTrimmedMean(m, f)),
+        new("geomed", false, [Iters, Nu], "geomed(iters=3,nu=0.1)", "geometric median by smoothed Weiszfeld (RFA)",
+            (s, m, f, _) => new GeometricMedian(m, f,
+                (int)s.Get("iters", GeometricMedian.DefaultIterations), s.Get("nu", GeometricMedian.DefaultNu))),
+        new("krum", false, [], "krum", "Krum: the input with the smallest score (m > 2f + 2)",
+            (_, m, f, _) => new Krum(m, f)),
+        new("multikrum", false, [Q], "multikrum(q=m-f)", "mean of the q best Krum scores (m > 2f + 2)",
+            (s, m, f, _) => new MultiKrum(m, f, s.Parameters.TryGetValue("q", out var q) ? (int)q : null)),
+        new("ctma", true, [], "ctma(A)", "centered trimmed meta-aggregator: mean of the m − f inputs closest to A's output",
+            (s, m, f, seed) => new Ctma(s.Inner!.BuildCore(m, f, seed))),
+        new("nnm", true, [], "nnm(A)", "nearest-neighbour mixing (each input → mean of its m − f nearest), then A",
+            (s, m, f, seed) => new NearestNeighbourMixing(s.Inner!.BuildCore(m, f, seed))),
+        new("bucketing", true, [S], "bucketing(s=2,A)", "seeded random buckets of s averaged, then A on the ⌈m/s⌉ means",
+            (s, m, f, seed) =>
+            {
+                bool dflt = !s.Parameters.ContainsKey("s");
+                int size = dflt ? Bucketing.DefaultBucketSize(m, f) : (int)s.Parameters["s"];
+                Bucketing.ValidateBound(m, f, size);
+                var inner = s.Inner!.BuildCore(Bucketing.BucketCount(m, size), f, seed + 1);
+                return new Bucketing(m, f, size, inner, seed, dflt);
+            }),
+        new("nnm+ctma", true, [], "nnm+ctma(A)", "CTMA whose anchor is NNM∘A, trimming the raw inputs (same as ctma(nnm(A)))",
+            (s, m, f, seed) => new Ctma(new NearestNeighbourMixing(s.Inner!.BuildCore(m, f, seed)))),
+    ];
+
+    public static RuleInfo? Find(string name)
+    {
+        foreach (var r in Rules) if (r.Name == name) return r;
+        return null;
+    }
+}

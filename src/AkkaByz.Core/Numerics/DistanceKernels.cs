@@ -1,0 +1,221 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace AkkaByz.Core.Numerics;
+
+/// <summary>
+/// Squared Euclidean distances, computed directly as Σ (x − y)² in double (not through the Gram identity
+/// ‖x‖² + ‖y‖² − 2⟨x, y⟩, which cancels catastrophically when the points are close relative to their norms),
+/// blocked over coordinates so each block of all m rows is read from memory once and reused from cache for all
+/// pairs, parallel over coordinate chunks with per-chunk partial sums reduced in chunk order (deterministic).
+/// Pairwise distances widen the inputs to double before subtracting, so finite inputs always give finite distances
+/// and a non-finite result means a non-finite input (the kernels' fused finiteness check). Distances to an anchor
+/// subtract in float (one rounding, half the conversions); a difference beyond float range (|values| &gt; 1.7e38)
+/// gives +∞, which still ranks the input as farthest.
+/// </summary>
+public static unsafe class DistanceKernels
+{
+    /// <summary>Coordinates per block for distances to one anchor.</summary>
+    internal const int AnchorBlock = 1024;
+
+    /// <summary>
+    /// result[i] = ‖rows[i] − anchor‖² over anchor.Length coordinates. Returns false when some result is non-finite.
+    /// </summary>
+    public static bool SquaredDistancesTo(IReadOnlyList<float[]> rows, ReadOnlySpan<float> anchor, Span<double> result,
+        KernelScratch scratch)
+    {
+        int m = rows.Count, d = anchor.Length;
+        if (result.Length < m) throw new ArgumentException($"result has {result.Length} entries, need {m}.", nameof(result));
+        int chunks = ParallelChunks.Count(d, (long)m * d, AnchorBlock);
+        fixed (float* zp = anchor)
+        {
+            nint z = (nint)zp;
+            ParallelChunks.Run(chunks, chunk =>
+            {
+                var (start, len) = ParallelChunks.Range(d, chunks, chunk, AnchorBlock);
+                var partial = scratch.Partial(chunk, m);
+                int end = start + len;
+                for (int b = start; b < end; b += AnchorBlock)
+                {
+                    int n = Math.Min(AnchorBlock, end - b);
+                    var zb = new ReadOnlySpan<float>((float*)z + b, n);
+                    for (int i = 0; i < m; i++) partial[i] += SumSquaredDiff(rows[i].AsSpan(b, n), zb);
+                }
+            });
+        }
+        bool ok = true;
+        for (int i = 0; i < m; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
+            result[i] = s;
+            ok &= double.IsFinite(s);
+        }
+        return ok;
+    }
+
+    /// <summary>Σ_j (x_j − y_j)²: differences in float, squares and sums in double.</summary>
+    public static double SumSquaredDiff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        int n = x.Length, j = 0;
+        double s = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int wf = Vector<float>.Count;
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            Vector<double> a0 = default, a1 = default;
+            for (; j + wf <= n; j += wf)
+            {
+                // The difference in float (one rounding; overflows to ∞ only for |values| > 1.7e38, which then
+                // ranks as "very far"), squared and summed in double.
+                var diff = Vector.LoadUnsafe(ref xr, (nuint)j) - Vector.LoadUnsafe(ref yr, (nuint)j);
+                Vector.Widen(diff, out Vector<double> dl, out Vector<double> dh);
+                a0 = Vector.FusedMultiplyAdd(dl, dl, a0);
+                a1 = Vector.FusedMultiplyAdd(dh, dh, a1);
+            }
+            s = Vector.Sum(a0 + a1);
+        }
+        for (; j < n; j++) { double t = x[j] - y[j]; s += t * t; }
+        return s;
+    }
+
+    /// <summary>
+    /// The m×m matrix of squared pairwise distances (row-major in <paramref name="result"/>, zero diagonal,
+    /// symmetric). Each coordinate block of all rows is widened once into a double tile (in L1/L2) and every pair is
+    /// accumulated from the tile. Returns false when some distance is non-finite.
+    /// </summary>
+    public static bool PairwiseSquaredDistances(IReadOnlyList<float[]> rows, int d, Span<double> result,
+        KernelScratch scratch)
+    {
+        int m = rows.Count;
+        if (result.Length < m * m) throw new ArgumentException($"result has {result.Length} entries, need {m * m}.", nameof(result));
+        int block = PairBlock(m);
+        int chunks = ParallelChunks.Count(d, (long)m * m * d / 4, block);
+        ParallelChunks.Run(chunks, chunk =>
+        {
+            var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
+            var partial = scratch.Partial(chunk, m * m);
+            var tile = scratch.Doubles(chunk, m * block);
+            int end = start + len;
+            for (int b = start; b < end; b += block)
+            {
+                int n = Math.Min(block, end - b);
+                for (int i = 0; i < m; i++) Widen(rows[i].AsSpan(b, n), tile.AsSpan(i * block, n));
+                for (int i = 0; i < m; i++)
+                {
+                    var ti = new ReadOnlySpan<double>(tile, i * block, n);
+                    int j = i + 1;
+                    for (; j + 1 < m; j += 2)
+                    {
+                        SumSquaredDiff2(ti, new ReadOnlySpan<double>(tile, j * block, n),
+                            new ReadOnlySpan<double>(tile, (j + 1) * block, n), out double s0, out double s1);
+                        partial[i * m + j] += s0;
+                        partial[i * m + j + 1] += s1;
+                    }
+                    for (; j < m; j++) partial[i * m + j] += SumSquaredDiff(ti, new ReadOnlySpan<double>(tile, j * block, n));
+                }
+            }
+        });
+        bool ok = true;
+        for (int i = 0; i < m; i++)
+        {
+            result[i * m + i] = 0;
+            for (int j = i + 1; j < m; j++)
+            {
+                double s = 0;
+                for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i * m + j];
+                result[i * m + j] = s;
+                result[j * m + i] = s;
+                ok &= double.IsFinite(s);
+            }
+        }
+        return ok;
+    }
+
+    /// <summary>Pair block: the double tile m × block stays within ~48 KiB, a multiple of the vector width.</summary>
+    internal static int PairBlock(int m)
+    {
+        int w = Vector<float>.Count;
+        int b = 6144 / Math.Max(1, m);
+        b -= b % w;
+        return Math.Max(4 * w, b);
+    }
+
+    private static void Widen(ReadOnlySpan<float> src, Span<double> dst)
+    {
+        int n = src.Length, j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int wf = Vector<float>.Count, wd = Vector<double>.Count;
+            ref float sr = ref MemoryMarshal.GetReference(src);
+            ref double dr = ref MemoryMarshal.GetReference(dst);
+            for (; j + wf <= n; j += wf)
+            {
+                Vector.Widen(Vector.LoadUnsafe(ref sr, (nuint)j), out Vector<double> lo, out Vector<double> hi);
+                Vector.StoreUnsafe(lo, ref dr, (nuint)j);
+                Vector.StoreUnsafe(hi, ref dr, (nuint)(j + wd));
+            }
+        }
+        for (; j < n; j++) dst[j] = src[j];
+    }
+
+    private static double SumSquaredDiff(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        int n = x.Length, j = 0;
+        double s = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int wd = Vector<double>.Count;
+            ref double xr = ref MemoryMarshal.GetReference(x);
+            ref double yr = ref MemoryMarshal.GetReference(y);
+            Vector<double> a0 = default, a1 = default;
+            for (; j + 2 * wd <= n; j += 2 * wd)
+            {
+                var d0 = Vector.LoadUnsafe(ref xr, (nuint)j) - Vector.LoadUnsafe(ref yr, (nuint)j);
+                var d1 = Vector.LoadUnsafe(ref xr, (nuint)(j + wd)) - Vector.LoadUnsafe(ref yr, (nuint)(j + wd));
+                a0 = Vector.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector.FusedMultiplyAdd(d1, d1, a1);
+            }
+            s = Vector.Sum(a0 + a1);
+        }
+        for (; j < n; j++) { double t = x[j] - y[j]; s += t * t; }
+        return s;
+    }
+
+    /// <summary>Two pairs sharing x: x is loaded once per vector for both (register blocking).</summary>
+    private static void SumSquaredDiff2(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> z,
+        out double sy, out double sz)
+    {
+        int n = x.Length, j = 0;
+        sy = 0; sz = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int wd = Vector<double>.Count;
+            ref double xr = ref MemoryMarshal.GetReference(x);
+            ref double yr = ref MemoryMarshal.GetReference(y);
+            ref double zr = ref MemoryMarshal.GetReference(z);
+            Vector<double> a0 = default, a1 = default, b0 = default, b1 = default;
+            for (; j + 2 * wd <= n; j += 2 * wd)
+            {
+                var x0 = Vector.LoadUnsafe(ref xr, (nuint)j);
+                var x1 = Vector.LoadUnsafe(ref xr, (nuint)(j + wd));
+                var d0 = x0 - Vector.LoadUnsafe(ref yr, (nuint)j);
+                var d1 = x1 - Vector.LoadUnsafe(ref yr, (nuint)(j + wd));
+                var e0 = x0 - Vector.LoadUnsafe(ref zr, (nuint)j);
+                var e1 = x1 - Vector.LoadUnsafe(ref zr, (nuint)(j + wd));
+                a0 = Vector.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector.FusedMultiplyAdd(d1, d1, a1);
+                b0 = Vector.FusedMultiplyAdd(e0, e0, b0);
+                b1 = Vector.FusedMultiplyAdd(e1, e1, b1);
+            }
+            sy = Vector.Sum(a0 + a1);
+            sz = Vector.Sum(b0 + b1);
+        }
+        for (; j < n; j++)
+        {
+            double t = x[j] - y[j], u = x[j] - z[j];
+            sy += t * t; sz += u * u;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace AkkaByz.Core.Numerics;
+
+/// <summary>
+/// Coordinate-wise order statistics: output[c] = mean of the sorted values at ranks lo..hi (inclusive) of
+/// {rows[i][c]}. The median (lo = ⌊(m−1)/2⌋, hi = ⌊m/2⌋) and the f-trimmed mean (lo = f, hi = m−f−1) are special
+/// cases.
+/// <para>
+/// Fast path (m ≤ <see cref="MaxNetworkRows"/>): coordinates are processed in blocks of B (chosen so the m × B tile
+/// is ~32 KiB and stays in L1); each block of every row is copied into the tile, and a branch-free SIMD sorting
+/// network (<see cref="SortingNetwork"/>) sorts every column at once: comparator (a, b) is a Vector.Min / Vector.Max
+/// over rows a and b, so each SIMD lane is one coordinate. Larger m falls back to sorting each coordinate's column.
+/// Parallel over coordinate chunks. The tile copy also checks finiteness (fused, no extra pass).
+/// </para>
+/// </summary>
+public static unsafe class OrderStatisticKernels
+{
+    /// <summary>Largest m sorted with the SIMD network; beyond it, per-coordinate sorting.</summary>
+    public const int MaxNetworkRows = 64;
+
+    /// <summary>
+    /// output[c] = mean of ranks lo..hi of column c. Returns false when some input value is non-finite (the output is
+    /// then unspecified).
+    /// </summary>
+    public static bool RankMean(IReadOnlyList<float[]> rows, int lo, int hi, Span<float> output, KernelScratch scratch,
+        bool forceScalarColumns = false)
+    {
+        int m = rows.Count, d = output.Length;
+        if (m == 0) throw new ArgumentException("No rows.", nameof(rows));
+        if (lo < 0 || hi >= m || lo > hi)
+            throw new ArgumentOutOfRangeException(nameof(lo), $"Ranks {lo}..{hi} are not within 0..{m - 1}.");
+        bool network = m <= MaxNetworkRows && !forceScalarColumns && Vector.IsHardwareAccelerated;
+        int block = TileBlock(m);
+        var comps = network ? SortingNetwork.ForRanks(m, lo, hi) : Array.Empty<(int, int)>();
+        int chunks = ParallelChunks.Count(d, (long)m * d * 4, block);
+        int bad = 0;
+        fixed (float* op = output)
+        {
+            nint outp = (nint)op;
+            ParallelChunks.Run(chunks, chunk =>
+            {
+                var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
+                var tile = scratch.Floats(chunk, m * block + m);
+                var acc = scratch.Doubles(chunk, block);
+                bool ok = true;
+                int end = start + len;
+                for (int b = start; b < end; b += block)
+                {
+                    int n = Math.Min(block, end - b);
+                    ok &= LoadTile(rows, b, n, tile, block);
+                    var dst = new Span<float>((float*)outp + b, n);
+                    if (network) NetworkBlock(tile, block, n, comps, lo, hi, dst, acc);
+                    else ColumnBlock(tile, block, m, n, lo, hi, dst);
+                }
+                if (!ok) Volatile.Write(ref bad, 1);
+            });
+        }
+        return bad == 0;
+    }
+
+    /// <summary>Tile width: m·B floats ≈ 32 KiB, a multiple of the vector width.</summary>
+    internal static int TileBlock(int m)
+    {
+        int w = Vector<float>.Count;
+        int b = 8192 / Math.Max(1, m);
+        b -= b % w;
+        return Math.Max(2 * w, b);
+    }
+
+    /// <summary>Copies rows[i][b..b+n) into tile row i (stride <paramref name="stride"/>), zero-pads to the vector
+    /// width, and returns whether all copied values are finite.</summary>
+    private static bool LoadTile(IReadOnlyList<float[]> rows, int b, int n, float[] tile, int stride)
+    {
+        int w = Vector<float>.Count;
+        int padded = (n + w - 1) / w * w;
+        var okv = Vector<int>.AllBitsSet;
+        bool ok = true;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var src = rows[i].AsSpan(b, n);
+            var dst = tile.AsSpan(i * stride, padded);
+            src.CopyTo(dst);
+            if (padded > n) dst[n..].Clear();
+            ref float dr = ref MemoryMarshal.GetReference(dst);
+            int j = 0;
+            for (; j + w <= padded; j += w)
+            {
+                var v = Vector.LoadUnsafe(ref dr, (nuint)j);
+                okv &= Vector.Equals(v - v, Vector<float>.Zero);
+            }
+            for (; j < n; j++) ok &= float.IsFinite(dst[j]);
+        }
+        return ok && Vector.EqualsAll(okv, Vector<int>.AllBitsSet);
+    }
+
+    private static void NetworkBlock(float[] tile, int stride, int n, (int Lo, int Hi)[] comps, int lo, int hi,
+        Span<float> dst, double[] acc)
+    {
+        int w = Vector<float>.Count;
+        int padded = (n + w - 1) / w * w;
+        ref float t = ref MemoryArrayRef(tile);
+        foreach (var (a, c) in comps)
+        {
+            nuint ra = (nuint)(a * stride), rc = (nuint)(c * stride);
+            for (int j = 0; j < padded; j += w)
+            {
+                var x = Vector.LoadUnsafe(ref t, ra + (nuint)j);
+                var y = Vector.LoadUnsafe(ref t, rc + (nuint)j);
+                Vector.StoreUnsafe(Vector.MinNative(x, y), ref t, ra + (nuint)j);
+                Vector.StoreUnsafe(Vector.MaxNative(x, y), ref t, rc + (nuint)j);
+            }
+        }
+        if (lo == hi)
+        {
+            tile.AsSpan(lo * stride, n).CopyTo(dst);
+        }
+        else if (hi == lo + 1)
+        {
+            var half = new Vector<float>(0.5f);
+            int j = 0;
+            ref float dr = ref MemoryMarshal.GetReference(dst);
+            for (; j + w <= n; j += w)
+            {
+                var x = Vector.LoadUnsafe(ref t, (nuint)(lo * stride + j));
+                var y = Vector.LoadUnsafe(ref t, (nuint)(hi * stride + j));
+                Vector.StoreUnsafe(x * half + y * half, ref dr, (nuint)j);
+            }
+            for (; j < n; j++) dst[j] = tile[lo * stride + j] * 0.5f + tile[hi * stride + j] * 0.5f;
+        }
+        else
+        {
+            var a = acc.AsSpan(0, n);
+            a.Clear();
+            double inv = 1.0 / (hi - lo + 1);
+            for (int r = lo; r <= hi; r++) LinearKernels.Axpy(a, inv, tile.AsSpan(r * stride, n));
+            LinearKernels.NarrowStore(a, dst);
+        }
+    }
+
+    private static ref float MemoryArrayRef(float[] a) => ref MemoryMarshal.GetArrayDataReference(a);
+
+    /// <summary>Fallback for large m: gather each coordinate's column, sort it, average ranks lo..hi.</summary>
+    private static void ColumnBlock(float[] tile, int stride, int m, int n, int lo, int hi, Span<float> dst)
+    {
+        Span<float> col = m <= 1024 ? stackalloc float[m] : new float[m];
+        double inv = 1.0 / (hi - lo + 1);
+        for (int c = 0; c < n; c++)
+        {
+            for (int i = 0; i < m; i++) col[i] = tile[i * stride + c];
+            col.Sort();
+            if (lo == hi) { dst[c] = col[lo]; continue; }
+            double s = 0;
+            for (int r = lo; r <= hi; r++) s += col[r];
+            dst[c] = (float)(s * inv);
+        }
+    }
+}

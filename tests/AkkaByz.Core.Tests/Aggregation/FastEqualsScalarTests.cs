@@ -1,0 +1,120 @@
+using AkkaByz.Core.Aggregation;
+using AkkaByz.Core.Numerics;
+
+namespace AkkaByz.Core.Tests.Aggregation;
+
+/// <summary>The blocked / SIMD / parallel kernels and rules equal the plain scalar reference within tolerance.</summary>
+public class FastEqualsScalarTests
+{
+    private static readonly int W = System.Numerics.Vector<float>.Count;
+
+    public static IEnumerable<object[]> KernelCases()
+    {
+        // (m, d, seed): m across 3..65 (65 takes the per-coordinate fallback), d up to 1e5, odd sizes included.
+        yield return [3, 1, 1];
+        yield return [3, W - 1, 2];
+        yield return [4, 2 * W + 3, 3];
+        yield return [17, 100_000, 4];
+        yield return [16, 99_997, 5];
+        yield return [33, 40_001, 6];
+        yield return [64, 12_345, 7];
+        yield return [65, 20_003, 8];
+        var rng = new Random(9);
+        for (int k = 0; k < 6; k++) yield return [rng.Next(3, 66), rng.Next(1, 70_000), 100 + k];
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelCases))]
+    public void Rank_statistics_match_sorting_each_column(int m, int d, int seed)
+    {
+        var x = TestData.Gaussian(new Random(seed), m, d, mean: 3, sd: 2);
+        var xd = x.Select(v => v.Select(c => (double)c).ToArray()).ToArray();
+        var scratch = new KernelScratch();
+        var y = new float[d];
+        foreach (var (lo, hi) in new[] { ((m - 1) / 2, m / 2), (m / 4, m - 1 - m / 4), (0, 0), (m - 1, m - 1) })
+        {
+            Assert.True(OrderStatisticKernels.RankMean(x, lo, hi, y, scratch));
+            var expected = ScalarReference.RankMean(xd, lo, hi);
+            Assert.True(TestData.MaxAbsDiff(y, expected) <= 1e-5, $"m={m} d={d} ranks {lo}..{hi}");
+        }
+        // Forcing the per-coordinate fallback gives the same.
+        var z = new float[d];
+        OrderStatisticKernels.RankMean(x, (m - 1) / 2, m / 2, z, scratch, forceScalarColumns: true);
+        OrderStatisticKernels.RankMean(x, (m - 1) / 2, m / 2, y, scratch);
+        Assert.True(TestData.MaxAbsDiff(y, z) <= 1e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelCases))]
+    public void Distances_and_linear_combinations_match_plain_loops(int m, int d, int seed)
+    {
+        var rng = new Random(seed);
+        var x = TestData.Gaussian(rng, m, d, mean: 100, sd: 1); // a large common offset: cancellation-prone
+        var xd = x.Select(v => v.Select(c => (double)c).ToArray()).ToArray();
+        var scratch = new KernelScratch();
+
+        var pair = new double[m * m];
+        Assert.True(DistanceKernels.PairwiseSquaredDistances(x, d, pair, scratch));
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < m; j++)
+            {
+                double e = ScalarReference.D2(xd[i], xd[j]);
+                Assert.True(Math.Abs(pair[i * m + j] - e) <= 1e-9 * (1 + e), $"pair ({i},{j}) {pair[i * m + j]} vs {e}");
+            }
+
+        var anchor = x[rng.Next(m)].Select(v => v + 0.25f).ToArray();
+        var ad = anchor.Select(v => (double)v).ToArray();
+        var r = new double[m];
+        Assert.True(DistanceKernels.SquaredDistancesTo(x, anchor, r, scratch));
+        for (int i = 0; i < m; i++)
+        {
+            double e = ScalarReference.D2(xd[i], ad);
+            Assert.True(Math.Abs(r[i] - e) <= 1e-9 * (1 + e));
+        }
+
+        var w = Enumerable.Range(0, m).Select(_ => rng.NextDouble() - 0.3).ToArray();
+        var y = new float[d];
+        Assert.True(LinearKernels.WeightedSum(x, w, y, scratch));
+        for (int j = 0; j < d; j++)
+        {
+            double e = 0;
+            for (int i = 0; i < m; i++) e += w[i] * xd[i][j];
+            Assert.True(Math.Abs(y[j] - e) <= 1e-6 * (1 + Math.Abs(e)), $"coordinate {j}: {y[j]} vs {e}");
+        }
+    }
+
+    public static IEnumerable<object[]> RuleCases()
+    {
+        var rng = new Random(42);
+        foreach (var spec in TestData.AllSpecs)
+        {
+            int m = rng.Next(3, 40), d = rng.Next(1, 3000);
+            yield return [spec, m, d, rng.Next()];
+        }
+        yield return ["ctma(cwtm)", 65, 2001, 1];
+        yield return ["nnm(cwmed)", 64, 1500, 2];
+        yield return ["ctma(geomed)", 17, 100_000, 3];
+        yield return ["krum", 17, 99_999, 4];
+        // GeoMed's two strategies: distance matrix (m ≤ 12T) and direct passes (m > 12T).
+        yield return ["geomed", 36, 5000, 5];
+        yield return ["geomed", 50, 5000, 6];
+        yield return ["geomed(iters=1)", 13, 5000, 7];
+        yield return ["geomed(iters=8,nu=0.001)", 9, 20_001, 8];
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleCases))]
+    public void Every_rule_matches_its_scalar_reference(string spec, int m, int d, int seed)
+    {
+        var rng = new Random(seed);
+        int f = TestData.SafeF(m);
+        var x = TestData.Gaussian(rng, m, d, mean: 1, sd: 1);
+        // A few outliers so that selection matters.
+        for (int i = 0; i < f; i++) for (int j = 0; j < d; j++) x[i][j] += 5f;
+        var parsed = AggregatorSpec.Parse(spec);
+        var fast = TestData.Run(parsed.Build(m, f, seed), x);
+        var expected = ScalarReference.Aggregate(parsed, x, f, seed);
+        double err = TestData.MaxAbsDiff(fast, expected);
+        Assert.True(err <= 2e-4, $"{spec} m={m} f={f} d={d}: max |fast − scalar| = {err}");
+    }
+}

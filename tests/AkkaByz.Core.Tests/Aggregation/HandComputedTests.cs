@@ -1,0 +1,160 @@
+using AkkaByz.Core.Aggregation;
+using AkkaByz.Core.Aggregation.Meta;
+
+namespace AkkaByz.Core.Tests.Aggregation;
+
+/// <summary>Small cases worked out by hand for every rule.</summary>
+public class HandComputedTests
+{
+    // Five 2-d points; the last is an outlier.
+    private static readonly float[][] X =
+    [
+        [0f, 10f],
+        [1f, 12f],
+        [2f, 11f],
+        [3f, 13f],
+        [100f, -50f],
+    ];
+
+    [Fact]
+    public void Mean_is_the_average() =>
+        Assert.Equal(new[] { 106f / 5, -4f / 5 }, TestData.Run("mean", X, 1));
+
+    [Fact]
+    public void Cwmed_takes_the_middle_of_each_coordinate() =>
+        // sorted x: 0 1 2 3 100 → 2; sorted y: −50 10 11 12 13 → 11
+        Assert.Equal(new[] { 2f, 11f }, TestData.Run("cwmed", X, 1));
+
+    [Fact]
+    public void Cwmed_averages_the_two_middles_for_even_m() =>
+        // x: 0 1 2 3 → 1.5; y: 10 11 12 13 → 11.5
+        Assert.Equal(new[] { 1.5f, 11.5f }, TestData.Run("cwmed", X[..4], 1));
+
+    [Fact]
+    public void Cwtm_drops_f_per_side_and_averages_the_rest()
+    {
+        // f = 1: x: drop 0 and 100 → mean(1,2,3) = 2; y: drop −50 and 13 → mean(10,11,12) = 11
+        Assert.Equal(new[] { 2f, 11f }, TestData.Run("cwtm", X, 1));
+        // f = 0 is the mean.
+        Assert.Equal(TestData.Run("mean", X, 0), TestData.Run("cwtm", X, 0));
+    }
+
+    [Fact]
+    public void Geomed_of_collinear_points_moves_towards_the_median()
+    {
+        // 1-d points 0, 1, 2, 3, 100; T = 1 from the mean 21.2: β_i = 1/|21.2 − x_i|.
+        float[][] x = [[0f], [1f], [2f], [3f], [100f]];
+        double z = 21.2;
+        var beta = x.Select(v => 1 / Math.Abs(z - v[0])).ToArray();
+        double expected = beta.Select((b, i) => b * x[i][0]).Sum() / beta.Sum();
+        Assert.Equal(expected, TestData.Run("geomed(iters=1)", x, 1)[0], 4);
+        // Many iterations converge to the geometric median of 1-d points, i.e. the median, 2.
+        Assert.Equal(2.0, TestData.Run("geomed(iters=200,nu=0.000001)", x, 1)[0], 2);
+    }
+
+    [Fact]
+    public void Krum_selects_the_point_with_the_smallest_neighbour_score()
+    {
+        // 1-d points 0, 1, 2, 3, 100, 101, 102 with m = 7, f = 2: m − f − 2 = 3 nearest others.
+        float[][] x = [[0f], [1f], [2f], [3f], [100f], [101f], [102f]];
+        // scores: 0: 1+4+9 = 14; 1: 1+1+4 = 6; 2: 1+1+4 = 6; 3: 1+4+9 = 14; 100: 1+4+97² ; 101: 1+1+98²; 102: ...
+        var agg = AggregatorSpec.Parse("krum").Build(7, 2);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(1f, y[0]); // tie 1 vs 2 → lower index
+        Assert.Equal(new[] { 1 }, report.Selected);
+        Assert.Equal(new[] { 0, 2, 3, 4, 5, 6 }, report.Suspects);
+    }
+
+    [Fact]
+    public void Multikrum_averages_the_q_best()
+    {
+        float[][] x = [[0f], [1f], [2f], [3f], [100f], [101f], [102f]];
+        // order by score: 1, 2 (6), then 0, 3 (14)
+        Assert.Equal(1.5f, TestData.Run("multikrum(q=2)", x, 2)[0]);
+        Assert.Equal(1.5f, TestData.Run("multikrum(q=4)", x, 2)[0]);
+    }
+
+    [Fact]
+    public void Ctma_keeps_exactly_m_minus_f_closest_to_the_anchor_and_reports_suspects()
+    {
+        // Anchor = cwmed = (2, 11). Distances²: p0 4+1=5, p1 1+1=2, p2 0, p3 1+4=5, p4 huge.
+        // f = 2 keeps 3: p2, p1, then p0 (tie with p3 at 5 broken by lower index).
+        var agg = AggregatorSpec.Parse("ctma(cwmed)").Build(5, 2);
+        var y = new float[2];
+        var report = agg.Aggregate(X, y);
+        Assert.Equal(new[] { 1f, 11f }, y); // mean of p0, p1, p2
+        Assert.Equal(new[] { 0, 1, 2 }, report.Selected);
+        Assert.Equal(new[] { 3, 4 }, report.Suspects);
+    }
+
+    [Fact]
+    public void Weighted_ctma_counts_the_boundary_point_fractionally()
+    {
+        var ctma = (Ctma)AggregatorSpec.Parse("ctma(cwmed)").Build(5, 1);
+        // δ = 1/5; weights 1,1,2,1,1 (total 6) → keep weight 4.8 in order p2 (2), p1 (1), p0 (1), then 0.8 of p3.
+        var y = new float[2];
+        var report = ctma.AggregateWeighted(X, [1, 1, 2, 1, 1], y);
+        double ex = (2 * 2 + 1 * 1 + 1 * 0 + 0.8 * 3) / 4.8, ey = (2 * 11 + 1 * 12 + 1 * 10 + 0.8 * 13) / 4.8;
+        Assert.Equal(ex, y[0], 5);
+        Assert.Equal(ey, y[1], 5);
+        Assert.Equal(new[] { 4 }, report.Suspects);
+        // Equal weights reproduce the unweighted rule.
+        var u = new float[2];
+        ctma.AggregateWeighted(X, [3, 3, 3, 3, 3], u);
+        Assert.Equal(TestData.Run(AggregatorSpec.Parse("ctma(cwmed)").Build(5, 1), X), u);
+    }
+
+    [Fact]
+    public void Nnm_replaces_each_point_by_the_mean_of_its_nearest_then_applies_the_inner_rule()
+    {
+        // 1-d: 0, 1, 2, 3, 100 with f = 1 → each point's 4 nearest (itself included):
+        // 0 → {0,1,2,3} = 1.5; 1 → 1.5; 2 → 1.5; 3 → 1.5; 100 → {100,3,2,1} = 26.5. Mean of those = 6.5.
+        float[][] x = [[0f], [1f], [2f], [3f], [100f]];
+        Assert.Equal(6.5f, TestData.Run("nnm(mean)", x, 1)[0]);
+        Assert.Equal(1.5f, TestData.Run("nnm(cwmed)", x, 1)[0]);
+    }
+
+    [Fact]
+    public void Bucketing_with_s_equal_1_is_the_inner_rule_and_with_s_equal_m_is_the_mean()
+    {
+        Assert.Equal(TestData.Run("cwmed", X, 1), TestData.Run("bucketing(s=1,cwmed)", X, 1));
+        // s = 5 → one bucket holding everything (only possible with f = 0).
+        Assert.Equal(TestData.Run("mean", X, 0), TestData.Run("bucketing(s=5,cwmed)", X, 0));
+    }
+
+    [Fact]
+    public void Bucketing_averages_the_buckets_of_a_seeded_permutation_and_maps_the_report_back()
+    {
+        // m = 6, s = 2, f = 0, inner cwmed: the median of the three bucket means of the seed's permutation.
+        float[][] x = [[0f], [10f], [20f], [30f], [40f], [80f]];
+        int seed = 7;
+        var perm = new[] { 0, 1, 2, 3, 4, 5 };
+        new Random(seed).Shuffle(perm);
+        var means = Enumerable.Range(0, 3).Select(b => (x[perm[2 * b]][0] + x[perm[2 * b + 1]][0]) / 2.0).Order().ToArray();
+        Assert.Equal(means[1], TestData.Run("bucketing(s=2,cwmed)", x, 0, seed)[0], 5);
+
+        // Inner krum on 4 buckets (m = 8, f = 0) selects one bucket: the output is that bucket's mean and the report
+        // names its two members.
+        float[][] z = [[0f], [1f], [2f], [3f], [50f], [60f], [70f], [200f]];
+        var agg = AggregatorSpec.Parse("bucketing(s=2,krum)").Build(8, 0, seed);
+        var y = new float[1];
+        var report = agg.Aggregate(z, y);
+        Assert.Equal(2, report.Selected.Count);
+        Assert.Equal((z[report.Selected[0]][0] + z[report.Selected[1]][0]) / 2, y[0]);
+        Assert.Equal(6, report.Suspects.Count);
+    }
+
+    [Fact]
+    public void Nnm_plus_ctma_uses_the_nnm_anchor_and_trims_raw_vectors()
+    {
+        float[][] x = [[0f], [1f], [2f], [3f], [100f]];
+        // anchor = nnm(cwmed) = 1.5; distances 1.5, .5, .5, 1.5, 98.5 → keep 4 (f=1): 1, 2, 0, 3 → mean 1.5
+        var agg = AggregatorSpec.Parse("nnm+ctma(cwmed)").Build(5, 1);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(1.5f, y[0]);
+        Assert.Equal(new[] { 4 }, report.Suspects);
+        Assert.Equal("ctma(nnm(cwmed))", agg.Spec);
+    }
+}

@@ -1,0 +1,127 @@
+using AkkaByz.Core.Aggregation;
+
+namespace AkkaByz.Core.Tests.Aggregation;
+
+/// <summary>
+/// Plain, obviously-correct scalar implementations of every rule (double arithmetic, no blocking, no SIMD, no
+/// threads), driven by the same spec tree. The fast kernels must agree with these within tolerance.
+/// </summary>
+internal static class ScalarReference
+{
+    public static double[] Aggregate(AggregatorSpec spec, float[][] x, int f, int seed = 0)
+        => Aggregate(spec, x.Select(v => v.Select(c => (double)c).ToArray()).ToArray(), f, seed);
+
+    public static double[] Aggregate(AggregatorSpec spec, double[][] x, int f, int seed)
+    {
+        int m = x.Length;
+        switch (spec.Name)
+        {
+            case "mean": return Mean(x);
+            case "cwmed": return RankMean(x, (m - 1) / 2, m / 2);
+            case "cwtm": return RankMean(x, f, m - f - 1);
+            case "geomed":
+                return GeoMed(x, spec.Parameters.TryGetValue("iters", out var t) ? (int)t : 3,
+                    spec.Parameters.TryGetValue("nu", out var nu) ? nu : 0.1);
+            case "krum": return x[KrumOrder(x, f)[0]].ToArray();
+            case "multikrum":
+            {
+                int q = spec.Parameters.TryGetValue("q", out var qq) ? (int)qq : m - f;
+                return Mean(KrumOrder(x, f).Take(q).Select(i => x[i]).ToArray());
+            }
+            case "ctma": return Ctma(x, f, Aggregate(spec.Inner!, x, f, seed));
+            case "nnm": return Aggregate(spec.Inner!, Nnm(x, f), f, seed);
+            case "nnm+ctma": return Ctma(x, f, Aggregate(spec.Inner!, Nnm(x, f), f, seed));
+            case "bucketing":
+            {
+                int s = spec.Parameters.TryGetValue("s", out var ss) ? (int)ss : ((m + 1) / 2 > 2 * f ? 2 : 1);
+                var perm = Enumerable.Range(0, m).ToArray();
+                new Random(seed).Shuffle(perm);
+                int k = (m + s - 1) / s;
+                var means = new double[k][];
+                for (int b = 0; b < k; b++)
+                    means[b] = Mean(perm.Skip(b * s).Take(s).Select(i => x[i]).ToArray());
+                return Aggregate(spec.Inner!, means, f, seed + 1);
+            }
+            default: throw new NotSupportedException(spec.Name);
+        }
+    }
+
+    public static double[] Mean(double[][] x)
+    {
+        int d = x[0].Length;
+        var r = new double[d];
+        foreach (var v in x) for (int j = 0; j < d; j++) r[j] += v[j];
+        for (int j = 0; j < d; j++) r[j] /= x.Length;
+        return r;
+    }
+
+    public static double[] RankMean(double[][] x, int lo, int hi)
+    {
+        int m = x.Length, d = x[0].Length;
+        var r = new double[d];
+        var col = new double[m];
+        for (int j = 0; j < d; j++)
+        {
+            for (int i = 0; i < m; i++) col[i] = x[i][j];
+            Array.Sort(col);
+            double s = 0;
+            for (int k = lo; k <= hi; k++) s += col[k];
+            r[j] = s / (hi - lo + 1);
+        }
+        return r;
+    }
+
+    public static double D2(double[] a, double[] b)
+    {
+        double s = 0;
+        for (int j = 0; j < a.Length; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
+        return s;
+    }
+
+    public static int[] OrderBy(double[] key) =>
+        Enumerable.Range(0, key.Length).OrderBy(i => key[i]).ThenBy(i => i).ToArray();
+
+    public static double[] GeoMed(double[][] x, int iters, double nu)
+    {
+        var z = Mean(x);
+        for (int t = 0; t < iters; t++)
+        {
+            var beta = x.Select(v => 1.0 / Math.Max(nu, Math.Sqrt(D2(v, z)))).ToArray();
+            double sum = beta.Sum();
+            var nz = new double[z.Length];
+            for (int i = 0; i < x.Length; i++)
+                for (int j = 0; j < z.Length; j++) nz[j] += beta[i] / sum * x[i][j];
+            z = nz;
+        }
+        return z;
+    }
+
+    public static int[] KrumOrder(double[][] x, int f)
+    {
+        int m = x.Length;
+        var score = new double[m];
+        for (int i = 0; i < m; i++)
+            score[i] = Enumerable.Range(0, m).Where(j => j != i).Select(j => D2(x[i], x[j])).OrderBy(v => v)
+                .Take(m - f - 2).Sum();
+        return OrderBy(score);
+    }
+
+    public static double[] Ctma(double[][] x, int f, double[] anchor)
+    {
+        var r = x.Select(v => D2(v, anchor)).ToArray();
+        return Mean(OrderBy(r).Take(x.Length - f).Select(i => x[i]).ToArray());
+    }
+
+    public static double[][] Nnm(double[][] x, int f)
+    {
+        int m = x.Length;
+        var mixed = new double[m][];
+        for (int i = 0; i < m; i++)
+        {
+            var dist = x.Select(v => D2(x[i], v)).ToArray();
+            dist[i] = 0;
+            mixed[i] = Mean(OrderBy(dist).Take(m - f).Select(j => x[j]).ToArray());
+        }
+        return mixed;
+    }
+}
