@@ -9,6 +9,7 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks: aggregation kernels, models, runtime, transport.");
         bench.Subcommands.Add(BenchAggregatorsCommand.Create());
+        bench.Subcommands.Add(BenchModelsCommand.Create());
         return bench;
     }
 }
