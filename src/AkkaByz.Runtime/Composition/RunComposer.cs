@@ -1,10 +1,12 @@
+using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Configuration;
 
 namespace AkkaByz.Runtime.Composition;
 
 /// <summary>
-/// The one place where configuration names become implementations: data source, partition, model, optimizer,
-/// aggregation rule and attack (see the catalogs next to this file).
+/// The composition root: the one place where configuration names become implementations, through the catalogs
+/// next to this file (data and partition, model, optimizer, aggregation rule, attack). Everything is validated
+/// here, before any actor starts, so a bad name or file fails with one clear <see cref="SettingsException"/>.
 /// </summary>
 public static class RunComposer
 {
@@ -13,6 +15,30 @@ public static class RunComposer
     public static RunComponents Compose(AkkaByzSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        throw new SettingsException("akkabyz: the learning core is not wired in yet.");
+        var createAttack = AttackCatalog.Factory(settings.Attack);
+        var aggregators = AggregatorCatalog.Factory(settings.Aggregator, settings.Workers, settings.Byzantine, settings.Seed);
+        var optimizer = OptimizerCatalog.Options(settings.Optimizer);
+        var (train, test) = DataCatalog.Load(settings.Data);
+        var shards = DataCatalog.Partition(settings.Data.Partition, train, settings.Workers, settings.Seed);
+        if (test.FeatureCount != train.FeatureCount)
+            throw new SettingsException($"akkabyz.data.source = {settings.Data.Source}: test samples have {test.FeatureCount} features, train samples {train.FeatureCount}.");
+
+        using var prototype = ModelCatalog.Create(settings.Model, train, settings.ModelThreads);
+        var x0 = new float[prototype.ParameterCount];
+        prototype.Initialize(x0, settings.Seed);
+
+        return new RunComponents
+        {
+            Settings = settings,
+            Train = train,
+            Test = test,
+            Shards = shards,
+            InitialParameters = x0,
+            CreateModel = () => ModelCatalog.Create(settings.Model, train, settings.ModelThreads),
+            CreateWorkerOptimizer = _ => OptimizerFactory.CreateWorker(optimizer),
+            CreateServerOptimizer = x => OptimizerFactory.CreateServer(optimizer, x),
+            CreateAggregator = aggregators,
+            CreateAttack = createAttack,
+        };
     }
 }

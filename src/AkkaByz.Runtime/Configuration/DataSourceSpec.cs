@@ -3,13 +3,14 @@ namespace AkkaByz.Runtime.Configuration;
 /// <summary>Kinds of training data the runtime can load.</summary>
 public enum DataSourceKind { Synthetic, Idx, Cifar10 }
 
-/// <summary>Parsed <c>akkabyz.data.source</c>: <c>synthetic</c>, <c>idx:DIR</c> or <c>cifar10:DIR</c>.</summary>
+/// <summary>Parsed <c>akkabyz.data.source</c>: <c>synthetic</c>, <c>idx:DIR</c>, <c>fashion-mnist</c> (Debian's IDX files) or <c>cifar10:DIR</c>.</summary>
 public sealed record DataSourceSpec(DataSourceKind Kind, string? Path)
 {
     public static DataSourceSpec Parse(string text)
     {
         var t = text.Trim();
         if (t.Equals("synthetic", StringComparison.OrdinalIgnoreCase)) return new(DataSourceKind.Synthetic, null);
+        if (t.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)) return new(DataSourceKind.Idx, "/usr/share/datasets/fashion-mnist");
         var colon = t.IndexOf(':');
         if (colon > 0)
         {

@@ -7,7 +7,8 @@ namespace AkkaByz.Runtime.Training;
 /// <summary>
 /// One worker's honest computation, free of actors: its model instance, its optimizer state, its shard's
 /// minibatch schedule. <see cref="Compute"/> draws the round's minibatch and runs the worker optimizer on it
-/// (µ²-SGD takes its two gradients on this same batch). Not thread-safe: the owning actor runs one at a time.
+/// (µ²-SGD takes its two gradients on this same batch). Minibatches: AkkaByz.Core's MinibatchSampler in
+/// epoch-shuffle mode, a pure function of (seed, worker, round). Not thread-safe: the owning actor runs one at a time.
 /// Also used by the plain-loop baseline of the runtime benchmark, so both measure the same work.
 /// </summary>
 public sealed class WorkerComputation : IDisposable
@@ -15,17 +16,23 @@ public sealed class WorkerComputation : IDisposable
     private readonly IGradientModel _model;
     private readonly IWorkerOptimizer _optimizer;
     private readonly DataSet _data;
-    private readonly MinibatchSchedule _schedule;
+    private readonly MinibatchSampler _sampler;
     private readonly int[] _batch;
 
-    public WorkerComputation(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, MinibatchSchedule schedule)
+    /// <param name="sampler">The worker's minibatch sampler over its shard (deterministic from seed, worker, round).</param>
+    public WorkerComputation(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, MinibatchSampler sampler, int batchSize)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         _data = data ?? throw new ArgumentNullException(nameof(data));
-        _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
-        _batch = new int[schedule.BatchSize];
+        _sampler = sampler ?? throw new ArgumentNullException(nameof(sampler));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _batch = new int[batchSize];
     }
+
+    /// <summary>The standard computation of worker <paramref name="worker"/>: epoch-shuffled minibatches of its shard.</summary>
+    public static WorkerComputation For(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, int[] shard, int batchSize, int seed, int worker) =>
+        new(model, optimizer, data, new MinibatchSampler(shard, seed, worker, SamplingMode.EpochShuffle), batchSize);
 
     public int Dimension => _model.ParameterCount;
 
@@ -34,7 +41,7 @@ public sealed class WorkerComputation : IDisposable
     {
         if (x.Length != _model.ParameterCount)
             throw new ArgumentException($"Params of round {round} have {x.Length} values; model '{_model.Name}' has {_model.ParameterCount} parameters.", nameof(x));
-        _schedule.Draw(round, _batch);
+        _sampler.Batch(round, _batch);
         var update = new float[_model.ParameterCount];
         var batch = _batch;
         var model = _model;

@@ -17,7 +17,7 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     {
         var metrics = CreateTestProbe("metrics");
         var barrier = new BarrierSettings(deadline, startTimeout ?? Long, quorum == 0 ? 2 * f + 1 : quorum, retries, TimeSpan.FromSeconds(1));
-        var server = new FakeSgdServer(x0 ?? [0f, 0f], 1f);
+        var server = Sgd.Server(x0 ?? [0f, 0f], 1f);
         var aggregator = Sys.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(m, f, rounds, 0, barrier, server, n => new FakeMean(n, f), null, metrics.Ref)));
         return (aggregator, metrics);
     }

@@ -14,7 +14,7 @@ public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     private static readonly Core.Data.DataSet Data = FakeData.Rows(40, D);
 
     private static WorkerComputation Computation(int worker, int seed = 1) =>
-        new(new FakeQuadraticModel(D), new FakeSgdWorker(), Data, new MinibatchSchedule(Enumerable.Range(worker * 10, 10).ToArray(), 2, seed, worker));
+        WorkerComputation.For(new FakeQuadraticModel(D), Sgd.Worker(), Data, Enumerable.Range(worker * 10, 10).ToArray(), 2, seed, worker);
 
     private IActorRef Worker(int index, WorkerFaults faults, Akka.TestKit.TestProbe? tap = null) =>
         Sys.ActorOf(WorkerActor.Props(index, $"w{index}", TestActor, Computation(index), faults, tap?.Ref));

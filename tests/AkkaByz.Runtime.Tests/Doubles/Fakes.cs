@@ -97,25 +97,12 @@ internal sealed class FakeQuadraticModel(int dimension) : IGradientModel
     public void Dispose() => Disposed = true;
 }
 
-/// <summary>Sends the raw gradient.</summary>
-internal sealed class FakeSgdWorker : IWorkerOptimizer
+/// <summary>Plain SGD halves from AkkaByz.Core (workers send the raw gradient; server x ← x − lr · aggregate).</summary>
+internal static class Sgd
 {
-    public double ComputeUpdate(long round, ReadOnlySpan<float> x, GradientOracle oracle, Span<float> update) => oracle(x, update);
-}
+    public static IWorkerOptimizer Worker() => OptimizerFactory.CreateWorker(OptimizerOptions.For(OptimizerKind.Sgd, 1f));
 
-/// <summary>x ← x − lr · aggregate.</summary>
-internal sealed class FakeSgdServer(float[] x, float lr) : IServerOptimizer
-{
-    private readonly float[] _x = x;
-    public int Dimension => _x.Length;
-    public long Steps { get; private set; }
-    public ReadOnlySpan<float> Query => _x;
-
-    public void Step(ReadOnlySpan<float> aggregate)
-    {
-        for (var j = 0; j < _x.Length; j++) _x[j] -= lr * aggregate[j];
-        Steps++;
-    }
+    public static IServerOptimizer Server(float[] x, float lr) => OptimizerFactory.CreateServer(OptimizerOptions.For(OptimizerKind.Sgd, lr), x);
 }
 
 /// <summary>Sign flip of the own update (non-omniscient).</summary>

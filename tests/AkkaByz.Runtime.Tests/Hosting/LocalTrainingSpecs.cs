@@ -27,8 +27,8 @@ public sealed class LocalTrainingSpecs
             Shards = Enumerable.Range(0, m).Select(i => Enumerable.Range(20 * i, 20).ToArray()).ToArray(),
             InitialParameters = x0,
             CreateModel = () => new FakeQuadraticModel(D),
-            CreateWorkerOptimizer = _ => new FakeSgdWorker(),
-            CreateServerOptimizer = x => new FakeSgdServer(x, (float)settings.Optimizer.LearningRate),
+            CreateWorkerOptimizer = _ => Sgd.Worker(),
+            CreateServerOptimizer = x => Sgd.Server(x, (float)settings.Optimizer.LearningRate),
             CreateAggregator = n => (rule ?? ((a, b) => new FakeTrimmed(a, b)))(n, settings.Byzantine),
             CreateAttack = attack is null ? null : () => attack,
         };
