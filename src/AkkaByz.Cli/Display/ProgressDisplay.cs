@@ -7,7 +7,7 @@ using AkkaByz.Runtime.Metrics;
 namespace AkkaByz.Cli.Display;
 
 /// <summary>
-/// The train command's console output: a header, one progress line every ~5% of the rounds and at each evaluation
+/// The train command's console output: a header, one progress line every 10% of the rounds
 /// (round, loss, accuracy, rounds/s), and the final summary.
 /// </summary>
 internal sealed class ProgressDisplay(TextWriter output, bool quiet)
@@ -35,7 +35,7 @@ internal sealed class ProgressDisplay(TextWriter output, bool quiet)
     public void Composed(RunComponents c)
     {
         _rounds = c.Rounds;
-        _every = Math.Max(1, _rounds / 20);
+        _every = Math.Max(1, _rounds / 10);
         if (quiet) return;
         output.WriteLine($"data: {c.Train.Count} train / {c.Test.Count} test examples of {c.Train.Shape}, {c.Train.ClassCount} classes; " +
                          $"d = {c.Dimension} parameters; {_rounds} rounds");
@@ -44,9 +44,9 @@ internal sealed class ProgressDisplay(TextWriter output, bool quiet)
     public void OnRow(MetricsRow row)
     {
         if (row.Evaluated) _lastAccuracy = row.TestAccuracy;
-        if (quiet || (row.Round % _every != 0 && !row.Evaluated && row.Round != _rounds)) return;
+        if (quiet || row.Round == 0 || (row.Round % _every != 0 && row.Round != _rounds)) return;
         var rate = row.ElapsedSeconds > 0 ? row.Round / row.ElapsedSeconds : 0;
-        var accuracy = double.IsNaN(_lastAccuracy) ? "   -  " : P(100 * _lastAccuracy, "0.0").PadLeft(5) + "%";
+        var accuracy = double.IsNaN(_lastAccuracy) ? "   -  " : P(100 * _lastAccuracy, "0.0").PadLeft(5) + "%"; // latest evaluation
         lock (_gate)
             output.WriteLine($"round {row.Round.ToString(CultureInfo.InvariantCulture).PadLeft(_rounds.ToString(CultureInfo.InvariantCulture).Length)}/{_rounds}" +
                              $"  loss {P(row.TrainLoss, "0.0000")}  test acc {accuracy}  received {row.Received}  rejected {row.Rejected}" +

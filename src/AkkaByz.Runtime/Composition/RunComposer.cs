@@ -1,5 +1,6 @@
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Training;
 
 namespace AkkaByz.Runtime.Composition;
 
@@ -19,13 +20,14 @@ public static class RunComposer
         var aggregators = AggregatorCatalog.Factory(settings.Aggregator, settings.Workers, settings.Byzantine, settings.Seed);
         var optimizer = OptimizerCatalog.Options(settings.Optimizer);
         var (train, test) = DataCatalog.Load(settings.Data);
-        var shards = DataCatalog.Partition(settings.Data.Partition, train, settings.Workers, settings.Seed);
+        var shards = DataCatalog.Partition(settings.Data.Partition, train, settings.Workers, Seeds.DeriveInt(settings.Seed, Seeds.Partition));
         if (test.FeatureCount != train.FeatureCount)
             throw new SettingsException($"akkabyz.data.source = {settings.Data.Source}: test samples have {test.FeatureCount} features, train samples {train.FeatureCount}.");
 
         using var prototype = ModelCatalog.Create(settings.Model, train, settings.ModelThreads);
         var x0 = new float[prototype.ParameterCount];
-        prototype.Initialize(x0, settings.Seed);
+        // Derived seeds: a plain Random(seed) here would replay the synthetic task's own stream (its class centres).
+        prototype.Initialize(x0, Seeds.DeriveInt(settings.Seed, Seeds.Init));
 
         return new RunComponents
         {

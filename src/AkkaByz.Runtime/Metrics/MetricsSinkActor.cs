@@ -7,7 +7,8 @@ namespace AkkaByz.Runtime.Metrics;
 /// <summary>
 /// Collects per-round metrics from the aggregator and test results from the evaluator, joins them by round, and
 /// appends rows to <c>metrics.csv</c> in round order (a row due for evaluation waits for its result; the last row
-/// waits for the final evaluation, written on <see cref="FlushMetrics"/>). Each completed row is also handed to an
+/// waits for the final evaluation, written on <see cref="FlushMetrics"/>; with evaluations on, the evaluation of the
+/// starting point is row 0). Each completed row is also handed to an
 /// optional progress callback (the CLI's display).
 /// </summary>
 public sealed class MetricsSinkActor : ReceiveActor
@@ -20,6 +21,7 @@ public sealed class MetricsSinkActor : ReceiveActor
     private readonly Dictionary<long, EvaluationResult> _evaluations = [];
     private readonly List<MetricsRow> _rows = [];
     private StreamWriter? _csv;
+    private bool _initialSeen;
 
     /// <param name="csvPath">Where to write metrics.csv; null = keep rows in memory only.</param>
     /// <param name="evalInterval">Rounds that are multiples of this wait for their evaluation (0 = none).</param>
@@ -37,6 +39,16 @@ public sealed class MetricsSinkActor : ReceiveActor
         });
         Receive<EvaluationResult>(e =>
         {
+            if (e.Round == 0 && _rows.Count == 0)
+            {
+                // The starting point: row 0, written before round 1.
+                var start = new MetricsRow(0, double.NaN, e.Loss, e.Accuracy, 0, 0, 0, double.NaN, double.NaN, 0);
+                _rows.Add(start);
+                _csv?.WriteLine(start.ToCsv());
+                _initialSeen = true;
+                Drain(final: false);
+                return;
+            }
             if (_pending.TryGetValue(e.Round, out var row))
                 _pending[e.Round] = row with { TestLoss = e.Loss, TestAccuracy = e.Accuracy };
             else
@@ -66,7 +78,8 @@ public sealed class MetricsSinkActor : ReceiveActor
 
     private void Drain(bool final)
     {
-        while (_pending.Count > 0)
+        // With evaluations on, the starting point's row (round 0) comes first: hold rounds until it arrives.
+        while (_pending.Count > 0 && (final || _initialSeen || _evalInterval == 0))
         {
             var (round, row) = _pending.First();
             var waitsForEvaluation = _evalInterval > 0 && round % _evalInterval == 0 && !row.Evaluated;
