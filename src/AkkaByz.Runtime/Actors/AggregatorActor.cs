@@ -14,8 +14,9 @@ namespace AkkaByz.Runtime.Actors;
 /// The parameter server of the synchronous protocol (DESIGN §2). Workers register (DeathWatched; Terminated =
 /// removed for good). Once the expected number have registered (or the start timeout fires with at least the
 /// quorum) it runs rounds: Params(t, x_t) to every registered worker; Updates are validated (unregistered sender,
-/// stale/future round, duplicate, wrong length, non-finite — each rejection counted and logged); the barrier closes
-/// when every active member of the round has answered or the round deadline fires. With fewer than the quorum, or
+/// stale/future round, wrong length, non-finite, duplicate — each rejection counted and logged); the barrier closes
+/// when every active member of the round has answered (a malformed update counts as its answer) or the round
+/// deadline fires. With fewer than the quorum, or
 /// 2f ≥ received, the round is re-published (workers resend their cached update) up to max-retries times, then the
 /// run stops with a message saying why. Otherwise the accepted vectors, ordered by worker index, are aggregated by
 /// the configured rule and the server optimizer steps — off the actor thread (Task + PipeTo), so timers and the
@@ -37,6 +38,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private readonly SortedDictionary<int, IActorRef> _byIndex = [];
     private readonly HashSet<int> _members = [];
     private readonly SortedDictionary<int, (float[] Vector, double Loss)> _received = [];
+    private readonly HashSet<int> _answeredInvalid = [];
     private readonly Dictionary<string, long> _rejected = RejectReasons.All.ToDictionary(r => r, _ => 0L);
     private readonly List<IActorRef> _watchers = [];
     private readonly Stopwatch _clock = new();
@@ -131,10 +133,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         Receive<RegisterWorker>(r => Register(r));
         Receive<Update>(u =>
         {
-            if (u.Round == _round && _indexOf.TryGetValue(Sender, out var i))
-                Reject(u, _received.ContainsKey(i) ? RejectReasons.Duplicate : RejectReasons.Late);
-            else
-                Reject(u, Classify(u) ?? RejectReasons.Late);
+            // The barrier of this round is closed: content checks first, then duplicate (already counted) or late.
+            var reason = Classify(u);
+            if (reason is null && u.Round == _round && _indexOf.ContainsKey(Sender)) reason = RejectReasons.Late;
+            Reject(u, reason ?? RejectReasons.Late);
         });
         Receive<AggregationDone>(d => d.Round == _round, OnAggregated);
         Receive<AggregationFailed>(f => f.Round == _round, f =>
@@ -212,6 +214,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         _round = round;
         _received.Clear();
+        _answeredInvalid.Clear();
         _retries = 0;
         _rejectedThisRound = 0;
         _roundStartMs = _clock.Elapsed.TotalMilliseconds;
@@ -235,9 +238,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         if (!_indexOf.TryGetValue(Sender, out var index) || !_members.Contains(index)) return RejectReasons.Unregistered;
         if (u.Round < _round) return RejectReasons.Stale;
         if (u.Round > _round) return RejectReasons.Future;
-        if (_received.ContainsKey(index)) return RejectReasons.Duplicate;
         if (u.Vector.Length != _dimension) return RejectReasons.WrongLength;
         if (!AllFinite(u.Vector)) return RejectReasons.NonFinite;
+        if (_received.ContainsKey(index)) return RejectReasons.Duplicate;
         return null;
     }
 
@@ -247,13 +250,20 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         if (reason is not null)
         {
             Reject(u, reason);
+            // A malformed update for this round is this worker's answer (the barrier need not wait for it);
+            // a valid one arriving later in the round is still accepted.
+            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && _indexOf.TryGetValue(Sender, out var i))
+            {
+                _answeredInvalid.Add(i);
+                if (BarrierComplete()) CloseBarrier();
+            }
             return;
         }
         _received[_indexOf[Sender]] = (u.Vector, u.Loss);
         if (BarrierComplete()) CloseBarrier();
     }
 
-    private bool BarrierComplete() => _members.All(_received.ContainsKey);
+    private bool BarrierComplete() => _members.All(i => _received.ContainsKey(i) || _answeredInvalid.Contains(i));
 
     private void Reject(Update u, string reason)
     {
@@ -282,6 +292,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
                 _retries++;
                 _log.Warning("Round {0}: {1}; re-publishing the round (retry {2} of {3}).", _round, why, _retries, _setup.Barrier.MaxRetries);
                 _members.Clear();
+                _answeredInvalid.Clear();
                 foreach (var index in _byIndex.Keys) _members.Add(index);
                 var message = new Params(_round, _x);
                 foreach (var (index, worker) in _byIndex)

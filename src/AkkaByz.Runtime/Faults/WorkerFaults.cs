@@ -53,18 +53,16 @@ public sealed class WorkerFaults
     /// <summary>Sends round <paramref name="round"/>'s update to <paramref name="aggregator"/> through this worker's faulty link.</summary>
     public void Send(IActorRef aggregator, IActorRef self, long round, float[] vector, double loss)
     {
-        var drop = false;
-        var duplicate = false;
-        foreach (var fault in _faults)
+        var active = _faults.Where(f => f.AppliesTo(round)).ToArray();
+        if (!active.Any(f => f.Kind == MessageFaultKind.Drop))
+            aggregator.Tell(new Update(round, vector, loss), self);
+        // The invalid extras follow the real update (a malformed update would otherwise count as this worker's answer).
+        foreach (var fault in active)
         {
-            if (!fault.AppliesTo(round)) continue;
             switch (fault.Kind)
             {
-                case MessageFaultKind.Drop:
-                    drop = true;
-                    break;
                 case MessageFaultKind.Duplicate:
-                    duplicate = true;
+                    aggregator.Tell(new Update(round, vector, loss), self);
                     break;
                 case MessageFaultKind.WrongLength:
                     aggregator.Tell(new Update(round, vector[..Math.Max(0, vector.Length - 1)], loss), self);
@@ -81,11 +79,6 @@ public sealed class WorkerFaults
                         aggregator.Tell(new Update(_previousRound, _previousVector, _previousLoss), self);
                     break;
             }
-        }
-        if (!drop)
-        {
-            aggregator.Tell(new Update(round, vector, loss), self);
-            if (duplicate) aggregator.Tell(new Update(round, vector, loss), self);
         }
         _previousRound = round;
         _previousVector = vector;

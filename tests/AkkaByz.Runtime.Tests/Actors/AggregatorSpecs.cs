@@ -147,6 +147,24 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     }
 
     [Fact]
+    public void Aggregator_must_take_a_malformed_update_as_the_workers_answer_and_not_wait_for_the_deadline()
+    {
+        var (aggregator, metrics) = Start(m: 3, f: 0, rounds: 5, deadline: Long, quorum: 1);
+        var workers = Register(aggregator, 3);
+        workers[0].Send(aggregator, new Update(1, [2f, 2f], 0));
+        workers[1].Send(aggregator, new Update(1, [4f, 4f], 0));
+        workers[2].Send(aggregator, new Update(1, [float.NaN, 4f], 0));
+        foreach (var w in workers)
+        {
+            var p = w.ExpectMsg<Params>(TimeSpan.FromSeconds(10)); // long before the 30 s deadline
+            Assert.Equal(2, p.Round);
+            Assert.Equal([-3f, -3f], p.X);
+        }
+        var row = metrics.ExpectMsg<RoundMetrics>();
+        Assert.Equal((2, 1), (row.Received, row.Rejected));
+    }
+
+    [Fact]
     public void Aggregator_must_republish_a_short_round_and_then_stop_saying_why()
     {
         var (aggregator, _) = Start(m: 3, f: 1, rounds: 5, deadline: TimeSpan.FromMilliseconds(300), retries: 1);
