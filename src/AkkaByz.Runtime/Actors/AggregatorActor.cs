@@ -48,6 +48,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private int _rejectedThisRound;
     private long _suspects;
     private long _accepted;
+    private long _deadlinesFired;
     private double _roundStartMs;
     private RunCompleted? _result;
 
@@ -120,8 +121,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         Receive<RoundDeadline>(d =>
         {
             if (d.Round != _round) return;
-            var missing = _members.Where(i => !_received.ContainsKey(i)).ToArray();
-            _log.Warning("Round {0}: deadline ({1} ms) fired with {2} of {3} updates; missing workers [{4}].",
+            var missing = _members.Where(i => !_received.ContainsKey(i) && !_answeredInvalid.Contains(i)).ToArray();
+            if (++_deadlinesFired <= LoggedPerReason || _deadlinesFired % 100 == 0)
+                _log.Warning("Round {0}: deadline ({1} ms) fired with {2} of {3} updates; missing workers [{4}].",
                 _round, _setup.Barrier.RoundDeadline.TotalMilliseconds, _received.Count, _members.Count, string.Join(", ", missing));
             CloseBarrier();
         });
