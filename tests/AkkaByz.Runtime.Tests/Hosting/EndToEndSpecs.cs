@@ -82,4 +82,15 @@ public sealed class EndToEndSpecs(ITestOutputHelper output)
         Assert.Equal(9 * 9 + 10 * 8 + 41 * 7, result.Run.UpdatesAccepted);
         Assert.True(result.Final.Accuracy > 0.7);
     }
+
+    [Theory]
+    [InlineData("alie")]
+    [InlineData("lf")]
+    public async Task The_actor_runtime_must_compute_exactly_what_the_plain_loop_computes(string attack)
+    {
+        var settings = AkkaByzSettings.Default with { Attack = attack, Rounds = 60, EvalInterval = 0 };
+        var viaActors = await LocalTraining.RunAsync(settings, Options);
+        var (plain, _) = PlainLoop.Run(Composition.RunComposer.Compose(settings), 60);
+        Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), viaActors.FinalParameters.Select(BitConverter.SingleToInt32Bits));
+    }
 }
