@@ -7,6 +7,7 @@ using AkkaByz.Core.Aggregation;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Training;
 
 namespace AkkaByz.Runtime.Actors;
 
@@ -324,7 +325,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         var round = _round;
         var server = _server;
         var spec = rule.Spec;
-        Task.Run(() =>
+        ComputeScheduler.Run(() =>
         {
             var watch = Stopwatch.StartNew();
             var aggregate = new float[server.Dimension];

@@ -3,6 +3,7 @@ using Akka.Event;
 using AkkaByz.Core.Data;
 using AkkaByz.Core.Models;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Training;
 
 namespace AkkaByz.Runtime.Actors;
 
@@ -60,7 +61,7 @@ public sealed class EvaluatorActor : ReceiveActor
         var (request, replyTo) = next;
         var model = _model;
         var test = _test;
-        var task = Task.Run(() => model.Evaluate(request.X, test));
+        var task = ComputeScheduler.Run(() => model.Evaluate(request.X, test));
         _running = task;
         task.PipeTo(Self, success: e => new Evaluated(request.Round, e, replyTo), failure: e => new EvaluationFailed(request.Round, e));
     }

@@ -34,7 +34,7 @@ public sealed class WorkerActor : WorkerActorBase
     protected override void StartRound(long round, float[] x)
     {
         var computation = _computation;
-        var task = Task.Run(() => computation.Compute(round, x));
+        var task = ComputeScheduler.Run(() => computation.Compute(round, x));
         Running = task;
         task.PipeTo(Self,
             success: r => new RoundResult(round, r.Update, r.Loss),

@@ -56,7 +56,7 @@ public sealed class ByzantineWorkerActor : WorkerActorBase
         }
         var computation = _computation!;
         var attack = _attack;
-        var task = Task.Run(() =>
+        var task = ComputeScheduler.Run(() =>
         {
             var (own, loss) = computation.Compute(round, x);
             var crafted = new float[own.Length];
