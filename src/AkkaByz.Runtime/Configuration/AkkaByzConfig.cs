@@ -31,14 +31,17 @@ public static class AkkaByzConfig
         if (userFile is not null)
         {
             if (!File.Exists(userFile)) throw new SettingsException($"--config: file '{userFile}' does not exist.");
+            Config user;
             try
             {
-                config = ConfigurationFactory.ParseString(File.ReadAllText(userFile)).WithFallback(config);
+                user = ConfigurationFactory.ParseString(File.ReadAllText(userFile));
             }
             catch (Exception e) when (e is not SettingsException)
             {
                 throw new SettingsException($"--config: '{userFile}' is not valid HOCON: {e.Message}", e);
             }
+            CheckKnownKeys(user, $"--config {userFile}");
+            config = user.WithFallback(config);
         }
         if (overrides is not null)
         {
@@ -56,6 +59,26 @@ public static class AkkaByzConfig
             }
         }
         return config;
+    }
+
+    /// <summary>Refuses keys under <c>akkabyz</c> that the reference does not define (a typo would otherwise be ignored).</summary>
+    private static void CheckKnownKeys(Config user, string source)
+    {
+        if (user.Root?.GetObject() is not { } root || !root.Items.TryGetValue("akkabyz", out var section) || !section.IsObject()) return;
+        var reference = Reference.GetConfig("akkabyz");
+        foreach (var path in Leaves(section.GetObject(), ""))
+            if (!reference.HasPath(path))
+                throw new SettingsException($"{source}: unknown key 'akkabyz.{path}' (see the commented keys in hocon/local.conf).");
+    }
+
+    private static IEnumerable<string> Leaves(Akka.Configuration.Hocon.HoconObject obj, string prefix)
+    {
+        foreach (var (key, value) in obj.Items)
+        {
+            var path = prefix.Length == 0 ? key : prefix + "." + key;
+            if (value.IsObject()) foreach (var leaf in Leaves(value.GetObject(), path)) yield return leaf;
+            else yield return path;
+        }
     }
 
     /// <summary>Renders <paramref name="value"/> as a quoted HOCON string.</summary>

@@ -118,6 +118,24 @@ public sealed class SettingsSpecs
     }
 
     [Fact]
+    public void Layering_must_refuse_an_unknown_key_in_a_user_file()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "akkabyz { workrs = 9, optimizer { lr = 0.2, momentm = 0.5 } }");
+            var e = Assert.Throws<SettingsException>(() => AkkaByzConfig.Load(file));
+            Assert.Contains("unknown key 'akkabyz.workrs'", e.Message);
+            File.WriteAllText(file, "akkabyz.optimizer { lr = 0.2, momentm = 0.5 }\nakka.loglevel = INFO");
+            Assert.Contains("akkabyz.optimizer.momentm", Assert.Throws<SettingsException>(() => AkkaByzConfig.Load(file)).Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Every_hocon_file_shipped_in_the_repository_must_load()
     {
         var dir = AppContext.BaseDirectory;
