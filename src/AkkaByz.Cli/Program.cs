@@ -8,7 +8,18 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = BuildRoot();
-        return root.Parse(args).Invoke();
+        return Quiet(root.Parse(args)).Invoke();
+    }
+
+    /// <summary>Parse errors print one line each (no help screen, no typo list) and exit non-zero.</summary>
+    public static ParseResult Quiet(ParseResult result)
+    {
+        if (result.Action is System.CommandLine.Invocation.ParseErrorAction errors)
+        {
+            errors.ShowHelp = false;
+            errors.ShowTypoCorrections = false;
+        }
+        return result;
     }
 
     /// <summary>The command tree; one file per command under Commands/.</summary>

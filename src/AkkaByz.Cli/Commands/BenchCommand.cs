@@ -10,6 +10,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmarks: aggregation kernels, models, runtime, transport.");
         bench.Subcommands.Add(BenchAggregatorsCommand.Create());
         bench.Subcommands.Add(BenchModelsCommand.Create());
+        bench.Subcommands.Add(BenchRuntimeCommand.Create());
         return bench;
     }
 }

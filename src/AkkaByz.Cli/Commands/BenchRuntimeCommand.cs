@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using AkkaByz.Runtime.Composition;
+using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Hosting;
+
+namespace AkkaByz.Cli.Commands;
+
+/// <summary>
+/// <c>akkabyz bench runtime</c>: rounds per second of the local actor runtime (17 workers, 8 ALIE, ctma(cwtm),
+/// µ²-SGD, batch 4) for the logistic model and the CNN, against the same computation in a plain loop
+/// (<see cref="PlainLoop"/>: Parallel.For over the workers, no actors). Overhead = plain rate / actor rate − 1.
+/// Each figure is the best of --repeat timed runs after a warm-up; both modes also print whether their final
+/// parameters are bit-identical (they must be).
+/// </summary>
+public static class BenchRuntimeCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("runtime", "Rounds/s of the actor runtime vs the same computation in a plain loop (overhead %).");
+        var models = new Option<string>("--models") { Description = "Comma-separated models to time.", DefaultValueFactory = _ => "logreg,cnn-mnist" };
+        var logregRounds = new Option<int>("--logreg-rounds") { Description = "Rounds per timed logreg run.", DefaultValueFactory = _ => 300 };
+        var cnnRounds = new Option<int>("--cnn-rounds") { Description = "Rounds per timed CNN run.", DefaultValueFactory = _ => 30 };
+        var cnnData = new Option<string>("--cnn-data") { Description = "Data for the CNNs (IDX directory spec).", DefaultValueFactory = _ => "fashion-mnist" };
+        var repeat = new Option<int>("--repeat") { Description = "Timed runs per mode (best is reported).", DefaultValueFactory = _ => 2 };
+        var batch = new Option<int>("--batch") { Description = "Minibatch per worker.", DefaultValueFactory = _ => 4 };
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch }) command.Options.Add(o);
+
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            try
+            {
+                output.WriteLine($"bench runtime: 17 workers (8 ALIE), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; best of {parse.GetValue(repeat)}");
+                output.WriteLine("| model | d | rounds | actor runtime (rounds/s) | plain loop (rounds/s) | overhead | identical |");
+                output.WriteLine("|---|---|---|---|---|---|---|");
+                foreach (var model in parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var isLogreg = model == "logreg";
+                    var rounds = isLogreg ? parse.GetValue(logregRounds) : parse.GetValue(cnnRounds);
+                    var settings = AkkaByzSettings.Default with
+                    {
+                        Model = model,
+                        BatchSize = parse.GetValue(batch),
+                        EvalInterval = 0,
+                        Rounds = rounds,
+                        Data = AkkaByzSettings.Default.Data with { Source = DataSourceSpec.Parse(isLogreg ? "synthetic" : parse.GetValue(cnnData)!) },
+                    };
+                    settings.Validate();
+                    var row = await Measure(settings, rounds, parse.GetValue(repeat), cancellation).ConfigureAwait(false);
+                    output.WriteLine(row);
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is SettingsException or ArgumentException)
+            {
+                error.WriteLine($"akkabyz bench runtime: {e.Message.ReplaceLineEndings(" ")}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<string> Measure(AkkaByzSettings settings, int rounds, int repeat, CancellationToken cancellation)
+    {
+        var components = RunComposer.Compose(settings);
+        var warm = new RunComponents
+        {
+            Settings = settings with { Rounds = 5 },
+            Train = components.Train, Test = components.Test, Shards = components.Shards, InitialParameters = components.InitialParameters,
+            CreateModel = components.CreateModel, CreateWorkerOptimizer = components.CreateWorkerOptimizer,
+            CreateServerOptimizer = components.CreateServerOptimizer, CreateAggregator = components.CreateAggregator, CreateAttack = components.CreateAttack,
+        };
+        await LocalTraining.RunAsync(warm, null, cancellation).ConfigureAwait(false);
+        PlainLoop.Run(warm, 5);
+
+        double bestActor = 0, bestPlain = 0;
+        float[]? actorParams = null, plainParams = null;
+        for (var r = 0; r < Math.Max(1, repeat); r++)
+        {
+            var (p, seconds) = PlainLoop.Run(components, rounds);
+            bestPlain = Math.Max(bestPlain, rounds / seconds);
+            plainParams = p;
+            var result = await LocalTraining.RunAsync(components, null, cancellation).ConfigureAwait(false);
+            bestActor = Math.Max(bestActor, result.RoundsPerSecond);
+            actorParams = result.FinalParameters;
+        }
+        var identical = actorParams!.AsSpan().SequenceEqual(plainParams);
+        var overhead = 100 * (bestPlain / bestActor - 1);
+        static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
+        return $"| {settings.Model} | {components.Dimension} | {rounds} | {F(bestActor, "0.0")} | {F(bestPlain, "0.0")} | {F(overhead, "+0.0;-0.0")} % | {(identical ? "yes" : "NO")} |";
+    }
+}

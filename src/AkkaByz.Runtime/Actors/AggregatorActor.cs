@@ -1,0 +1,407 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.Event;
+using AkkaByz.Core.Aggregation;
+using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Training;
+
+namespace AkkaByz.Runtime.Actors;
+
+/// <summary>
+/// The parameter server of the synchronous protocol (DESIGN §2). Workers register (DeathWatched; Terminated =
+/// removed for good). Once the expected number have registered (or the start timeout fires with at least the
+/// quorum) it runs rounds: Params(t, x_t) to every registered worker; Updates are validated (unregistered sender,
+/// stale/future round, wrong length, non-finite, duplicate — each rejection counted and logged); the barrier closes
+/// when every active member of the round has answered (a malformed update counts as its answer) or the round
+/// deadline fires. With fewer than the quorum, or
+/// 2f ≥ received, the round is re-published (workers resend their cached update) up to max-retries times, then the
+/// run stops with a message saying why. Otherwise the accepted vectors, ordered by worker index, are aggregated by
+/// the configured rule and the server optimizer steps — off the actor thread (Task + PipeTo), so timers and the
+/// mailbox stay responsive; updates arriving meanwhile are rejected and counted (late/duplicate), not stashed.
+/// The aggregator never learns which workers are Byzantine.
+/// </summary>
+public sealed class AggregatorActor : ReceiveActor, IWithTimers
+{
+    private const string DeadlineTimer = "round-deadline";
+    private const string StartTimer = "start-timeout";
+    private const int LoggedPerReason = 5;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Setup _setup;
+    private readonly IServerOptimizer _server;
+    private readonly int _dimension;
+    private readonly Dictionary<int, IAggregator> _aggregators = [];
+    private readonly Dictionary<IActorRef, int> _indexOf = [];
+    private readonly SortedDictionary<int, IActorRef> _byIndex = [];
+    private readonly HashSet<int> _members = [];
+    private readonly SortedDictionary<int, (float[] Vector, double Loss)> _received = [];
+    private readonly HashSet<int> _answeredInvalid = [];
+    private readonly Dictionary<string, long> _rejected = RejectReasons.All.ToDictionary(r => r, _ => 0L);
+    private readonly List<IActorRef> _watchers = [];
+    private readonly Stopwatch _clock = new();
+    private float[] _x;
+    private long _round;
+    private int _retries;
+    private int _rejectedThisRound;
+    private long _suspects;
+    private long _accepted;
+    private long _deadlinesFired;
+    private double _roundStartMs;
+    private RunCompleted? _result;
+
+    /// <summary>What the aggregator needs besides messages.</summary>
+    /// <param name="ExpectedWorkers">m: start once this many have registered.</param>
+    /// <param name="Byzantine">f: the tolerance the aggregation rule is built with.</param>
+    /// <param name="Rounds">Number of rounds to run.</param>
+    /// <param name="EvalInterval">Ask the evaluator every this many rounds (0 = never; the host evaluates at the end).</param>
+    /// <param name="AggregatorFactory">Builds the rule for n inputs (cached per distinct n).</param>
+    public sealed record Setup(
+        int ExpectedWorkers,
+        int Byzantine,
+        long Rounds,
+        int EvalInterval,
+        BarrierSettings Barrier,
+        IServerOptimizer Server,
+        Func<int, IAggregator> AggregatorFactory,
+        IActorRef? Evaluator = null,
+        IActorRef? Metrics = null);
+
+    public AggregatorActor(Setup setup)
+    {
+        _setup = setup;
+        _server = setup.Server;
+        _dimension = _server.Dimension;
+        _x = _server.Query.ToArray();
+        WaitingForWorkers();
+    }
+
+    public static Props Props(Setup setup) => Akka.Actor.Props.Create(() => new AggregatorActor(setup));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        _clock.Start();
+        Timers.StartSingleTimer(StartTimer, StartTimeout.Instance, _setup.Barrier.StartTimeout);
+    }
+
+    // ------------------------------------------------------------------ states
+
+    private void WaitingForWorkers()
+    {
+        Receive<RegisterWorker>(r =>
+        {
+            if (!Register(r)) return;
+            if (_byIndex.Count == _setup.ExpectedWorkers) StartTraining();
+        });
+        Receive<StartTimeout>(_ =>
+        {
+            if (_byIndex.Count >= _setup.Barrier.Quorum && 2 * _setup.Byzantine < _byIndex.Count)
+            {
+                _log.Warning("Start timeout: {0} of {1} workers registered; starting with them.", _byIndex.Count, _setup.ExpectedWorkers);
+                StartTraining();
+            }
+            else
+            {
+                Finish(false, $"only {_byIndex.Count} of {_setup.ExpectedWorkers} workers registered within {_setup.Barrier.StartTimeout.TotalSeconds:0.#} s " +
+                              $"(need at least the quorum {_setup.Barrier.Quorum} and more than 2f = {2 * _setup.Byzantine})");
+            }
+        });
+        Receive<Update>(u => Reject(u, _indexOf.ContainsKey(Sender) ? RejectReasons.Future : RejectReasons.Unregistered));
+        Common();
+    }
+
+    private void Collecting()
+    {
+        Receive<RegisterWorker>(r => Register(r));
+        Receive<Update>(OnUpdate);
+        Receive<RoundDeadline>(d =>
+        {
+            if (d.Round != _round) return;
+            var missing = _members.Where(i => !_received.ContainsKey(i) && !_answeredInvalid.Contains(i)).ToArray();
+            if (++_deadlinesFired <= LoggedPerReason || _deadlinesFired % 100 == 0)
+                _log.Warning("Round {0}: deadline ({1} ms) fired with {2} of {3} updates; missing workers [{4}].",
+                _round, _setup.Barrier.RoundDeadline.TotalMilliseconds, _received.Count, _members.Count, string.Join(", ", missing));
+            CloseBarrier();
+        });
+        Common();
+    }
+
+    private void Aggregating()
+    {
+        Receive<RegisterWorker>(r => Register(r));
+        Receive<Update>(u =>
+        {
+            // The barrier of this round is closed: content checks first, then duplicate (already counted) or late.
+            var reason = Classify(u);
+            if (reason is null && u.Round == _round && _indexOf.ContainsKey(Sender)) reason = RejectReasons.Late;
+            Reject(u, reason ?? RejectReasons.Late);
+        });
+        Receive<AggregationDone>(d => d.Round == _round, OnAggregated);
+        Receive<AggregationFailed>(f => f.Round == _round, f =>
+            Finish(false, $"round {f.Round}: aggregation with '{f.Spec}' failed: {f.Error.Message}"));
+        Receive<RoundDeadline>(_ => { });
+        Common();
+    }
+
+    private void Finished()
+    {
+        Receive<WatchRun>(_ => Sender.Tell(_result!));
+        Receive<Update>(_ => { });
+        Receive<RegisterWorker>(r => Sender.Tell(new RegistrationRejected(r.WorkerIndex, "the run is over")));
+        Receive<Terminated>(_ => { });
+        Receive<object>(_ => { });
+    }
+
+    private void Common()
+    {
+        Receive<WatchRun>(_ => _watchers.Add(Sender));
+        Receive<EvaluationResult>(_ => { });
+        Receive<StartTimeout>(_ => { });
+        Receive<Terminated>(t =>
+        {
+            if (!_indexOf.Remove(t.ActorRef, out var index)) return;
+            _byIndex.Remove(index);
+            var wasMember = _members.Remove(index);
+            _log.Warning("Worker {0} ({1}) terminated: removed for good; {2} workers remain.", index, t.ActorRef.Path.Name, _byIndex.Count);
+            if (wasMember && _round > 0 && BarrierComplete() && _clock.IsRunning && IsCollecting) CloseBarrier();
+        });
+    }
+
+    private bool IsCollecting { get; set; }
+
+    // ------------------------------------------------------------------ registration
+
+    private bool Register(RegisterWorker r)
+    {
+        string? refusal = null;
+        if (_indexOf.TryGetValue(Sender, out var existing))
+        {
+            Sender.Tell(new WorkerRegistered(existing, _dimension));
+            return false;
+        }
+        if (r.WorkerIndex < 0 || r.WorkerIndex >= _setup.ExpectedWorkers)
+            refusal = $"slot {r.WorkerIndex} is outside 0..{_setup.ExpectedWorkers - 1}";
+        else if (_byIndex.ContainsKey(r.WorkerIndex))
+            refusal = $"slot {r.WorkerIndex} is taken by {_byIndex[r.WorkerIndex].Path}";
+        if (refusal is not null)
+        {
+            _log.Warning("Registration of {0} refused: {1}.", Sender.Path, refusal);
+            Sender.Tell(new RegistrationRejected(r.WorkerIndex, refusal));
+            return false;
+        }
+        _indexOf[Sender] = r.WorkerIndex;
+        _byIndex[r.WorkerIndex] = Sender;
+        Context.Watch(Sender);
+        Sender.Tell(new WorkerRegistered(r.WorkerIndex, _dimension));
+        _log.Debug("Worker {0} '{1}' registered ({2}/{3}).", r.WorkerIndex, r.Name, _byIndex.Count, _setup.ExpectedWorkers);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ rounds
+
+    private void StartTraining()
+    {
+        Timers.Cancel(StartTimer);
+        _clock.Restart();
+        _log.Info("Training starts: {0} workers, f = {1}, {2} rounds, d = {3}.", _byIndex.Count, _setup.Byzantine, _setup.Rounds, _dimension);
+        if (_setup.EvalInterval > 0) _setup.Evaluator?.Tell(new EvaluateRequest(0, _x)); // the starting point
+        Publish(1);
+    }
+
+    private void Publish(long round)
+    {
+        _round = round;
+        _received.Clear();
+        _answeredInvalid.Clear();
+        _retries = 0;
+        _rejectedThisRound = 0;
+        _roundStartMs = _clock.Elapsed.TotalMilliseconds;
+        _members.Clear();
+        foreach (var index in _byIndex.Keys) _members.Add(index);
+        var message = new Params(round, _x);
+        foreach (var worker in _byIndex.Values) worker.Tell(message);
+        BecomeCollecting();
+    }
+
+    private void BecomeCollecting()
+    {
+        IsCollecting = true;
+        Become(Collecting);
+        Timers.StartSingleTimer(DeadlineTimer, new RoundDeadline(_round), _setup.Barrier.RoundDeadline);
+        if (_members.Count == 0) CloseBarrier();
+    }
+
+    private string? Classify(Update u)
+    {
+        if (!_indexOf.TryGetValue(Sender, out var index) || !_members.Contains(index)) return RejectReasons.Unregistered;
+        if (u.Round < _round) return RejectReasons.Stale;
+        if (u.Round > _round) return RejectReasons.Future;
+        if (u.Vector.Length != _dimension) return RejectReasons.WrongLength;
+        if (!AllFinite(u.Vector)) return RejectReasons.NonFinite;
+        if (_received.ContainsKey(index)) return RejectReasons.Duplicate;
+        return null;
+    }
+
+    private void OnUpdate(Update u)
+    {
+        var reason = Classify(u);
+        if (reason is not null)
+        {
+            Reject(u, reason);
+            // A malformed update for this round is this worker's answer (the barrier need not wait for it);
+            // a valid one arriving later in the round is still accepted.
+            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && _indexOf.TryGetValue(Sender, out var i))
+            {
+                _answeredInvalid.Add(i);
+                if (BarrierComplete()) CloseBarrier();
+            }
+            return;
+        }
+        _received[_indexOf[Sender]] = (u.Vector, u.Loss);
+        if (BarrierComplete()) CloseBarrier();
+    }
+
+    private bool BarrierComplete() => _members.All(i => _received.ContainsKey(i) || _answeredInvalid.Contains(i));
+
+    private void Reject(Update u, string reason)
+    {
+        var count = ++_rejected[reason];
+        _rejectedThisRound++;
+        if (count <= LoggedPerReason || count % 100 == 0)
+        {
+            var who = _indexOf.TryGetValue(Sender, out var i) ? $"worker {i}" : $"unregistered {Sender.Path}";
+            var more = count == LoggedPerReason ? "; further ones logged every 100th" : "";
+            _log.Warning($"Rejected update from {who} (round {u.Round}, current {_round}, length {u.Vector.Length}): {reason} [{count} so far{more}].");
+        }
+    }
+
+    private void CloseBarrier()
+    {
+        Timers.Cancel(DeadlineTimer);
+        IsCollecting = false;
+        var n = _received.Count;
+        if (n < _setup.Barrier.Quorum || 2 * _setup.Byzantine >= n)
+        {
+            var why = n < _setup.Barrier.Quorum
+                ? $"{n} valid updates, below the quorum of {_setup.Barrier.Quorum}"
+                : $"{n} valid updates cannot tolerate f = {_setup.Byzantine} (need more than 2f = {2 * _setup.Byzantine})";
+            if (_retries < _setup.Barrier.MaxRetries && _byIndex.Count > n)
+            {
+                _retries++;
+                _log.Warning("Round {0}: {1}; re-publishing the round (retry {2} of {3}).", _round, why, _retries, _setup.Barrier.MaxRetries);
+                _members.Clear();
+                _answeredInvalid.Clear();
+                foreach (var index in _byIndex.Keys) _members.Add(index);
+                var message = new Params(_round, _x);
+                foreach (var (index, worker) in _byIndex)
+                    if (!_received.ContainsKey(index)) worker.Tell(message);
+                BecomeCollecting();
+                return;
+            }
+            Finish(false, $"stopped at round {_round}: {why}" + (_retries > 0 ? $" after {_retries} re-publications" : ""));
+            return;
+        }
+
+        var inputs = _received.Values.Select(v => v.Vector).ToArray(); // ordered by worker index
+        var losses = _received.Values.Select(v => v.Loss).ToArray();
+        IAggregator rule;
+        try
+        {
+            if (!_aggregators.TryGetValue(n, out rule!))
+                _aggregators[n] = rule = _setup.AggregatorFactory(n);
+        }
+        catch (Exception e)
+        {
+            Finish(false, $"round {_round}: cannot build the aggregation rule for {n} inputs and f = {_setup.Byzantine}: {e.Message}");
+            return;
+        }
+        _accepted += n;
+        Become(Aggregating);
+        var round = _round;
+        var server = _server;
+        var spec = rule.Spec;
+        ComputeScheduler.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            var aggregate = new float[server.Dimension];
+            var report = rule.Aggregate(inputs, aggregate);
+            var aggregationMs = watch.Elapsed.TotalMilliseconds;
+            server.Step(aggregate);
+            return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n);
+        }).PipeTo(Self, failure: e => new AggregationFailed(round, spec, e is AggregateException { InnerException: { } inner } ? inner : e));
+    }
+
+    private void OnAggregated(AggregationDone d)
+    {
+        _x = d.Next;
+        _suspects += d.Suspects;
+        var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
+        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds));
+        if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)
+            _setup.Evaluator?.Tell(new EvaluateRequest(d.Round, _x));
+        if (d.Round >= _setup.Rounds)
+            Finish(true, $"completed {d.Round} rounds");
+        else
+            Publish(d.Round + 1);
+    }
+
+    private void Finish(bool completed, string reason)
+    {
+        Timers.CancelAll();
+        _clock.Stop();
+        if (completed) _log.Info("Training finished: {0}.", reason);
+        else _log.Warning("Training stopped: {0}.", reason);
+        var rounds = completed ? _round : Math.Max(0, _round - 1);
+        foreach (var worker in _byIndex.Values) worker.Tell(new TrainingFinished(rounds, reason));
+        _result = new RunCompleted(completed, reason, rounds, _x, new Dictionary<string, long>(_rejected), _suspects, _accepted, _clock.Elapsed.TotalSeconds);
+        foreach (var watcher in _watchers) watcher.Tell(_result);
+        _watchers.Clear();
+        Become(Finished);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// <summary>True when every value is finite: x − x is 0 for finite x and NaN for ±∞ and NaN.</summary>
+    internal static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+            foreach (var v in vectors)
+                if (!Vector.EqualsAll(v - v, Vector<float>.Zero)) return false;
+            i = vectors.Length * Vector<float>.Count;
+        }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return false;
+        return true;
+    }
+
+    /// <summary>Median of the finite reported losses (robust to the f Byzantine reports); NaN when none is finite.</summary>
+    internal static double Median(IEnumerable<double> values)
+    {
+        var finite = values.Where(double.IsFinite).Order().ToArray();
+        if (finite.Length == 0) return double.NaN;
+        var mid = finite.Length / 2;
+        return finite.Length % 2 == 1 ? finite[mid] : 0.5 * (finite[mid - 1] + finite[mid]);
+    }
+
+    // ------------------------------------------------------------------ local-only messages
+
+    private sealed record RoundDeadline(long Round) : INoSerializationVerificationNeeded;
+
+    private sealed record StartTimeout : INoSerializationVerificationNeeded
+    {
+        public static readonly StartTimeout Instance = new();
+    }
+
+    private sealed record AggregationDone(long Round, float[] Next, int Suspects, double AggregationMs, double TrainLoss, int Received)
+        : INoSerializationVerificationNeeded;
+
+    private sealed record AggregationFailed(long Round, string Spec, Exception Error) : INoSerializationVerificationNeeded;
+}

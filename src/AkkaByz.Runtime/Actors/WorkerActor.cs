@@ -1,0 +1,53 @@
+using Akka.Actor;
+using AkkaByz.Runtime.Faults;
+using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Training;
+
+namespace AkkaByz.Runtime.Actors;
+
+/// <summary>
+/// An honest worker: owns its <see cref="WorkerComputation"/> (shard schedule, model instance, optimizer state)
+/// and computes its update off the mailbox (Task + PipeTo). When an omniscient adversary is simulated it also
+/// copies its update to the adversary tap (the rushing adversary sees honest vectors before answering).
+/// </summary>
+public sealed class WorkerActor : WorkerActorBase
+{
+    private readonly WorkerComputation _computation;
+    private readonly IActorRef? _tap;
+
+    public WorkerActor(int workerIndex, string name, IActorRef aggregator, WorkerComputation computation, WorkerFaults faults, IActorRef? tap)
+        : base(workerIndex, name, aggregator, faults)
+    {
+        _computation = computation;
+        _tap = tap;
+    }
+
+    public static Props Props(int workerIndex, string name, IActorRef aggregator, WorkerComputation computation, WorkerFaults faults, IActorRef? tap = null) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(workerIndex, name, aggregator, computation, faults, tap));
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        _tap?.Tell(new RegisterWorker(WorkerIndex, WorkerName));
+    }
+
+    protected override void StartRound(long round, float[] x)
+    {
+        var computation = _computation;
+        var task = ComputeScheduler.Run(() => computation.Compute(round, x));
+        Running = task;
+        task.PipeTo(Self,
+            success: r => new RoundResult(round, r.Update, r.Loss),
+            failure: e => new RoundFailed(round, e));
+    }
+
+    protected override void BeforeSend(long round, float[] vector) => _tap?.Tell(new HonestCopy(round, vector));
+
+    protected override void PostStop()
+    {
+        // Never dispose the model under a computation still running (stop during a round, system shutdown).
+        var computation = _computation;
+        if (Running is { IsCompleted: false } running) running.ContinueWith(_ => computation.Dispose(), TaskScheduler.Default);
+        else computation.Dispose();
+    }
+}

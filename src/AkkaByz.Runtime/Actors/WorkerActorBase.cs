@@ -1,0 +1,156 @@
+using Akka.Actor;
+using Akka.Event;
+using AkkaByz.Runtime.Faults;
+using AkkaByz.Runtime.Protocol;
+
+namespace AkkaByz.Runtime.Actors;
+
+/// <summary>
+/// What every worker does regardless of its role: registers with the aggregator (and watches it), receives
+/// Params, crashes when its fault plan says so, keeps its mailbox responsive while its update is being produced
+/// (Params arriving meanwhile are stashed), holds replies back when it straggles, and sends through its
+/// (possibly faulty) link. Subclasses produce the vector of a round: <see cref="WorkerActor"/> honestly,
+/// <see cref="ByzantineWorkerActor"/> per its attack.
+/// </summary>
+public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
+{
+    private const string StraggleTimer = "straggle";
+
+    protected readonly ILoggingAdapter Log = Context.GetLogger();
+    private long _busyRound;
+    private long _heldRound;
+
+    protected WorkerActorBase(int workerIndex, string name, IActorRef aggregator, WorkerFaults faults)
+    {
+        WorkerIndex = workerIndex;
+        WorkerName = name;
+        Aggregator = aggregator;
+        Faults = faults;
+        Become(Idle);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>The task producing the current (or last) round's vector, if any.</summary>
+    protected Task? Running { get; set; }
+
+    /// <summary>The round being produced (0 when idle).</summary>
+    protected long CurrentRound => _busyRound;
+
+    protected int WorkerIndex { get; }
+    protected string WorkerName { get; }
+    protected IActorRef Aggregator { get; }
+    protected WorkerFaults Faults { get; }
+
+    protected override void PreStart()
+    {
+        Context.Watch(Aggregator);
+        Aggregator.Tell(new RegisterWorker(WorkerIndex, WorkerName));
+    }
+
+    /// <summary>Starts producing the vector of <paramref name="round"/>; must end in <see cref="CompleteRound"/> or <see cref="FailRound"/> (via a message to Self).</summary>
+    protected abstract void StartRound(long round, float[] x);
+
+    /// <summary>Called once per produced vector, before the straggler delay and the link faults.</summary>
+    protected virtual void BeforeSend(long round, float[] vector) { }
+
+    /// <summary>Extra messages handled while a round is being produced (e.g. the adversary tap's answer).</summary>
+    protected virtual void BusyHandlers() { }
+
+    private void Common()
+    {
+        Receive<WorkerRegistered>(r => Log.Debug("Worker {0} registered as slot {1} (d = {2})", WorkerName, r.WorkerIndex, r.Dimension));
+        Receive<RegistrationRejected>(r =>
+        {
+            Log.Warning("Worker {0}: registration refused: {1}. Stopping.", WorkerName, r.Reason);
+            Context.Stop(Self);
+        });
+        Receive<TrainingFinished>(f =>
+        {
+            Log.Debug("Worker {0}: training finished after {1} rounds ({2}).", WorkerName, f.Rounds, f.Reason);
+            Context.Stop(Self);
+        });
+        Receive<Terminated>(t => t.ActorRef.Equals(Aggregator), _ =>
+        {
+            Log.Info("Worker {0}: the aggregator is gone; stopping.", WorkerName);
+            Context.Stop(Self);
+        });
+        Receive<Release>(r =>
+        {
+            if (r.Round == _heldRound) _heldRound = 0;
+            Faults.Send(Aggregator, Self, r.Round, r.Vector, r.Loss);
+        });
+    }
+
+    private void Idle()
+    {
+        Common();
+        Receive<Params>(OnParams);
+    }
+
+    private void Busy()
+    {
+        Common();
+        Receive<Params>(p =>
+        {
+            if (p.Round > _busyRound) Stash.Stash();
+        });
+        Receive<RoundResult>(r => r.Round == _busyRound, r => Finish(r.Round, r.Vector, r.Loss));
+        Receive<RoundFailed>(r => r.Round == _busyRound, r =>
+        {
+            Log.Error(r.Error, "Worker {0} failed to produce its update for round {1}: {2}. Stopping (counts as a crash).", WorkerName, r.Round, r.Error.Message);
+            Context.Stop(Self);
+        });
+        BusyHandlers();
+    }
+
+    private void OnParams(Params p)
+    {
+        if (p.Round == _heldRound) return; // already computed, held back by the straggler delay
+        if (p.Round <= Faults.LastRound)
+        {
+            // A re-published round (its barrier closed short): resend the cached update, never recompute.
+            if (!Faults.Resend(Aggregator, Self, p.Round))
+                Log.Debug("Worker {0}: ignoring Params of old round {1}.", WorkerName, p.Round);
+            return;
+        }
+        if (Faults.ShouldCrash(p.Round))
+        {
+            Log.Warning("Worker {0} crashes at round {1} (fault injection).", WorkerName, p.Round);
+            Context.Stop(Self);
+            return;
+        }
+        _busyRound = p.Round;
+        Become(Busy);
+        StartRound(p.Round, p.X);
+    }
+
+    /// <summary>Called (on the actor thread) with the vector of the current round; null = stay silent this round.</summary>
+    protected void Finish(long round, float[]? vector, double loss)
+    {
+        _busyRound = 0;
+        Become(Idle);
+        Stash.UnstashAll();
+        if (vector is null) return;
+        BeforeSend(round, vector);
+        if (Faults.Delay > TimeSpan.Zero)
+        {
+            _heldRound = round;
+            Timers.StartSingleTimer(StraggleTimer + round, new Release(round, vector, loss), Faults.Delay);
+        }
+        else
+        {
+            Faults.Send(Aggregator, Self, round, vector, loss);
+        }
+    }
+
+    /// <summary>Piped to Self when a round's vector is ready (local only).</summary>
+    protected sealed record RoundResult(long Round, float[]? Vector, double Loss) : INoSerializationVerificationNeeded;
+
+    /// <summary>Piped to Self when producing a round's vector threw (local only).</summary>
+    protected sealed record RoundFailed(long Round, Exception Error) : INoSerializationVerificationNeeded;
+
+    /// <summary>Straggler timer: send the held update now (local only).</summary>
+    private sealed record Release(long Round, float[] Vector, double Loss) : INoSerializationVerificationNeeded;
+}

@@ -1,0 +1,130 @@
+using Akka.Actor;
+using Akka.Event;
+using AkkaByz.Core.Attacks;
+using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Training;
+
+namespace AkkaByz.Runtime.Faults;
+
+/// <summary>
+/// The simulated omniscient (rushing) adversary, outside the aggregator. Honest workers register with it (it
+/// watches them) and copy it their update of each round; Byzantine workers ask it for their vector. Once it holds
+/// the vectors of every live honest worker for the round — or its timeout fires, so it can never block the barrier
+/// — it crafts with the attack over the honest vectors (ordered by worker index, so runs repeat) and answers each
+/// Byzantine worker, which then sends the Update itself.
+/// </summary>
+public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IAttack _attack;
+    private readonly int _m;
+    private readonly int _f;
+    private readonly int _seed;
+    private readonly TimeSpan _timeout;
+    private readonly Dictionary<IActorRef, int> _honest = [];
+    private readonly SortedDictionary<long, RoundState> _rounds = [];
+
+    public AdversaryTapActor(IAttack attack, int m, int f, int seed, TimeSpan timeout)
+    {
+        _attack = attack;
+        _m = m;
+        _f = f;
+        _seed = seed;
+        _timeout = timeout;
+
+        Receive<RegisterWorker>(r =>
+        {
+            _honest[Sender] = r.WorkerIndex;
+            Context.Watch(Sender);
+        });
+        Receive<Terminated>(t =>
+        {
+            if (!_honest.Remove(t.ActorRef)) return;
+            foreach (var round in _rounds.Keys.ToArray()) TryAnswer(round, timedOut: false);
+        });
+        Receive<HonestCopy>(h =>
+        {
+            if (!_honest.TryGetValue(Sender, out var index)) return;
+            var state = State(h.Round);
+            if (state.Answered is not null) return; // too late for this round
+            state.Vectors[index] = h.Vector;
+            TryAnswer(h.Round, timedOut: false);
+        });
+        Receive<CraftRequest>(c =>
+        {
+            var state = State(c.Round);
+            if (state.Answered is not null)
+            {
+                Answer(c.Round, state.Answered, Sender, c.ByzantineIndex);
+                return;
+            }
+            state.Requests.Add((Sender, c.ByzantineIndex));
+            if (!Timers.IsTimerActive(TimerKey(c.Round)))
+                Timers.StartSingleTimer(TimerKey(c.Round), new TapTimeout(c.Round), _timeout);
+            TryAnswer(c.Round, timedOut: false);
+        });
+        Receive<TapTimeout>(t => TryAnswer(t.Round, timedOut: true));
+    }
+
+    public static Props Props(IAttack attack, int m, int f, int seed, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new AdversaryTapActor(attack, m, f, seed, timeout));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static string TimerKey(long round) => "tap-" + round;
+
+    private RoundState State(long round)
+    {
+        if (!_rounds.TryGetValue(round, out var state))
+        {
+            state = new RoundState();
+            _rounds[round] = state;
+            // Forget rounds well behind the newest one.
+            while (_rounds.Count > 4) _rounds.Remove(_rounds.Keys.First());
+        }
+        return state;
+    }
+
+    private void TryAnswer(long round, bool timedOut)
+    {
+        if (!_rounds.TryGetValue(round, out var state) || state.Answered is not null || state.Requests.Count == 0) return;
+        var complete = _honest.Values.All(state.Vectors.ContainsKey);
+        if (!complete && !timedOut) return;
+        if (!complete)
+            _log.Warning("Adversary tap: round {0} timed out with {1} of {2} honest vectors.", round, state.Vectors.Count, _honest.Count);
+        Timers.Cancel(TimerKey(round));
+        state.Answered = state.Vectors.Values.ToArray(); // SortedDictionary: ordered by worker index
+        foreach (var (requester, byzantineIndex) in state.Requests) Answer(round, state.Answered, requester, byzantineIndex);
+        state.Requests.Clear();
+    }
+
+    private void Answer(long round, float[][] honest, IActorRef requester, int byzantineIndex)
+    {
+        if (honest.Length == 0)
+        {
+            requester.Tell(new CraftedVector(round, []));
+            return;
+        }
+        var crafted = new float[honest[0].Length];
+        try
+        {
+            _attack.Craft(new AttackContext(round, _m, _f, byzantineIndex, ReadOnlyMemory<float>.Empty, honest,
+                Seeds.DeriveInt(_seed, Seeds.Attack, round, byzantineIndex)), crafted);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Adversary tap: attack '{0}' failed in round {1}: {2}", _attack.Name, round, e.Message);
+            crafted = [];
+        }
+        requester.Tell(new CraftedVector(round, crafted));
+    }
+
+    private sealed class RoundState
+    {
+        public SortedDictionary<int, float[]> Vectors { get; } = [];
+        public List<(IActorRef Requester, int ByzantineIndex)> Requests { get; } = [];
+        public float[][]? Answered { get; set; }
+    }
+
+    private sealed record TapTimeout(long Round) : INoSerializationVerificationNeeded;
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Configuration;
+using AkkaByz.Core.Data;
+using AkkaByz.Core.Models;
+using AkkaByz.Runtime.Actors;
+using AkkaByz.Runtime.Composition;
+using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Faults;
+using AkkaByz.Runtime.Metrics;
+using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Training;
+
+namespace AkkaByz.Runtime.Hosting;
+
+/// <summary>
+/// Runs one training job in a single, port-less actor system: metrics sink, evaluator, aggregator, adversary tap
+/// (omniscient attacks), and m worker actors (the last f Byzantine), all talking only through serializable
+/// messages, exactly as across processes. Waits for the aggregator's <see cref="RunCompleted"/>, evaluates the
+/// final point, writes metrics.csv / summary.json / chart.png, and shuts the system down.
+/// </summary>
+public static class LocalTraining
+{
+    /// <summary>Composes the run from its settings (<see cref="RunComposer"/>) and runs it.</summary>
+    public static Task<TrainingResult> RunAsync(AkkaByzSettings settings, LocalTrainingOptions? options = null, CancellationToken cancellation = default)
+    {
+        var setup = Stopwatch.StartNew();
+        var components = RunComposer.Compose(settings);
+        return RunAsync(components, options, cancellation, setup);
+    }
+
+    /// <summary>Runs already-composed components (tests pass hand-made ones).</summary>
+    public static async Task<TrainingResult> RunAsync(RunComponents components, LocalTrainingOptions? options = null,
+        CancellationToken cancellation = default, Stopwatch? setupClock = null)
+    {
+        options ??= new LocalTrainingOptions();
+        var setup = setupClock ?? Stopwatch.StartNew();
+        var settings = components.Settings;
+        var rounds = components.Rounds;
+        options.OnComposed?.Invoke(components);
+        string? csv = null;
+        if (options.OutputDirectory is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            csv = Path.Combine(dir, "metrics.csv");
+        }
+
+        var akkaConfig = ConfigurationFactory.ParseString($$"""
+            akka {
+              loglevel = {{options.LogLevel}}
+              stdout-loglevel = WARNING
+              log-dead-letters = off
+              log-dead-letters-during-shutdown = off
+              actor.serialize-creators = off
+            }
+            """);
+        if (options.AkkaConfig is not null) akkaConfig = options.AkkaConfig.WithFallback(akkaConfig);
+        var system = ActorSystem.Create("akkabyz-local", akkaConfig.WithFallback(AkkaByzConfig.Reference));
+        try
+        {
+            var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow), "metrics");
+            var evaluator = system.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, metrics), "evaluator");
+            var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
+            var aggregator = system.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
+                settings.Workers, settings.Byzantine, rounds, settings.EvalInterval, settings.Barrier, server,
+                components.CreateAggregator, evaluator, metrics)), "aggregator");
+
+            var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
+            IActorRef? tap = attack is { NeedsHonestVectors: true }
+                ? system.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap")
+                : null;
+            DataSet? poisoned = attack is null || attack.NeedsHonestVectors ? null : TransformLabels(components.Train, attack);
+
+            var byzantineIndex = 0;
+            for (var i = 0; i < settings.Workers; i++)
+            {
+                var faults = WorkerFaults.From(settings, i);
+                if (attack is not null && settings.IsByzantine(i))
+                {
+                    var computation = attack.NeedsHonestVectors ? null : Computation(components, i, poisoned ?? components.Train);
+                    system.ActorOf(ByzantineWorkerActor.Props(i, $"byzantine-{i}", aggregator, faults, components.CreateAttack!(),
+                        byzantineIndex++, settings.Workers, settings.Byzantine, settings.Seed, computation, tap), $"worker-{i}");
+                }
+                else
+                {
+                    system.ActorOf(WorkerActor.Props(i, $"worker-{i}", aggregator, Computation(components, i, components.Train), faults, tap), $"worker-{i}");
+                }
+            }
+            var setupSeconds = setup.Elapsed.TotalSeconds;
+
+            var timeout = settings.Barrier.StartTimeout + TimeSpan.FromTicks(settings.Barrier.RoundDeadline.Ticks * rounds * (settings.Barrier.MaxRetries + 1)) + TimeSpan.FromMinutes(1);
+            var run = await aggregator.Ask<RunCompleted>(WatchRun.Instance, timeout, cancellation).ConfigureAwait(false);
+
+            var finalEval = await evaluator.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10), cancellation).ConfigureAwait(false);
+            var snapshot = await metrics.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1), cancellation).ConfigureAwait(false);
+            var result = new TrainingResult(run, new Evaluation(finalEval.Loss, finalEval.Accuracy), snapshot.Rows, options.OutputDirectory, setupSeconds);
+            if (options.OutputDirectory is not null)
+            {
+                RunReport.WriteSummary(Path.Combine(options.OutputDirectory, "summary.json"), settings, rounds, result);
+                if (settings.Output.Chart) TrainingChart.Write(Path.Combine(options.OutputDirectory, "chart.png"), snapshot.Rows, settings);
+            }
+            return result;
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    private static WorkerComputation Computation(RunComponents c, int worker, DataSet data) =>
+        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker);
+
+    /// <summary>The training set as a data-poisoning attack sees it (features shared); the same set when the attack leaves labels alone.</summary>
+    internal static DataSet TransformLabels(DataSet train, Core.Attacks.IAttack attack)
+    {
+        var labels = new int[train.Count];
+        var changed = false;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = attack.TransformLabel(train.Labels[i], train.ClassCount);
+            changed |= labels[i] != train.Labels[i];
+        }
+        return changed ? new DataSet(train.Name + "+" + attack.Name, train.Features, labels, train.Shape, train.ClassCount) : train;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using AkkaByz.Core.Attacks;
+using AkkaByz.Core.Data;
+using AkkaByz.Runtime.Composition;
+using AkkaByz.Runtime.Training;
+
+namespace AkkaByz.Runtime.Hosting;
+
+/// <summary>
+/// The same training computation as <see cref="LocalTraining"/> without actors: per round, every worker's
+/// <see cref="WorkerComputation"/> in a Parallel.For, the attack (omniscient ones over the honest vectors ordered
+/// by worker index, same seeds), the aggregation rule over the vectors in worker order, the server step. Without
+/// faults it produces bit-identical parameters to the actor runtime, which makes it both the baseline of the
+/// runtime benchmark (overhead = time spent in messaging, serialization-free local delivery, barrier, scheduling)
+/// and an oracle for the runtime's determinism.
+/// </summary>
+public static class PlainLoop
+{
+    /// <summary>Runs <paramref name="rounds"/> rounds; returns the final query point and the training wall time.</summary>
+    public static (float[] Parameters, double Seconds) Run(RunComponents c, long rounds)
+    {
+        var s = c.Settings;
+        var m = s.Workers;
+        var attack = s.IsNoAttack || s.Byzantine == 0 ? null : c.CreateAttack?.Invoke();
+        var poisoned = attack is null || attack.NeedsHonestVectors ? null : LocalTraining.TransformLabels(c.Train, attack);
+        var computations = new WorkerComputation?[m];
+        var byzantineIndex = new int[m];
+        var next = 0;
+        for (var i = 0; i < m; i++)
+        {
+            var byzantine = attack is not null && s.IsByzantine(i);
+            byzantineIndex[i] = byzantine ? next++ : -1;
+            if (byzantine && attack!.NeedsHonestVectors) continue;
+            DataSet data = byzantine ? poisoned ?? c.Train : c.Train;
+            computations[i] = WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(i), data, c.Shards[i], s.BatchSize, s.Seed, i);
+        }
+        var server = c.CreateServerOptimizer((float[])c.InitialParameters.Clone());
+        var rule = c.CreateAggregator(m);
+        var vectors = new float[m][];
+        var aggregate = new float[server.Dimension];
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            for (long round = 1; round <= rounds; round++)
+            {
+                var x = server.Query.ToArray();
+                var t = round;
+                Parallel.For(0, m, i =>
+                {
+                    if (computations[i] is not { } computation) return;
+                    var (update, _) = computation.Compute(t, x);
+                    if (byzantineIndex[i] >= 0)
+                    {
+                        var crafted = new float[update.Length];
+                        attack!.Craft(new AttackContext(t, m, s.Byzantine, byzantineIndex[i], update, [],
+                            Seeds.DeriveInt(s.Seed, Seeds.Attack, t, byzantineIndex[i])), crafted);
+                        update = crafted;
+                    }
+                    vectors[i] = update;
+                });
+                if (attack is { NeedsHonestVectors: true })
+                {
+                    var honest = Enumerable.Range(0, m).Where(i => byzantineIndex[i] < 0).Select(i => vectors[i]).ToArray();
+                    for (var i = 0; i < m; i++)
+                    {
+                        if (byzantineIndex[i] < 0) continue;
+                        var crafted = new float[server.Dimension];
+                        attack.Craft(new AttackContext(round, m, s.Byzantine, byzantineIndex[i], ReadOnlyMemory<float>.Empty, honest,
+                            Seeds.DeriveInt(s.Seed, Seeds.Attack, round, byzantineIndex[i])), crafted);
+                        vectors[i] = crafted;
+                    }
+                }
+                rule.Aggregate(vectors, aggregate);
+                server.Step(aggregate);
+            }
+            return (server.Query.ToArray(), clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var computation in computations) computation?.Dispose();
+        }
+    }
+}

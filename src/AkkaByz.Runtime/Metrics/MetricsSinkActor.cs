@@ -1,0 +1,122 @@
+using Akka.Actor;
+using Akka.Event;
+using AkkaByz.Runtime.Protocol;
+
+namespace AkkaByz.Runtime.Metrics;
+
+/// <summary>
+/// Collects per-round metrics from the aggregator and test results from the evaluator, joins them by round, and
+/// appends rows to <c>metrics.csv</c> in round order (a row due for evaluation waits for its result; the last row
+/// waits for the final evaluation, written on <see cref="FlushMetrics"/>; with evaluations on, the evaluation of the
+/// starting point is row 0). Each completed row is also handed to an
+/// optional progress callback (the CLI's display).
+/// </summary>
+public sealed class MetricsSinkActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string? _csvPath;
+    private readonly int _evalInterval;
+    private readonly Action<MetricsRow>? _onRow;
+    private readonly SortedDictionary<long, MetricsRow> _pending = [];
+    private readonly Dictionary<long, EvaluationResult> _evaluations = [];
+    private readonly List<MetricsRow> _rows = [];
+    private StreamWriter? _csv;
+    private bool _initialSeen;
+
+    /// <param name="csvPath">Where to write metrics.csv; null = keep rows in memory only.</param>
+    /// <param name="evalInterval">Rounds that are multiples of this wait for their evaluation (0 = none).</param>
+    public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow)
+    {
+        _csvPath = csvPath;
+        _evalInterval = evalInterval;
+        _onRow = onRow;
+        Receive<RoundMetrics>(m =>
+        {
+            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds);
+            if (_evaluations.Remove(m.Round, out var e)) row = row with { TestLoss = e.Loss, TestAccuracy = e.Accuracy };
+            _pending[m.Round] = row;
+            Drain(final: false);
+        });
+        Receive<EvaluationResult>(e =>
+        {
+            if (e.Round == 0 && _rows.Count == 0)
+            {
+                // The starting point: row 0, written before round 1.
+                var start = new MetricsRow(0, double.NaN, e.Loss, e.Accuracy, 0, 0, 0, double.NaN, double.NaN, 0);
+                _rows.Add(start);
+                _csv?.WriteLine(start.ToCsv());
+                _initialSeen = true;
+                Drain(final: false);
+                return;
+            }
+            if (_pending.TryGetValue(e.Round, out var row))
+                _pending[e.Round] = row with { TestLoss = e.Loss, TestAccuracy = e.Accuracy };
+            else
+                _evaluations[e.Round] = e;
+            Drain(final: false);
+        });
+        Receive<FlushMetrics>(_ =>
+        {
+            Drain(final: true);
+            _csv?.Flush();
+            Sender.Tell(new MetricsSnapshot(_rows.ToArray()));
+        });
+    }
+
+    public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null) =>
+        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow));
+
+    protected override void PreStart()
+    {
+        if (_csvPath is null) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_csvPath))!);
+        _csv = new StreamWriter(_csvPath, append: false) { AutoFlush = false };
+        _csv.WriteLine(MetricsRow.CsvHeader);
+    }
+
+    protected override void PostStop() => _csv?.Dispose();
+
+    private void Drain(bool final)
+    {
+        // With evaluations on, the starting point's row (round 0) comes first: hold rounds until it arrives.
+        while (_pending.Count > 0 && (final || _initialSeen || _evalInterval == 0))
+        {
+            var (round, row) = _pending.First();
+            var waitsForEvaluation = _evalInterval > 0 && round % _evalInterval == 0 && !row.Evaluated;
+            // Keep the newest row until the end: the final evaluation attaches to it.
+            if (!final && (waitsForEvaluation || _pending.Count == 1)) break;
+            _pending.Remove(round);
+            _rows.Add(row);
+            _csv?.WriteLine(row.ToCsv());
+            try
+            {
+                _onRow?.Invoke(row);
+            }
+            catch (Exception e)
+            {
+                _log.Warning("Progress callback failed: {0}", e.Message);
+            }
+        }
+        if (final)
+        {
+            // An evaluation of a round never reported (e.g. the start point) becomes its own row.
+            foreach (var e in _evaluations.Values.OrderBy(e => e.Round))
+            {
+                var row = new MetricsRow(e.Round, double.NaN, e.Loss, e.Accuracy, 0, 0, 0, double.NaN, double.NaN, double.NaN);
+                _rows.Add(row);
+                _csv?.WriteLine(row.ToCsv());
+            }
+            _evaluations.Clear();
+        }
+        _csv?.Flush();
+    }
+}
+
+/// <summary>Host → metrics sink (local): write everything still pending and reply with <see cref="MetricsSnapshot"/>.</summary>
+public sealed record FlushMetrics : INoSerializationVerificationNeeded
+{
+    public static readonly FlushMetrics Instance = new();
+}
+
+/// <summary>Metrics sink → host (local): all rows written so far, in round order.</summary>
+public sealed record MetricsSnapshot(IReadOnlyList<MetricsRow> Rows) : INoSerializationVerificationNeeded;

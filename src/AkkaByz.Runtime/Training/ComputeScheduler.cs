@@ -1,0 +1,16 @@
+namespace AkkaByz.Runtime.Training;
+
+/// <summary>
+/// Where the actors run their heavy work (gradients, evaluation, aggregation): the thread pool, but at most one task
+/// per core at a time. Seventeen workers handing their round to the pool at once would otherwise let it inject
+/// extra threads that then time-slice native (TorchSharp) kernels against each other.
+/// </summary>
+public static class ComputeScheduler
+{
+    private static readonly TaskScheduler Scheduler =
+        new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, Environment.ProcessorCount)).ConcurrentScheduler;
+
+    /// <summary>Runs <paramref name="work"/> on the bounded compute scheduler.</summary>
+    public static Task<T> Run<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+}

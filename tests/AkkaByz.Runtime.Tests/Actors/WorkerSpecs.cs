@@ -1,0 +1,163 @@
+using Akka.Actor;
+using AkkaByz.Runtime.Actors;
+using AkkaByz.Runtime.Faults;
+using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Tests.Doubles;
+using AkkaByz.Runtime.Training;
+using Xunit.Abstractions;
+
+namespace AkkaByz.Runtime.Tests.Actors;
+
+public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Full, output: output)
+{
+    private const int D = 3;
+    private static readonly Core.Data.DataSet Data = FakeData.Rows(40, D);
+
+    private static WorkerComputation Computation(int worker, int seed = 1) =>
+        WorkerComputation.For(new FakeQuadraticModel(D), Sgd.Worker(), Data, Enumerable.Range(worker * 10, 10).ToArray(), 2, seed, worker);
+
+    private IActorRef Worker(int index, WorkerFaults faults, Akka.TestKit.TestProbe? tap = null) =>
+        Sys.ActorOf(WorkerActor.Props(index, $"w{index}", TestActor, Computation(index), faults, tap?.Ref));
+
+    [Fact]
+    public void Worker_must_register_and_answer_params_with_its_deterministic_update()
+    {
+        var worker = Worker(1, WorkerFaults.None(1));
+        Assert.Equal(new RegisterWorker(1, "w1"), ExpectMsg<RegisterWorker>());
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        var u = ExpectMsg<Update>();
+        Assert.Equal(1, u.Round);
+        var (expected, loss) = Computation(1).Compute(1, new float[D]);
+        Assert.Equal(expected, u.Vector);
+        Assert.Equal(loss, u.Loss);
+    }
+
+    [Fact]
+    public void Worker_must_resend_its_cached_update_when_a_round_is_republished()
+    {
+        var worker = Worker(0, WorkerFaults.None(0));
+        ExpectMsg<RegisterWorker>();
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        var first = ExpectMsg<Update>();
+        worker.Tell(new Params(1, [5f, 5f, 5f]));
+        Assert.Equal(first.Vector, ExpectMsg<Update>().Vector);
+    }
+
+    [Fact]
+    public void Worker_must_crash_at_its_configured_round()
+    {
+        var worker = Worker(0, new WorkerFaults(0, 1, [2], 0, TimeSpan.Zero, []));
+        Watch(worker);
+        ExpectMsg<RegisterWorker>();
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        ExpectMsg<Update>();
+        worker.Tell(new Params(2, [0f, 0f, 0f]));
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void Worker_must_stop_when_training_finishes()
+    {
+        var worker = Worker(0, WorkerFaults.None(0));
+        Watch(worker);
+        ExpectMsg<RegisterWorker>();
+        worker.Tell(new TrainingFinished(3, "done"));
+        ExpectTerminated(worker);
+    }
+
+    [Fact]
+    public void Worker_with_message_faults_must_send_the_invalid_copies_next_to_the_real_update()
+    {
+        var faults = new WorkerFaults(0, 1, [], 0, TimeSpan.Zero,
+            [new MessageFault(0, MessageFaultKind.WrongLength, 2), new MessageFault(0, MessageFaultKind.NaN, 2),
+             new MessageFault(0, MessageFaultKind.Replay, 2), new MessageFault(0, MessageFaultKind.Duplicate, 2),
+             new MessageFault(0, MessageFaultKind.Drop, 3)]);
+        var worker = Worker(0, faults);
+        ExpectMsg<RegisterWorker>();
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        var one = ExpectMsg<Update>();
+        worker.Tell(new Params(2, [0f, 0f, 0f]));
+        var real = ExpectMsg<Update>();                                     // the real update first
+        Assert.Equal((2L, D), (real.Round, real.Vector.Length));
+        Assert.Equal(D - 1, ExpectMsg<Update>().Vector.Length);           // wrong length
+        Assert.Contains(ExpectMsg<Update>().Vector, float.IsNaN);           // NaN copy
+        var replay = ExpectMsg<Update>();                                   // replay of round 1
+        Assert.Equal(1L, replay.Round);
+        Assert.Equal(one.Vector, replay.Vector);
+        var duplicate = ExpectMsg<Update>();
+        Assert.Equal(2L, duplicate.Round);
+        Assert.Equal(real.Vector, duplicate.Vector);
+        worker.Tell(new Params(3, [0f, 0f, 0f]));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));                        // dropped
+    }
+
+    [Fact]
+    public void Straggling_worker_must_hold_its_reply_back()
+    {
+        var worker = Worker(0, new WorkerFaults(0, 1, [], 0, TimeSpan.FromMilliseconds(600), []));
+        ExpectMsg<RegisterWorker>();
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+        Assert.Equal(1, ExpectMsg<Update>(TimeSpan.FromSeconds(10)).Round);
+    }
+
+    [Fact]
+    public void Honest_worker_must_copy_its_update_to_the_adversary_tap()
+    {
+        var tap = CreateTestProbe();
+        var worker = Worker(2, WorkerFaults.None(2), tap);
+        ExpectMsg<RegisterWorker>();
+        tap.ExpectMsg<RegisterWorker>();
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        var copy = tap.ExpectMsg<HonestCopy>();
+        Assert.Equal(ExpectMsg<Update>().Vector, copy.Vector);
+    }
+
+    [Fact]
+    public void Byzantine_worker_must_craft_from_its_own_update()
+    {
+        var worker = Sys.ActorOf(ByzantineWorkerActor.Props(1, "b1", TestActor, WorkerFaults.None(1), new FakeSignFlip(), 0, 3, 1, 1, Computation(1), null));
+        ExpectMsg<RegisterWorker>();
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        var (honest, _) = Computation(1).Compute(1, new float[D]);
+        Assert.Equal(honest.Select(v => -100 * v), ExpectMsg<Update>().Vector);
+    }
+
+    [Fact]
+    public void Adversary_tap_must_answer_omniscient_workers_once_every_live_honest_vector_is_in()
+    {
+        var attack = new FakeInnerProduct();
+        var tap = Sys.ActorOf(AdversaryTapActor.Props(attack, 3, 1, 1, TimeSpan.FromSeconds(30)));
+        var byzantine = Sys.ActorOf(ByzantineWorkerActor.Props(2, "b2", TestActor, WorkerFaults.None(2), attack, 0, 3, 1, 1, null, tap));
+        ExpectMsg<RegisterWorker>();
+        var h0 = CreateTestProbe();
+        var h1 = CreateTestProbe();
+        h0.Send(tap, new RegisterWorker(0, "h0"));
+        h1.Send(tap, new RegisterWorker(1, "h1"));
+        byzantine.Tell(new Params(1, [0f, 0f, 0f]));
+        h1.Send(tap, new HonestCopy(1, [2f, 2f, 2f]));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // one honest vector missing
+        h0.Send(tap, new HonestCopy(1, [4f, 4f, 4f]));
+        var u = ExpectMsg<Update>();
+        Assert.Equal([-30f, -30f, -30f], u.Vector);
+
+        // Round 2: an honest worker dies; the tap answers with the survivor's vector.
+        byzantine.Tell(new Params(2, [0f, 0f, 0f]));
+        h1.Send(tap, new HonestCopy(2, [1f, 1f, 1f]));
+        Sys.Stop(h0.Ref);
+        Assert.Equal([-10f, -10f, -10f], ExpectMsg<Update>(TimeSpan.FromSeconds(10)).Vector);
+        Assert.Equal([2, 1], attack.HonestCounts);
+    }
+
+    [Fact]
+    public void Adversary_tap_must_time_out_rather_than_block_the_barrier()
+    {
+        var attack = new FakeInnerProduct();
+        var tap = Sys.ActorOf(AdversaryTapActor.Props(attack, 3, 1, 1, TimeSpan.FromMilliseconds(300)));
+        var h0 = CreateTestProbe();
+        h0.Send(tap, new RegisterWorker(0, "h0"));
+        tap.Tell(new CraftRequest(1, 0), TestActor);
+        var silent = ExpectMsg<CraftedVector>(TimeSpan.FromSeconds(10));
+        Assert.Empty(silent.Vector); // nothing seen: the Byzantine worker stays silent
+    }
+}
