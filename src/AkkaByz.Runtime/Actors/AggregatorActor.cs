@@ -59,6 +59,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// <param name="Rounds">Number of rounds to run.</param>
     /// <param name="EvalInterval">Ask the evaluator every this many rounds (0 = never; the host evaluates at the end).</param>
     /// <param name="AggregatorFactory">Builds the rule for n inputs (cached per distinct n).</param>
+    /// <param name="FirstRound">The first round to publish (1, or checkpoint round + 1 when restored from a checkpoint).</param>
+    /// <param name="OnRoundCompleted">
+    /// Called on the actor thread after each server step with (round, x_{round+1}, server), while no step runs
+    /// (cluster mode: checkpoints). Exceptions are logged, never fatal.
+    /// </param>
     public sealed record Setup(
         int ExpectedWorkers,
         int Byzantine,
@@ -68,7 +73,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         IServerOptimizer Server,
         Func<int, IAggregator> AggregatorFactory,
         IActorRef? Evaluator = null,
-        IActorRef? Metrics = null);
+        IActorRef? Metrics = null,
+        long FirstRound = 1,
+        Action<long, float[], IServerOptimizer>? OnRoundCompleted = null);
 
     public AggregatorActor(Setup setup)
     {
@@ -210,7 +217,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _clock.Restart();
         _log.Info("Training starts: {0} workers, f = {1}, {2} rounds, d = {3}.", _byIndex.Count, _setup.Byzantine, _setup.Rounds, _dimension);
         if (_setup.EvalInterval > 0) _setup.Evaluator?.Tell(new EvaluateRequest(0, _x)); // the starting point
-        Publish(1);
+        Publish(Math.Max(1, _setup.FirstRound));
     }
 
     private void Publish(long round)
@@ -340,6 +347,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         _x = d.Next;
         _suspects += d.Suspects;
+        if (_setup.OnRoundCompleted is { } hook)
+        {
+            try { hook(d.Round, _x, _server); }
+            catch (Exception e) { _log.Error(e, "Round {0}: the round-completed hook failed: {1}", d.Round, e.Message); }
+        }
         var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
         _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds));
         if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using AkkaByz.Cli.Display;
+using AkkaByz.Runtime.Cluster;
+using AkkaByz.Runtime.Configuration;
+
+namespace AkkaByz.Cli.Commands;
+
+/// <summary>
+/// <c>akkabyz node --role aggregator|worker</c>: one node of a cluster run (docs/cluster.md). The aggregator node
+/// owns the run's configuration (its --config file and run flags) and hands it to every worker with its shard index;
+/// a worker needs only the seed nodes (and, optionally, where its copy of the data lives).
+/// </summary>
+public static class NodeCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("node", "Run one cluster node (aggregator or worker) until the run is over; see docs/cluster.md.");
+        var role = new Option<string>("--role") { Description = "aggregator (the oldest hosts the run; more = standbys) | worker.", Required = true };
+        role.AcceptOnlyFromAmong("aggregator", "worker");
+        var config = new Option<FileInfo>("--config") { Description = "HOCON file (see hocon/cluster.conf): akka.* for the node, akkabyz.* for the run, akkabyz-cluster.*." };
+        var port = new Option<int?>("--port") { Description = "Remoting port (0 = any free port; seed nodes need a fixed one)." };
+        var hostname = new Option<string>("--hostname") { Description = "Address to bind and advertise (default 127.0.0.1)." };
+        var seeds = new Option<string[]>("--seed-nodes") { Description = "Seed nodes host:port (repeatable or space-separated).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string>("--data") { Description = "Data source on this node: synthetic | idx:DIR | cifar10:DIR (a worker reads its shard from here)." };
+        var checkpointDir = new Option<string>("--checkpoint-dir") { Description = "Aggregator: checkpoint folder (shared by standbys)." };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Aggregator: checkpoint every K rounds." };
+        var rounds = new Option<long?>("--rounds") { Description = "Aggregator: rounds to run (overrides the config)." };
+        var workers = new Option<int?>("--workers", "-m") { Description = "Aggregator: m, the number of worker slots." };
+        var byzantine = new Option<int?>("--byzantine", "-f") { Description = "Aggregator: f." };
+        var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots (none, sf, lf, gaussian, nan, inf)." };
+        var seed = new Option<int?>("--seed") { Description = "Aggregator: seed of everything random." };
+        var outDir = new Option<string>("--out") { Description = "Aggregator: output folder (summary.json, metrics.csv, parameters.bin, cluster.json)." };
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir })
+            command.Options.Add(o);
+
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            try
+            {
+                var run = new List<KeyValuePair<string, string>>();
+                void Run(string key, string? value) { if (value is not null) run.Add(new(key, value)); }
+                Run("akkabyz.rounds", parse.GetValue(rounds)?.ToString(CultureInfo.InvariantCulture));
+                Run("akkabyz.workers", parse.GetValue(workers)?.ToString(CultureInfo.InvariantCulture));
+                Run("akkabyz.byzantine", parse.GetValue(byzantine)?.ToString(CultureInfo.InvariantCulture));
+                Run("akkabyz.seed", parse.GetValue(seed)?.ToString(CultureInfo.InvariantCulture));
+                Run("akkabyz.attack", parse.GetValue(attack) is { } a ? AkkaByzConfig.Quote(a) : null);
+                Run("akkabyz.output.dir", parse.GetValue(outDir) is { } o ? AkkaByzConfig.Quote(o) : null);
+                var extra = new List<string>();
+                if (parse.GetValue(checkpointDir) is { } dir) extra.Add($"akkabyz-cluster.checkpoint-dir = {AkkaByzConfig.Quote(dir)}");
+                if (parse.GetValue(checkpointEvery) is { } every) extra.Add($"akkabyz-cluster.checkpoint-interval = {every}");
+
+                var isAggregator = parse.GetValue(role) == "aggregator";
+                if (!isAggregator && run.Count > 0)
+                    throw new SettingsException("run settings (--rounds, --workers, --byzantine, --attack, --seed, --out) belong to the aggregator node; " +
+                                                "a worker receives the run's configuration from it.");
+                var options = new ClusterNodeOptions
+                {
+                    Role = isAggregator ? NodeRole.Aggregator : NodeRole.Worker,
+                    ConfigFile = parse.GetValue(config)?.FullName,
+                    Port = parse.GetValue(port),
+                    Hostname = parse.GetValue(hostname),
+                    SeedNodes = parse.GetValue(seeds) ?? [],
+                    DataSource = parse.GetValue(data),
+                    RunOverrides = run,
+                    ExtraHocon = extra.Count > 0 ? string.Join("\n", extra) : null,
+                    Output = output,
+                };
+                var code = await ClusterNode.RunAsync(options, cancellation).ConfigureAwait(false);
+                if (code == 2) error.WriteLine("akkabyz node: the run could not start (see the error above).");
+                return code;
+            }
+            catch (Exception e) when (UserErrors.IsUserError(e))
+            {
+                error.WriteLine($"akkabyz node: {UserErrors.Describe(e)}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

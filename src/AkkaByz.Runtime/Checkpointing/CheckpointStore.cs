@@ -1,0 +1,61 @@
+namespace AkkaByz.Runtime.Checkpointing;
+
+/// <summary>
+/// One checkpoint file, <c>DIR/aggregator.ckpt</c>, replaced atomically: the new state is written to a temporary
+/// file in the same directory, flushed to disk, then renamed over the old one (<see cref="File.Move(string,string,bool)"/>
+/// with overwrite, an atomic rename(2) on the same file system). A reader therefore sees the previous or the new
+/// checkpoint, never a torn one, even if the aggregator is killed mid-write. For a standby aggregator on another
+/// machine, DIR must be shared storage (NFS, a mounted volume).
+/// </summary>
+public sealed class CheckpointStore
+{
+    public const string FileName = "aggregator.ckpt";
+
+    public CheckpointStore(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory = Path.GetFullPath(directory);
+        FilePath = System.IO.Path.Combine(Directory, FileName);
+    }
+
+    public string Directory { get; }
+
+    /// <summary>The checkpoint file's full path.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Writes <paramref name="checkpoint"/> atomically (temp file + rename).</summary>
+    public void Save(Checkpoint checkpoint)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var temp = System.IO.Path.Combine(Directory, $".{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                checkpoint.Write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, FilePath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>The last checkpoint, or null when there is none.</summary>
+    /// <exception cref="InvalidDataException">The file exists but is not a valid checkpoint (the message names it).</exception>
+    public Checkpoint? TryLoad()
+    {
+        if (!File.Exists(FilePath)) return null;
+        try
+        {
+            using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            return Checkpoint.Read(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"checkpoint '{FilePath}': {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Actors;
+using AkkaByz.Runtime.Checkpointing;
+using AkkaByz.Runtime.Composition;
+using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Hosting;
+using AkkaByz.Runtime.Metrics;
+using AkkaByz.Runtime.Protocol;
+using AkkaByz.Core.Models;
+
+namespace AkkaByz.Runtime.Cluster;
+
+/// <summary>
+/// The cluster singleton on the nodes with role <c>aggregator</c> (ClusterSingletonManager runs it on the oldest
+/// such node; when that node leaves or is downed, the next oldest starts a new incarnation). It owns one run:
+/// restores the last checkpoint if there is one (and then the checkpoint's config, not its own), composes the run,
+/// hands worker nodes their slot (shard index) and the run config (<see cref="JoinRun"/> → <see cref="RunAssignment"/>),
+/// and hosts the unchanged <see cref="AggregatorActor"/> as a child, forwarding it the workers' protocol messages
+/// (which arrive through the singleton proxy with their sender intact, so identity is still the worker's actor ref).
+/// Every checkpoint-interval rounds it saves a checkpoint atomically; at the end it evaluates, writes summary.json,
+/// parameters.bin and cluster.json, marks the checkpoint completed and tells every node the run is over.
+/// </summary>
+public sealed class AggregatorCoordinator : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ClusterNodeSettings _node;
+    private readonly IReadOnlyList<string> _ownLayers;
+    private readonly string? _localData;
+    private readonly TextWriter? _out;
+    private readonly string _incarnation = Guid.NewGuid().ToString("N")[..12];
+    private readonly Dictionary<IActorRef, int> _slotOfHost = [];
+    private readonly Dictionary<int, IActorRef> _hostOfSlot = [];
+    private readonly Stopwatch _setupClock = Stopwatch.StartNew();
+    private IReadOnlyList<string> _layers = [];
+    private AkkaByzSettings? _settings;
+    private RunComponents? _components;
+    private CheckpointStore? _store;
+    private IServerOptimizer? _server;
+    private IActorRef? _aggregator;
+    private IActorRef? _evaluator;
+    private IActorRef? _metrics;
+    private string? _outDir;
+    private long _rounds;
+    private long _restoredFrom;
+    private RunFinished? _finished;
+
+    public AggregatorCoordinator(ClusterNodeSettings node, IReadOnlyList<string> runLayers, string? localData, TextWriter? output)
+    {
+        _node = node;
+        _ownLayers = runLayers;
+        _localData = localData;
+        _out = output;
+
+        Receive<JoinRun>(OnJoin);
+        Receive<RegisterWorker>(m => _aggregator?.Forward(m));
+        Receive<Update>(m => _aggregator?.Forward(m));
+        Receive<WatchRun>(m => _aggregator?.Forward(m));
+        Receive<Terminated>(t =>
+        {
+            if (!_slotOfHost.Remove(t.ActorRef, out var slot)) return;
+            _hostOfSlot.Remove(slot);
+            Print($"worker node {t.ActorRef.Path.Address} left: slot {slot} is free");
+        });
+        ReceiveAsync<RunCompleted>(OnCompleted);
+        Receive<EvaluationResult>(_ => { });
+    }
+
+    public static Props Props(ClusterNodeSettings node, IReadOnlyList<string> runLayers, string? localData, TextWriter? output) =>
+        Akka.Actor.Props.Create(() => new AggregatorCoordinator(node, runLayers, localData, output));
+
+    protected override void PreStart()
+    {
+        try
+        {
+            Start();
+        }
+        catch (Exception e) when (e is SettingsException or InvalidDataException or IOException or ArgumentException or FileNotFoundException)
+        {
+            Print($"error: {e.Message}");
+            Finish(new RunFinished(false, e.Message), exitCode: 2);
+        }
+    }
+
+    private void Start()
+    {
+        Checkpoint? checkpoint = null;
+        if (_node.CheckpointsEnabled)
+        {
+            _store = new CheckpointStore(_node.CheckpointDirectory);
+            checkpoint = _store.TryLoad();
+        }
+        _layers = checkpoint?.ConfigLayers ?? _ownLayers;
+        var settings = _settings = AkkaByzSettings.Create(ClusterConfig.RunConfig(_layers, _localData));
+        if (checkpoint is { } done && (done.Completed || done.Round >= done.TotalRounds))
+        {
+            Print($"the checkpoint in {_store!.FilePath} is of a completed run (round {done.Round}); nothing to do");
+            Finish(new RunFinished(true, $"already completed ({done.Round} rounds, checkpoint {_store.FilePath})"), 0);
+            return;
+        }
+        if (!settings.IsNoAttack && settings.Byzantine > 0 && AttackCatalog.Factory(settings.Attack)?.Invoke() is { NeedsHonestVectors: true })
+            throw new SettingsException($"akkabyz.attack = {settings.Attack}: omniscient attacks need the adversary tap, which cluster mode does not host; " +
+                                        "use attack = none or a data/noise attack (sf, lf, gaussian, nan, inf), or `akkabyz train` locally.");
+
+        var components = _components = RunComposer.Compose(settings);
+        _node.CheckVectorFits(components.Dimension, settings.Model);
+        _rounds = components.Rounds;
+        var server = _server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
+        long firstRound = 1;
+        if (checkpoint is not null)
+        {
+            if (checkpoint.X.Length != components.Dimension)
+                throw new InvalidDataException($"checkpoint '{_store!.FilePath}' has d = {checkpoint.X.Length}, the run's model has d = {components.Dimension}.");
+            server.SetState(checkpoint.Server);
+            firstRound = checkpoint.Round + 1;
+            _restoredFrom = checkpoint.Round;
+            Print($"restored checkpoint of round {checkpoint.Round} from {_store!.FilePath}; continuing at round {firstRound} of {_rounds}");
+        }
+
+        _outDir = settings.Output.Directory.Length > 0
+            ? settings.Output.Directory
+            : Path.Combine("runs", "cluster-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(_outDir);
+        var every = _node.ProgressEvery;
+        _metrics = Context.ActorOf(MetricsSinkActor.Props(Path.Combine(_outDir, "metrics.csv"), settings.EvalInterval, row =>
+        {
+            if (row.Evaluated || (every > 0 && row.Round % every == 0))
+                Print($"round {row.Round}/{_rounds}: train loss {row.TrainLoss:0.0000}, updates {row.Received}" +
+                      (row.Evaluated ? $", test accuracy {row.TestAccuracy:0.0000}" : ""));
+        }), "metrics");
+        _evaluator = Context.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, _metrics), "evaluator");
+        _aggregator = Context.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
+            settings.Workers, settings.Byzantine, _rounds, settings.EvalInterval, settings.Barrier, server,
+            components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint)), "run");
+        _aggregator.Tell(WatchRun.Instance, Self);
+        Print($"aggregator {_incarnation} at {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: waiting for {settings.Workers} workers " +
+              $"(model {settings.Model}, d = {components.Dimension}, {_rounds} rounds, aggregator {settings.Aggregator}, f = {settings.Byzantine})");
+    }
+
+    /// <summary>The AggregatorActor's round hook (its thread, no step running): checkpoint every k rounds.</summary>
+    private void SaveCheckpoint(long round, float[] x, IServerOptimizer server)
+    {
+        if (_store is null || round % _node.CheckpointInterval != 0 || round >= _rounds) return;
+        var watch = Stopwatch.StartNew();
+        _store.Save(new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false));
+        Print($"checkpoint: round {round} saved ({watch.Elapsed.TotalMilliseconds:0.#} ms)");
+    }
+
+    private void OnJoin(JoinRun join)
+    {
+        if (_finished is not null)
+        {
+            Sender.Tell(_finished);
+            return;
+        }
+        if (_components is null || _settings is null) return;
+        if (_slotOfHost.TryGetValue(Sender, out var slot))
+        {
+            if (join.Incarnation != _incarnation) Sender.Tell(Assignment(slot));
+            return;
+        }
+        var m = _settings.Workers;
+        if (join.PreviousIndex >= 0 && join.PreviousIndex < m && !_hostOfSlot.ContainsKey(join.PreviousIndex)) slot = join.PreviousIndex;
+        else slot = Enumerable.Range(0, m).FirstOrDefault(i => !_hostOfSlot.ContainsKey(i), -1);
+        if (slot < 0)
+        {
+            Sender.Tell(new JoinRefused($"all {m} worker slots are taken; waiting for one to free up"));
+            return;
+        }
+        _slotOfHost[Sender] = slot;
+        _hostOfSlot[slot] = Sender;
+        Context.Watch(Sender);
+        Print($"worker node {Sender.Path.Address} ('{join.Name}') gets slot {slot}");
+        Sender.Tell(Assignment(slot));
+    }
+
+    private RunAssignment Assignment(int slot) => new(_incarnation, slot, _layers, _components!.Dimension);
+
+    private async Task OnCompleted(RunCompleted run)
+    {
+        var settings = _settings!;
+        Print(run.Completed ? $"training finished: {run.Reason}" : $"training stopped: {run.Reason}");
+        var final = await _evaluator!.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10));
+        var snapshot = await _metrics!.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1));
+        var result = new TrainingResult(run, new Evaluation(final.Loss, final.Accuracy), snapshot.Rows, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
+        RunReport.WriteSummary(Path.Combine(_outDir!, "summary.json"), settings, _rounds, result);
+        if (settings.Output.Chart) TrainingChart.Write(Path.Combine(_outDir!, "chart.png"), snapshot.Rows, settings);
+        ParameterFile.Write(Path.Combine(_outDir!, "parameters.bin"), run.FinalParameters);
+        WriteClusterReport(run);
+        if (run.Completed && _store is not null)
+            _store.Save(new Checkpoint(run.Rounds, _rounds, run.FinalParameters, _server!.GetState(), _layers, Completed: true));
+        Print($"final test accuracy {final.Accuracy:0.0000} (loss {final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
+        Finish(new RunFinished(run.Completed, run.Reason), run.Completed ? 0 : 3);
+    }
+
+    private void WriteClusterReport(RunCompleted run)
+    {
+        using var stream = File.Create(Path.Combine(_outDir!, "cluster.json"));
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("aggregator_node", Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
+        w.WriteString("incarnation", _incarnation);
+        w.WriteNumber("restored_from_round", _restoredFrom);
+        w.WriteNumber("checkpoint_interval", _store is null ? 0 : _node.CheckpointInterval);
+        w.WriteString("checkpoint_file", _store?.FilePath ?? "");
+        w.WriteNumber("rounds_run", run.Rounds);
+        w.WriteBoolean("completed", run.Completed);
+        w.WriteStartArray("worker_nodes");
+        foreach (var (slot, host) in _hostOfSlot.OrderBy(kv => kv.Key))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("slot", slot);
+            w.WriteString("address", host.Path.Address.ToString());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>Tells every node (workers, standby aggregators, this node) that the run is over.</summary>
+    private void Finish(RunFinished finished, int exitCode)
+    {
+        _finished = finished;
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        foreach (var member in cluster.State.Members)
+            Context.ActorSelection(new RootActorPath(member.Address) / "user" / NodeActorName).Tell(finished);
+        foreach (var host in _slotOfHost.Keys) host.Tell(finished);
+        Context.ActorSelection("/user/" + NodeActorName).Tell(new NodeExit(exitCode));
+    }
+
+    private void Print(string line) => _out?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {line}");
+
+    /// <summary>The well-known name of every node's node actor (<c>/user/node</c>).</summary>
+    public const string NodeActorName = "node";
+}
+
+/// <summary>Local: the node should exit with this code once the run's outputs are written.</summary>
+public sealed record NodeExit(int Code) : INoSerializationVerificationNeeded;

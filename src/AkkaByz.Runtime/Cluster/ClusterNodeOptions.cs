@@ -1,0 +1,34 @@
+namespace AkkaByz.Runtime.Cluster;
+
+/// <summary>What <c>akkabyz node</c> was asked to do (flags); everything else comes from the HOCON layers.</summary>
+public sealed record ClusterNodeOptions
+{
+    public required NodeRole Role { get; init; }
+
+    /// <summary>HOCON file layered over the references (akka.* for the node, akkabyz.* for the run, akkabyz-cluster.*).</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Remoting port (null = the config's, default 0 = any free port).</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Address this node binds to and advertises (null = the config's, default 127.0.0.1).</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>Seed nodes as <c>host:port</c> or full <c>akka.tcp://akkabyz@host:port</c> addresses (empty = the config's).</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    /// <summary>
+    /// This node's data source (<c>akkabyz.data.source</c> syntax). On the aggregator it becomes part of the run's
+    /// config; on a worker it overrides only where this node reads the data from.
+    /// </summary>
+    public string? DataSource { get; init; }
+
+    /// <summary>Run settings from flags (HOCON path → rendered value), layered last (aggregator only).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RunOverrides { get; init; } = [];
+
+    /// <summary>Extra node-level HOCON (tests: fast failure detection), layered over the file.</summary>
+    public string? ExtraHocon { get; init; }
+
+    /// <summary>Where progress lines go (null = nowhere).</summary>
+    public TextWriter? Output { get; init; }
+}

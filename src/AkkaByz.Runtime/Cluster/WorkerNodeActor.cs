@@ -1,0 +1,152 @@
+using Akka.Actor;
+using AkkaByz.Runtime.Actors;
+using AkkaByz.Runtime.Composition;
+using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Faults;
+using AkkaByz.Runtime.Training;
+
+namespace AkkaByz.Runtime.Cluster;
+
+/// <summary>
+/// <c>/user/node</c> on a worker node. Every join-interval it sends <see cref="JoinRun"/> to the aggregator through
+/// the ClusterSingletonProxy (which finds whichever aggregator node currently hosts the singleton). On a
+/// <see cref="RunAssignment"/> it composes the run from the received config (its own <c>--data</c> path, if given,
+/// overriding where the data is read from), checks d and the frame size, and starts the unchanged
+/// <see cref="WorkerActor"/> (or <see cref="ByzantineWorkerActor"/> for a Byzantine slot) for its slot, talking to the
+/// proxy. An assignment from a new coordinator incarnation (a standby took over) replaces that worker with a fresh one
+/// (fresh optimizer state, same slot and shard); <see cref="RunFinished"/> ends the process.
+/// </summary>
+public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef _proxy;
+    private readonly string? _localData;
+    private readonly string _name;
+    private readonly ClusterNodeSettings _node;
+    private readonly TaskCompletionSource<int> _exit;
+    private readonly TextWriter? _out;
+    private readonly Dictionary<string, Task<RunComponents>> _composed = [];
+    private string _incarnation = "";
+    private int _index = -1;
+    private int _generation;
+    private IActorRef? _worker;
+    private string? _lastRefusal;
+
+    public WorkerNodeActor(IActorRef proxy, string? localData, string name, ClusterNodeSettings node, TaskCompletionSource<int> exit, TextWriter? output)
+    {
+        _proxy = proxy;
+        _localData = localData;
+        _name = name;
+        _node = node;
+        _exit = exit;
+        _out = output;
+
+        Receive<Tick>(_ => _proxy.Tell(new JoinRun(_name, _index, _worker is null ? "" : _incarnation)));
+        Receive<RunAssignment>(OnAssignment);
+        Receive<Composed>(OnComposed);
+        Receive<JoinRefused>(r =>
+        {
+            if (r.Reason != _lastRefusal) Print($"not admitted yet: {r.Reason}");
+            _lastRefusal = r.Reason;
+        });
+        Receive<RunFinished>(f =>
+        {
+            if (_exit.TrySetResult(f.Completed ? 0 : 3)) Print($"the run is over ({f.Reason}); leaving");
+        });
+        Receive<Terminated>(t =>
+        {
+            if (!t.ActorRef.Equals(_worker)) return;
+            _worker = null; // the next Tick asks again (a fresh incarnation, a retry after a refused registration, or the end)
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef proxy, string? localData, string name, ClusterNodeSettings node, TaskCompletionSource<int> exit, TextWriter? output) =>
+        Akka.Actor.Props.Create(() => new WorkerNodeActor(proxy, localData, name, node, exit, output));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("join", Tick.Instance, TimeSpan.Zero, _node.JoinInterval);
+
+    private void OnAssignment(RunAssignment a)
+    {
+        if (a.Incarnation == _incarnation && a.WorkerIndex == _index && _worker is not null) return;
+        if (_worker is not null)
+        {
+            Print($"aggregator {a.Incarnation} took over from {_incarnation}: restarting the worker of slot {a.WorkerIndex}");
+            Context.Unwatch(_worker);
+            Context.Stop(_worker);
+            _worker = null;
+        }
+        _incarnation = a.Incarnation;
+        _index = a.WorkerIndex;
+        var generation = ++_generation;
+        var key = string.Join("\u0001", a.ConfigLayers);
+        if (!_composed.TryGetValue(key, out var task))
+        {
+            var layers = a.ConfigLayers;
+            var data = _localData;
+            _composed[key] = task = Task.Run(() => RunComposer.Compose(AkkaByzSettings.Create(ClusterConfig.RunConfig(layers, data))));
+        }
+        task.PipeTo(Self, success: c => new Composed(generation, a, c, null), failure: e => new Composed(generation, a, null, e));
+    }
+
+    private void OnComposed(Composed c)
+    {
+        if (c.Generation != _generation) return;
+        if (c.Error is not null || c.Components is null)
+        {
+            var error = c.Error is AggregateException { InnerException: { } inner } ? inner : c.Error;
+            Print($"error: cannot compose the run on this node: {error?.Message}");
+            _exit.TrySetResult(2);
+            return;
+        }
+        var components = c.Components;
+        var settings = components.Settings;
+        var i = c.Assignment.WorkerIndex;
+        try
+        {
+            if (components.Dimension != c.Assignment.Dimension)
+                throw new SettingsException($"this node's model has d = {components.Dimension}, the aggregator's d = {c.Assignment.Dimension} (different data or model on this node?).");
+            _node.CheckVectorFits(components.Dimension, settings.Model);
+            if (i < 0 || i >= components.Shards.Count)
+                throw new SettingsException($"slot {i} is outside the run's {components.Shards.Count} shards.");
+        }
+        catch (SettingsException e)
+        {
+            Print($"error: {e.Message}");
+            _exit.TrySetResult(2);
+            return;
+        }
+
+        var faults = WorkerFaults.From(settings, i);
+        var name = $"{_name}/slot-{i}";
+        var attack = settings.IsByzantine(i) && settings.Byzantine > 0 ? components.CreateAttack?.Invoke() : null;
+        Props props;
+        if (attack is not null)
+        {
+            var data = attack.NeedsHonestVectors ? components.Train : Hosting.LocalTraining.TransformLabels(components.Train, attack);
+            var computation = attack.NeedsHonestVectors ? null : Computation(components, i, data);
+            props = ByzantineWorkerActor.Props(i, name, _proxy, faults, attack, i - (settings.Workers - settings.Byzantine),
+                settings.Workers, settings.Byzantine, settings.Seed, computation, tap: null);
+        }
+        else
+        {
+            props = WorkerActor.Props(i, name, _proxy, Computation(components, i, components.Train), faults);
+        }
+        _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
+        Context.Watch(_worker);
+        Print($"slot {i} of {settings.Workers} (aggregator {c.Assignment.Incarnation}): model {settings.Model}, d = {components.Dimension}, " +
+              $"shard of {components.Shards[i].Length} examples{(attack is not null ? $", Byzantine ({settings.Attack})" : "")}");
+    }
+
+    private static WorkerComputation Computation(RunComponents c, int worker, Core.Data.DataSet data) =>
+        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker);
+
+    private void Print(string line) => _out?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {line}");
+
+    private sealed record Tick : INoSerializationVerificationNeeded
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    private sealed record Composed(int Generation, RunAssignment Assignment, RunComponents? Components, Exception? Error) : INoSerializationVerificationNeeded;
+}
