@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace AkkaByz.Cluster.Tests;
+
+/// <summary>
+/// Starts `akkabyz node` processes on 127.0.0.1 in a temporary folder and ALWAYS kills them (Dispose runs even when
+/// a test fails). Finds akkabyz.dll in the Cli's output folder of the same configuration as this test assembly.
+/// </summary>
+public sealed class ClusterHarness : IDisposable
+{
+    private readonly List<NodeProcess> _nodes = [];
+    private readonly ITestOutputHelper _output;
+
+    public ClusterHarness(ITestOutputHelper output)
+    {
+        _output = output;
+        Directory = Path.Combine(Path.GetTempPath(), "akkabyz-cluster-tests", Guid.NewGuid().ToString("N")[..8]);
+        System.IO.Directory.CreateDirectory(Directory);
+        Executable = FindExecutable();
+    }
+
+    public string Directory { get; }
+
+    public string Executable { get; }
+
+    public string OutDir => Path.Combine(Directory, "out");
+
+    public string CheckpointDir => Path.Combine(Directory, "checkpoints");
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Writes the run's config: the given akkabyz keys plus fast failure detection (tests only).</summary>
+    public string WriteConfig(string akkabyz)
+    {
+        var path = Path.Combine(Directory, "test-cluster.conf");
+        File.WriteAllText(path, $$"""
+            akkabyz {
+              data.source = synthetic
+              model = logreg
+              workers = 3
+              byzantine = 0
+              attack = none
+              aggregator = "ctma(cwtm)"
+              eval-interval = 10
+              seed = 7
+              output.chart = off
+              barrier { round-deadline = 1s, start-timeout = 60s }
+              {{akkabyz}}
+            }
+            akkabyz-cluster { join-interval = 500ms, progress-every = 5, checkpoint-interval = 5 }
+            # Fast failure detection: small messages only, so short pauses are safe here.
+            akka.cluster.failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }
+            akka.cluster.split-brain-resolver.stable-after = 2s
+            """);
+        return path;
+    }
+
+    public NodeProcess Start(string label, params string[] arguments)
+    {
+        var node = new NodeProcess(label, Executable, ["node", .. arguments], Directory);
+        _nodes.Add(node);
+        return node;
+    }
+
+    public static JsonElement ReadJson(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    private static string FindExecutable()
+    {
+        var here = AppContext.BaseDirectory;
+        var configuration = here.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        for (var dir = new DirectoryInfo(here); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "AkkaByz.sln"))) continue;
+            var cli = Path.Combine(dir.FullName, "src", "AkkaByz.Cli", "bin", configuration, "net10.0", "linux-x64", "akkabyz.dll");
+            if (File.Exists(cli)) return cli;
+            throw new FileNotFoundException($"akkabyz.dll not found at {cli}; build src/AkkaByz.Cli -c {configuration} first.");
+        }
+        throw new FileNotFoundException($"AkkaByz.sln not found above {here}.");
+    }
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            try { _output.WriteLine(node.Transcript()); } catch (InvalidOperationException) { }
+            node.Dispose();
+        }
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using AkkaByz.Runtime.Cluster;
+using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Hosting;
+using Xunit.Abstractions;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace AkkaByz.Cluster.Tests;
+
+/// <summary>
+/// End-to-end cluster runs: the real `akkabyz node` executable as separate processes on 127.0.0.1 (DESIGN §3: no
+/// multi-node test kit here). Sequential (2 cores); every child process is killed in Dispose, pass or fail.
+/// </summary>
+[Collection("cluster processes")]
+public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
+    private readonly ClusterHarness _cluster = new(output);
+
+    public void Dispose() => _cluster.Dispose();
+
+    private NodeProcess StartAggregator(string config, int port, string label = "aggregator", params string[] seeds) =>
+        _cluster.Start(label, ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--seed-nodes", .. (seeds.Length > 0 ? seeds : [$"127.0.0.1:{port}"]),
+            "--out", _cluster.OutDir, "--checkpoint-dir", _cluster.CheckpointDir]);
+
+    private NodeProcess[] StartWorkers(int count, params int[] seedPorts) =>
+        Enumerable.Range(0, count).Select(i => _cluster.Start($"worker {i}",
+            ["--role", "worker", "--seed-nodes", .. seedPorts.Select(p => $"127.0.0.1:{p}")])).ToArray();
+
+    private static async Task<int?> ExitOf(NodeProcess node) => await node.WaitForExit(RunTimeout);
+
+    [Fact]
+    public async Task One_aggregator_and_three_workers_train_to_the_expected_accuracy_and_match_a_local_run_bit_for_bit()
+    {
+        var config = _cluster.WriteConfig("rounds = 30");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+
+        Assert.Equal(0, await ExitOf(aggregator));
+        foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(30, summary.GetProperty("rounds_run").GetInt64());
+        Assert.Equal(90, summary.GetProperty("updates_accepted").GetInt64()); // every worker, every round
+        var accuracy = summary.GetProperty("final_test_accuracy").GetDouble();
+        Assert.True(accuracy >= 0.70, $"final test accuracy {accuracy} < 0.70");
+
+        // Same seed and config in one local actor system: the same parameters, bit for bit (DESIGN: pure seeds,
+        // inputs ordered by worker index, every worker answering every round).
+        var settings = AkkaByzSettings.Create(AkkaByzConfig.Load(config)) with { Output = new OutputSettings("", false) };
+        var local = await LocalTraining.RunAsync(settings);
+        var clusterParameters = ParameterFile.Read(Path.Combine(_cluster.OutDir, "parameters.bin"));
+        Assert.Equal(local.FinalParameters.Length, clusterParameters.Length);
+        var differing = Enumerable.Range(0, clusterParameters.Length)
+            .Count(i => BitConverter.SingleToInt32Bits(clusterParameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i]));
+        Assert.Equal(0, differing);
+    }
+
+    [Fact]
+    public async Task A_worker_killed_with_sigkill_mid_run_is_dropped_and_the_run_completes()
+    {
+        // 100 ms straggler delay on every worker paces the run (~10 rounds/s) so the kill lands mid-run.
+        var config = _cluster.WriteConfig("""rounds = 60, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/60", StringComparison.Ordinal), Startup));
+        var victim = workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+        victim.KillHard();
+
+        Assert.Equal(0, await ExitOf(aggregator));
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(60, summary.GetProperty("rounds_run").GetInt64());
+        var accepted = summary.GetProperty("updates_accepted").GetInt64();
+        Assert.InRange(accepted, 2 * 60, 3 * 60 - 1); // the victim's updates stop after the kill
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("slot 1 is free", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
+        var rows = File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(2, int.Parse(rows[^1][4], CultureInfo.InvariantCulture)); // the last rounds aggregate the 2 survivors
+    }
+
+    [Fact]
+    public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint()
+    {
+        var config = _cluster.WriteConfig("""rounds = 80, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
+        var seeds = new[] { $"127.0.0.1:{portA}", $"127.0.0.1:{portB}" };
+        var active = StartAggregator(config, portA, "aggregator A", seeds);
+        Assert.NotNull(await active.WaitForLine(l => l.Contains("waiting for 3 workers", StringComparison.Ordinal), Startup));
+        var standby = StartAggregator(config, portB, "aggregator B (standby)", seeds);
+        var workers = StartWorkers(3, portA, portB);
+
+        Assert.NotNull(await active.WaitForLine(l => l.Contains("checkpoint: round 20 saved", StringComparison.Ordinal), Startup));
+        active.KillHard();
+
+        Assert.Equal(0, await ExitOf(standby));
+        var restored = await standby.WaitForLine(l => l.Contains("restored checkpoint of round", StringComparison.Ordinal), TimeSpan.FromSeconds(1));
+        Assert.NotNull(restored);
+        var report = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json"));
+        var from = report.GetProperty("restored_from_round").GetInt64();
+        Assert.InRange(from, 20, 79);
+        Assert.True(report.GetProperty("completed").GetBoolean());
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(80, summary.GetProperty("rounds_run").GetInt64());
+        // The standby ran only the rounds after the checkpoint (at most k = 5 of them recomputed).
+        Assert.Equal((80 - from) * 3, summary.GetProperty("updates_accepted").GetInt64());
+        var accuracy = summary.GetProperty("final_test_accuracy").GetDouble();
+        Assert.True(accuracy >= 0.70, $"final test accuracy {accuracy} < 0.70");
+        foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
+}
