@@ -50,9 +50,6 @@ public static class ClusterConfig
             node.Add($"akka.remote.dot-netty.tcp.port = {port}");
         }
         if (options.Hostname is { } host) node.Add($"akka.remote.dot-netty.tcp.hostname = {AkkaByzConfig.Quote(host)}");
-        if (options.SeedNodes.Count > 0)
-            node.Add($"akka.cluster.seed-nodes = {AkkaByzConfig.QuoteList(options.SeedNodes.Select(SeedAddress))}");
-
         Config config;
         try
         {
@@ -65,6 +62,12 @@ public static class ClusterConfig
             throw new SettingsException($"node configuration is not valid HOCON: {e.Message}", e);
         }
         config = config.WithFallback(Reference).WithFallback(AkkaByzConfig.Reference);
+        var tls = CheckTls(config);
+        if (options.SeedNodes.Count > 0)
+        {
+            var seeds = AkkaByzConfig.QuoteList(options.SeedNodes.Select(s => SeedAddress(s, tls)));
+            config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = {seeds}").WithFallback(config);
+        }
         return (config, layers);
     }
 
@@ -78,14 +81,30 @@ public static class ClusterConfig
         return config;
     }
 
-    /// <summary><c>host:port</c> → <c>akka.tcp://akkabyz@host:port</c>; full addresses pass through.</summary>
-    public static string SeedAddress(string seed)
+    /// <summary>
+    /// True when TLS is on (<c>akka.remote.dot-netty.tcp.enable-ssl</c>); then the PFX file must exist. Addresses
+    /// become <c>akka.ssl.tcp://</c>.
+    /// </summary>
+    /// <exception cref="SettingsException">TLS is on but the certificate path is empty or the file is missing.</exception>
+    public static bool CheckTls(Config config)
+    {
+        if (!config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return false;
+        var path = config.GetString("akka.remote.dot-netty.tcp.ssl.certificate.path", "");
+        if (string.IsNullOrWhiteSpace(path))
+            throw new SettingsException("akka.remote.dot-netty.tcp.ssl.certificate.path: TLS is enabled (enable-ssl = on) but no PFX file is configured (see docs/cluster.md, TLS).");
+        if (!File.Exists(path))
+            throw new SettingsException($"akka.remote.dot-netty.tcp.ssl.certificate.path: the PFX file '{path}' does not exist (relative paths are relative to the working directory {Environment.CurrentDirectory}).");
+        return true;
+    }
+
+    /// <summary><c>host:port</c> → <c>akka.tcp://akkabyz@host:port</c> (<c>akka.ssl.tcp</c> with TLS); full addresses pass through.</summary>
+    public static string SeedAddress(string seed, bool tls = false)
     {
         seed = seed.Trim();
         if (seed.Contains("://", StringComparison.Ordinal)) return seed;
         var colon = seed.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], out var port) || port is <= 0 or > 65535)
             throw new SettingsException($"--seed-nodes: '{seed}' is not host:port or akka.tcp://{SystemName}@host:port.");
-        return $"akka.tcp://{SystemName}@{seed}";
+        return $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{seed}";
     }
 }

@@ -26,7 +26,18 @@ public static class ClusterNode
         }
 
         var output = options.Output;
-        var system = ActorSystem.Create(ClusterConfig.SystemName, config);
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(ClusterConfig.SystemName, config);
+        }
+        catch (Exception e)
+        {
+            // Remoting start-up failures (port in use, bad TLS certificate or password) arrive deeply wrapped.
+            var root = e;
+            while (root.InnerException is not null) root = root.InnerException;
+            throw new SettingsException($"the node's actor system could not start: {root.Message}", e);
+        }
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
