@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# samples/cluster-localhost.sh: a cluster run on this machine, every node a separate process on 127.0.0.1.
+#   samples/cluster-localhost.sh                 1 aggregator + 3 workers, hocon/cluster.conf (synthetic task)
+#   samples/cluster-localhost.sh 5 --rounds 400  5 workers; extra flags go to the aggregator node (akkabyz node --help)
+#   STANDBY=1 samples/cluster-localhost.sh       also a standby aggregator (kill -9 the active one to see the fail-over)
+#   PORT=4060 CONFIG=my.conf samples/...         another seed port / config file
+# Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/.
+# Every node started here is stopped when the script exits (Ctrl-C included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-3}; shift || true
+PORT=${PORT:-4053}
+CONFIG=${CONFIG:-hocon/cluster.conf}
+DLL=src/AkkaByz.Cli/bin/Release/net10.0/linux-x64/akkabyz.dll
+
+echo "building akkabyz (Release)..." >&2
+dotnet build src/AkkaByz.Cli -c Release -nologo -v quiet >/dev/null
+RUN=runs/cluster-$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$RUN/logs"
+SEEDS=(127.0.0.1:$PORT)
+[[ -n ${STANDBY:-} ]] && SEEDS+=(127.0.0.1:$((PORT + 1)))
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# The aggregator owns the run's configuration: its --config file plus the flags below; workers receive it.
+dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" \
+  --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
+active=$!; pids+=("$active"); echo "$active" >"$RUN/aggregator.pid"
+echo "aggregator: pid $active, akka.tcp://akkabyz@127.0.0.1:$PORT (log $RUN/logs/aggregator.log)"
+
+if [[ -n ${STANDBY:-} ]]; then
+  sleep 3 # the first aggregator must be the oldest member: it hosts the run, the standby waits
+  dotnet "$DLL" node --role aggregator --config "$CONFIG" --port $((PORT + 1)) --seed-nodes "${SEEDS[@]}" \
+    --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/standby.log" 2>&1 &
+  standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/standby.pid"
+  echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/aggregator.pid)"
+fi
+
+# Workers need only the seed nodes: slot, shard and run config come from the aggregator.
+for i in $(seq 1 "$N"); do
+  dotnet "$DLL" node --role worker --config "$CONFIG" --seed-nodes "${SEEDS[@]}" >"$RUN/logs/worker-$i.log" 2>&1 &
+  pids+=("$!")
+done
+echo "$N workers started (logs $RUN/logs/worker-*.log)"
+echo
+
+tail -n +1 -f "$RUN/logs/aggregator.log" --pid="$active" | grep -v '^\[WARNING\]\|^\[ERROR\]' || true
+rc=0; wait "$active" || rc=$?
+if [[ -n ${STANDBY:-} ]] && kill -0 "$standby" 2>/dev/null; then
+  echo; echo "---- the active aggregator exited ($rc); the standby continues ----"
+  tail -n +1 -f "$RUN/logs/standby.log" --pid="$standby" | grep -v '^\[WARNING\]\|^\[ERROR\]' || true
+  rc=0; wait "$standby" || rc=$?
+fi
+sleep 1
+echo
+if [[ -f $RUN/summary.json ]]; then
+  echo "summary ($RUN/summary.json):"
+  grep -E '"(completed|rounds_run|final_test_accuracy|rounds_per_second|updates_accepted|rejected_total)"' "$RUN/summary.json"
+  grep -E '"(aggregator_node|restored_from_round)"' "$RUN/cluster.json"
+fi
+exit "$rc"
