@@ -216,7 +216,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         Timers.Cancel(StartTimer);
         _clock.Restart();
         _log.Info("Training starts: {0} workers, f = {1}, {2} rounds, d = {3}.", _byIndex.Count, _setup.Byzantine, _setup.Rounds, _dimension);
-        if (_setup.EvalInterval > 0) _setup.Evaluator?.Tell(new EvaluateRequest(0, _x)); // the starting point
+        if (_setup.EvalInterval > 0) _setup.Evaluator?.Tell(new EvaluateRequest(Math.Max(0, _setup.FirstRound - 1), _x)); // the starting point (or the restored one)
         Publish(Math.Max(1, _setup.FirstRound));
     }
 
