@@ -23,6 +23,7 @@ SEEDS=(127.0.0.1:$PORT)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # The aggregator owns the run's configuration: its --config file plus the flags below; workers receive it.
 dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" \
@@ -46,11 +47,13 @@ done
 echo "$N workers started (logs $RUN/logs/worker-*.log)"
 echo
 
-tail -n +1 -f "$RUN/logs/aggregator.log" --pid="$active" | grep -v '^\[WARNING\]\|^\[ERROR\]' || true
+# Follow the aggregator's progress (in the background, so that Ctrl-C / kill reach the trap at once).
+follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v '^\[WARNING\]\|^\[ERROR\]\|^   at ' & pids+=("$!"); }
+follow "$RUN/logs/aggregator.log" "$active"
 rc=0; wait "$active" || rc=$?
 if [[ -n ${STANDBY:-} ]] && kill -0 "$standby" 2>/dev/null; then
   echo; echo "---- the active aggregator exited ($rc); the standby continues ----"
-  tail -n +1 -f "$RUN/logs/standby.log" --pid="$standby" | grep -v '^\[WARNING\]\|^\[ERROR\]' || true
+  follow "$RUN/logs/standby.log" "$standby"
   rc=0; wait "$standby" || rc=$?
 fi
 sleep 1

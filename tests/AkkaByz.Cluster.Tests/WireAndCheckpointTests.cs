@@ -1,0 +1,95 @@
+using Akka.Actor;
+using Akka.Configuration;
+using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Checkpointing;
+using AkkaByz.Runtime.Cluster;
+using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Transport;
+
+namespace AkkaByz.Cluster.Tests;
+
+/// <summary>In-process checks of the cluster pieces that need no second process: wire format, checkpoints, start-up checks.</summary>
+[Collection("cluster processes")]
+public sealed class WireAndCheckpointTests : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("wire",
+        ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference));
+
+    public void Dispose() => _system.Dispose();
+
+    private T RoundTrip<T>(T message) where T : class
+    {
+        var serializer = (ClusterProtocolSerializer)_system.Serialization.FindSerializerFor(message);
+        return (T)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+    }
+
+    [Fact]
+    public void Cluster_messages_round_trip_through_the_binary_serializer()
+    {
+        var assignment = RoundTrip(new RunAssignment("abc", 2, ["akkabyz.rounds = 5", "akkabyz.seed = 3 # é"], 330));
+        Assert.Equal(("abc", 2, 330), (assignment.Incarnation, assignment.WorkerIndex, assignment.Dimension));
+        Assert.Equal(["akkabyz.rounds = 5", "akkabyz.seed = 3 # é"], assignment.ConfigLayers);
+        Assert.Equal(new JoinRun("w", -1, ""), RoundTrip(new JoinRun("w", -1, "")));
+        Assert.Equal(new RunFinished(false, "quorum"), RoundTrip(new RunFinished(false, "quorum")));
+        var chunk = RoundTrip(new VectorChunk(7, 1, 3, 10, [1f, float.NaN, -0f]));
+        Assert.Equal((7L, 1, 3, 10), (chunk.TransferId, chunk.Index, chunk.Count, chunk.TotalLength));
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(chunk.Part[2]));
+        Assert.True(float.IsNaN(chunk.Part[1]));
+    }
+
+    [Fact]
+    public void A_truncated_cluster_message_is_refused_with_a_serialization_error()
+    {
+        var serializer = new ClusterProtocolSerializer((ExtendedActorSystem)_system);
+        var bytes = serializer.ToBinary(new RunAssignment("abc", 2, ["x"], 330));
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes[..^2], "ca"));
+    }
+
+    [Fact]
+    public void A_checkpoint_is_restored_exactly_and_a_rewrite_replaces_it_atomically()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "akkabyz-ckpt-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new CheckpointStore(dir);
+            Assert.Null(store.TryLoad());
+            var server = OptimizerFactory.CreateServer(new OptimizerOptions(), [1f, 2f, 3f]);
+            server.Step([0.5f, -0.5f, 1f]);
+            store.Save(new Checkpoint(10, 50, server.Query.ToArray(), server.GetState(), ["a = 1"], false));
+            store.Save(new Checkpoint(20, 50, [9f, 8f, 7f], server.GetState(), ["a = 2"], true));
+            var back = store.TryLoad()!;
+            Assert.Equal((20L, 50L, true), (back.Round, back.TotalRounds, back.Completed));
+            Assert.Equal([9f, 8f, 7f], back.X);
+            Assert.Equal(["a = 2"], back.ConfigLayers);
+            Assert.Equal(server.GetState(), back.Server);
+            Assert.Equal([CheckpointStore.FileName], Directory.GetFiles(dir).Select(Path.GetFileName)); // no temp files left
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_frame_too_small_for_the_models_vectors_is_refused_at_start_up_naming_the_sizes()
+    {
+        var settings = ClusterNodeSettings.Create(ClusterConfig.Reference);
+        settings.CheckVectorFits(1_000_000, "big"); // 4 MB fits 16 MiB
+        var e = Assert.Throws<SettingsException>(() => settings.CheckVectorFits(5_000_000, "huge"));
+        Assert.Contains("maximum-frame-size = 16777216", e.Message, StringComparison.Ordinal);
+        Assert.Contains("20004096", e.Message, StringComparison.Ordinal);
+        var small = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.maximum-frame-size = 1000000b").WithFallback(ClusterConfig.Reference);
+        var chunk = Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(small));
+        Assert.Contains("chunk-size", chunk.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Seed_nodes_are_completed_to_akka_addresses_with_the_tls_scheme_when_tls_is_on()
+    {
+        Assert.Equal("akka.tcp://akkabyz@10.0.0.5:4053", ClusterConfig.SeedAddress("10.0.0.5:4053"));
+        Assert.Equal("akka.ssl.tcp://akkabyz@h:1", ClusterConfig.SeedAddress("h:1", tls: true));
+        Assert.Throws<SettingsException>(() => ClusterConfig.SeedAddress("no-port"));
+        var missing = ConfigurationFactory.ParseString("""akka.remote.dot-netty.tcp { enable-ssl = on, ssl.certificate.path = "/nonexistent.pfx" }""");
+        Assert.Contains("/nonexistent.pfx", Assert.Throws<SettingsException>(() => ClusterConfig.CheckTls(missing)).Message, StringComparison.Ordinal);
+    }
+}
