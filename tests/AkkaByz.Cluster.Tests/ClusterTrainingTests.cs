@@ -80,7 +80,8 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(60, summary.GetProperty("rounds_run").GetInt64());
         var accepted = summary.GetProperty("updates_accepted").GetInt64();
         Assert.InRange(accepted, 2 * 60, 3 * 60 - 1); // the victim's updates stop after the kill
-        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("slot 1 is free", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
+        // Unreachable = absent: the failure detector's verdict drops the worker from the barrier (no deadline per round).
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("is unreachable: worker(s) [1] absent", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
         var rows = File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
         Assert.Equal(2, int.Parse(rows[^1][4], CultureInfo.InvariantCulture)); // the last rounds aggregate the 2 survivors
     }

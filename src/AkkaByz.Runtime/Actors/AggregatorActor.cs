@@ -42,6 +42,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private readonly HashSet<int> _answeredInvalid = [];
     private readonly Dictionary<string, long> _rejected = RejectReasons.All.ToDictionary(r => r, _ => 0L);
     private readonly List<IActorRef> _watchers = [];
+    private readonly HashSet<Address> _unreachable = [];
     private readonly Stopwatch _clock = new();
     private float[] _x;
     private long _round;
@@ -169,6 +170,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         Receive<WatchRun>(_ => _watchers.Add(Sender));
         Receive<EvaluationResult>(_ => { });
         Receive<StartTimeout>(_ => { });
+        Receive<NodeReachability>(OnReachability);
         Receive<Terminated>(t =>
         {
             if (!_indexOf.Remove(t.ActorRef, out var index)) return;
@@ -180,6 +182,26 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     }
 
     private bool IsCollecting { get; set; }
+
+    /// <summary>Cluster mode: workers on an unreachable node are absent (this round and on) until reachable or Terminated.</summary>
+    private void OnReachability(NodeReachability r)
+    {
+        if (r.Reachable)
+        {
+            if (_unreachable.Remove(r.Node)) _log.Info("Node {0} is reachable again: its workers take part from the next round.", r.Node);
+            return;
+        }
+        if (!_unreachable.Add(r.Node)) return;
+        var absent = _byIndex.Where(kv => kv.Value.Path.Address.Equals(r.Node)).Select(kv => kv.Key).ToArray();
+        if (absent.Length == 0) return;
+        _log.Warning("Round {0}: node {1} is unreachable: worker(s) [{2}] absent until reachable again or removed.", _round, r.Node, string.Join(", ", absent));
+        var left = false;
+        foreach (var i in absent)
+            if (!_received.ContainsKey(i) && !_answeredInvalid.Contains(i)) left |= _members.Remove(i);
+        if (left && IsCollecting && BarrierComplete()) CloseBarrier();
+    }
+
+    private bool IsAbsent(IActorRef worker) => _unreachable.Count > 0 && _unreachable.Contains(worker.Path.Address);
 
     // ------------------------------------------------------------------ registration
 
@@ -229,9 +251,13 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _rejectedThisRound = 0;
         _roundStartMs = _clock.Elapsed.TotalMilliseconds;
         _members.Clear();
-        foreach (var index in _byIndex.Keys) _members.Add(index);
         var message = new Params(round, _x);
-        foreach (var worker in _byIndex.Values) worker.Tell(message);
+        foreach (var (index, worker) in _byIndex)
+        {
+            if (IsAbsent(worker)) continue;
+            _members.Add(index);
+            worker.Tell(message);
+        }
         BecomeCollecting();
     }
 
@@ -303,10 +329,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
                 _log.Warning("Round {0}: {1}; re-publishing the round (retry {2} of {3}).", _round, why, _retries, _setup.Barrier.MaxRetries);
                 _members.Clear();
                 _answeredInvalid.Clear();
-                foreach (var index in _byIndex.Keys) _members.Add(index);
+                foreach (var (index, worker) in _byIndex)
+                    if (!IsAbsent(worker)) _members.Add(index);
                 var message = new Params(_round, _x);
                 foreach (var (index, worker) in _byIndex)
-                    if (!_received.ContainsKey(index)) worker.Tell(message);
+                    if (!_received.ContainsKey(index) && !IsAbsent(worker)) worker.Tell(message);
                 BecomeCollecting();
                 return;
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Actors;
@@ -67,6 +68,9 @@ public sealed class AggregatorCoordinator : ReceiveActor
             Print($"worker node {t.ActorRef.Path.Address} left: slot {slot} is free");
         });
         ReceiveAsync<RunCompleted>(OnCompleted);
+        // Unreachable = absent this round (and on) for the workers of that node; Terminated (after downing) = removed.
+        Receive<ClusterEvent.UnreachableMember>(u => _aggregator?.Tell(new NodeReachability(u.Member.Address, false)));
+        Receive<ClusterEvent.ReachableMember>(r => _aggregator?.Tell(new NodeReachability(r.Member.Address, true)));
         Receive<EvaluationResult>(_ => { });
     }
 
@@ -75,6 +79,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
 
     protected override void PreStart()
     {
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
         try
         {
             Start();
@@ -85,6 +91,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
             Finish(new RunFinished(false, e.Message), exitCode: 2);
         }
     }
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
     private void Start()
     {
