@@ -87,6 +87,28 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_node_joining_mid_run_takes_the_free_slot_and_is_served_from_the_next_round()
+    {
+        // m = 3 slots but only 2 workers at first: after the start timeout the run starts with them (quorum 1).
+        var config = _cluster.WriteConfig("""rounds = 80, barrier.start-timeout = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        StartWorkers(2, port);
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/80", StringComparison.Ordinal), Startup));
+        var late = _cluster.Start("late worker", "--role", "worker", "--seed-nodes", $"127.0.0.1:{port}");
+
+        Assert.Equal(0, await ExitOf(aggregator));
+        Assert.NotNull(await late.WaitForLine(l => l.Contains("slot 2 of 3", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
+        var rows = File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => l.Split(','))
+            .Where(r => r[4] != "0").Select(r => int.Parse(r[4], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(80, rows.Length);
+        Assert.Equal(2, rows[0]);   // started with the two present workers
+        Assert.Equal(3, rows[^1]);  // the late one takes part by the end
+        Assert.True(rows.SkipWhile(r => r == 2).All(r => r == 3), "once in, the late worker answers every round");
+        Assert.Equal(0, await late.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint()
     {
         var config = _cluster.WriteConfig("""rounds = 80, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
