@@ -103,6 +103,11 @@ public static class TrainCommand
                 }
                 return 0;
             }
+            catch (OperationCanceledException)
+            {
+                error.WriteLine("akkabyz train: cancelled.");
+                return 130;
+            }
             catch (Exception e) when (UserErrors.IsUserError(e))
             {
                 error.WriteLine($"akkabyz train: {UserErrors.Describe(e)}");

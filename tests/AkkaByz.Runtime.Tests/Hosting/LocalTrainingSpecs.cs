@@ -134,4 +134,20 @@ public sealed class LocalTrainingSpecs
         Assert.All(result.Rows.Where(r => r.Round > 0), r => Assert.Equal(6, r.Received));
         Assert.True(result.Run.Rejected[RejectReasons.Stale] + result.Run.Rejected[RejectReasons.Late] >= 1);
     }
+
+    [Fact]
+    public async Task A_failing_aggregation_rule_must_stop_the_run_saying_why()
+    {
+        var result = await LocalTraining.RunAsync(Fakes(Base, (n, f) => new ThrowingRule(n, f)), Options);
+        Assert.False(result.Run.Completed);
+        Assert.Contains("round 1: aggregation with 'throwing' failed: boom", result.Run.Reason);
+    }
+
+    private sealed class ThrowingRule(int m, int f) : Core.Aggregation.IAggregator
+    {
+        public string Spec => "throwing";
+        public int M => m;
+        public int F => f;
+        public Core.Aggregation.AggregationReport Aggregate(IReadOnlyList<float[]> inputs, Span<float> output) => throw new ArgumentException("boom");
+    }
 }
