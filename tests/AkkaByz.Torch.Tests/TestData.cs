@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using AkkaByz.Core.Data;
 
 namespace AkkaByz.Torch.Tests;
@@ -40,34 +39,13 @@ internal static class TestData
         File.Exists(Path.Combine(FashionMnistDir, "train-images-idx3-ubyte.gz")) &&
         File.Exists(Path.Combine(FashionMnistDir, "t10k-images-idx3-ubyte.gz"));
 
-    /// <summary>The first <paramref name="limit"/> samples of a Fashion-MNIST split, pixels scaled to [0, 1].</summary>
+    /// <summary>The first <paramref name="limit"/> samples of a Fashion-MNIST split, pixels scaled to [0, 1] (Core's IDX reader).</summary>
     public static DataSet FashionMnist(bool train, int limit)
     {
-        string prefix = train ? "train" : "t10k";
-        var images = ReadIdx(Path.Combine(FashionMnistDir, $"{prefix}-images-idx3-ubyte.gz"), 0x803, out var dims);
-        var labels = ReadIdx(Path.Combine(FashionMnistDir, $"{prefix}-labels-idx1-ubyte.gz"), 0x801, out _);
-        int n = Math.Min(limit, dims[0]);
-        int size = dims[1] * dims[2];
-        var x = new float[n * size];
-        for (int i = 0; i < x.Length; i++) x[i] = images[i] / 255f;
-        var y = new int[n];
-        for (int i = 0; i < n; i++) y[i] = labels[i];
-        return new DataSet($"fashion-mnist-{prefix}", x, y, new SampleShape(1, dims[1], dims[2]), 10);
-    }
-
-    /// <summary>Minimal private IDX reader (unsigned bytes only); the real one lives in AkkaByz.Core.</summary>
-    private static byte[] ReadIdx(string path, int magic, out int[] dims)
-    {
-        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var ms = new MemoryStream();
-        gz.CopyTo(ms);
-        var b = ms.ToArray();
-        int BigEndian(int at) => (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-        if (BigEndian(0) != magic) throw new InvalidDataException($"{path}: magic {BigEndian(0):x}, expected {magic:x}");
-        int rank = magic & 0xff;
-        dims = new int[rank];
-        for (int i = 0; i < rank; i++) dims[i] = BigEndian(4 + 4 * i);
-        return b.AsSpan(4 + 4 * rank).ToArray();
+        var (images, labels) = train ? (IdxReader.TrainImages, IdxReader.TrainLabels) : (IdxReader.TestImages, IdxReader.TestLabels);
+        var all = IdxReader.Load(Path.Combine(FashionMnistDir, images + ".gz"), Path.Combine(FashionMnistDir, labels + ".gz"),
+            train ? "fashion-mnist-train" : "fashion-mnist-test", classCount: 10);
+        return all.Take(Math.Min(limit, all.Count));
     }
 }
 

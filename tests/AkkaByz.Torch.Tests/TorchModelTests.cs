@@ -133,6 +133,40 @@ public class TorchModelTests
     }
 
     [Fact]
+    public void Workers_on_concurrent_threads_get_the_same_gradients_as_sequentially()
+    {
+        // Dispose scopes and grad mode are per thread: two workers stepping at once must not disturb each other.
+        var data = TestData.Synthetic(Mnist, 10, 64, 6);
+        const int steps = 20;
+        float[][] Run(int worker)
+        {
+            using var model = TorchModels.Create("cnn-mnist", Mnist, 10);
+            var p = new float[model.ParameterCount];
+            model.Initialize(p, worker);
+            var rng = new Random(worker);
+            var batch = new int[8];
+            var grads = new float[steps][];
+            for (int t = 0; t < steps; t++)
+            {
+                for (int i = 0; i < batch.Length; i++) batch[i] = rng.Next(data.Count);
+                grads[t] = new float[p.Length];
+                model.LossAndGradient(p, data, batch, grads[t]);
+                if (t % 5 == 4) model.Evaluate(p, data);
+                for (int i = 0; i < p.Length; i++) p[i] -= 0.01f * grads[t][i];
+            }
+            return grads;
+        }
+        var sequential = new[] { Run(1), Run(2) };
+        var concurrent = new float[2][][];
+        var threads = Enumerable.Range(0, 2).Select(w => new Thread(() => concurrent[w] = Run(w + 1))).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        for (int w = 0; w < 2; w++)
+            for (int t = 0; t < steps; t++)
+                Assert.Equal(sequential[w][t], concurrent[w][t]);
+    }
+
+    [Fact]
     public void Mnist_cnn_gradient_equals_autograd_on_a_functional_copy_of_the_paper_network()
     {
         var data = TestData.Synthetic(Mnist, 10, 12, 5);

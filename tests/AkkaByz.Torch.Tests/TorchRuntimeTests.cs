@@ -37,6 +37,15 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void Missing_GLIBCXX_version_gets_the_weak_version_fix_in_the_message()
+    {
+        var message = TorchRuntime.Describe("Unable to load shared library 'x'.\n/lib/libstdc++.so.6: version `GLIBCXX_3.4.32' not found", null);
+        Assert.Contains("GLIBCXX_3.4.32", message);
+        Assert.Contains("build/AkkaByz.Torch.targets", message);
+        Assert.DoesNotContain("\n", message);
+    }
+
+    [Fact]
     public void Diagnosis_names_the_folder_and_the_torch_message()
     {
         var message = TorchRuntime.Diagnose(new DllNotFoundException("boom"));
@@ -75,5 +84,20 @@ internal static class ElfVersionNeeds
             }
         }
         return result;
+    }
+}
+
+public class OpenMpWaitPolicyTests
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr GetEnv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
+
+    [Fact]
+    public void Native_environment_has_a_wait_policy_after_loading()
+    {
+        TorchRuntime.EnsureLoaded(1);
+        var value = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GetEnv("OMP_WAIT_POLICY"));
+        // PASSIVE unless the user chose one before start.
+        Assert.Equal(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } user ? user : TorchRuntime.DefaultOmpWaitPolicy, value);
     }
 }

@@ -31,21 +31,27 @@ public sealed record AggregationBenchmarkOptions(
 /// <param name="Built">The built instance's canonical spec.</param>
 /// <param name="F">The f it was built with (lower than requested when the rule's bound forbids the requested f).</param>
 /// <param name="Ms">Median wall time of one Aggregate call, milliseconds.</param>
+/// <param name="CpuMs">Process CPU time per call (all threads): robust to other load on a shared machine.</param>
 /// <param name="InputGBps">m·d·4 bytes / time, in GB/s (10^9 bytes).</param>
 /// <param name="Passes">Time over the time of one read of the input at the measured bandwidth.</param>
 /// <param name="RatioToBandwidth">Input GB/s over the measured read bandwidth.</param>
-/// <param name="Baseline">For meta-rules: the inner rule whose cost is subtracted.</param>
-/// <param name="ExtraMs">For meta-rules: time beyond the baseline's.</param>
+/// <param name="Baseline">For meta-rules: the inner rule whose cost is subtracted (built for the same m and f).</param>
+/// <param name="ExtraMs">For meta-rules: median over interleaved rounds of (meta time − inner time).</param>
 /// <param name="ExtraPasses">For meta-rules: the extra time in passes over the input.</param>
+/// <param name="ExtraCpuMs">For meta-rules: CPU time per call beyond the inner rule's.</param>
 /// <param name="Note">Why f was lowered, or an error.</param>
 public sealed record AggregationBenchmarkRow(
-    string Rule, string Built, int F, double Ms, double InputGBps, double Passes, double RatioToBandwidth,
-    string? Baseline, double? ExtraMs, double? ExtraPasses, string? Note);
+    string Rule, string Built, int F, double Ms, double CpuMs, double InputGBps, double Passes, double RatioToBandwidth,
+    string? Baseline, double? ExtraMs, double? ExtraPasses, double? ExtraCpuMs, string? Note);
 
 /// <summary>The whole result.</summary>
+/// <param name="BandwidthGBps">Memory-read bandwidth over a <paramref name="BandwidthMb"/> MB array, best of 11 (what
+/// passes and ratios use).</param>
+/// <param name="InputSizeBandwidthGBps">Read bandwidth over an array the size of the input (cache-resident when the
+/// input fits in the last-level cache).</param>
 public sealed record AggregationBenchmarkResult(
-    int M, int F, int D, int Cores, int VectorWidth, double BandwidthGBps, double OnePassMs, int Repeat, int Warmup,
-    IReadOnlyList<AggregationBenchmarkRow> Rows);
+    int M, int F, int D, int Cores, int VectorWidth, double BandwidthGBps, int BandwidthMb,
+    double InputSizeBandwidthGBps, double OnePassMs, int Repeat, int Warmup, IReadOnlyList<AggregationBenchmarkRow> Rows);
 
 /// <summary>
 /// Times each aggregation rule on m random vectors of dimension d (median of repeated calls after warm-up) and
@@ -57,77 +63,104 @@ public static class AggregationBenchmark
     {
         var rules = o.Rules ?? AggregationBenchmarkOptions.DefaultRules;
         var specs = rules.Select(AggregatorSpec.Parse).ToList(); // fail fast on a bad spec
+        double bytes = (double)o.M * o.D * sizeof(float);
+        // Two read bandwidths: memory (a large array, beyond the last-level cache: the figure passes and ratios
+        // use), and over an array the input's size (context: repeated calls may find the input in cache).
         double bw = MemoryBandwidth.Measure((long)o.BandwidthMb << 20);
-        progress?.WriteLine(FormattableString.Invariant($"memory-read bandwidth: {bw / 1e9:F2} GB/s ({o.BandwidthMb} MB, {Environment.ProcessorCount} cores)"));
         GC.Collect();
+        double bwInput = MemoryBandwidth.Measure((long)bytes);
+        GC.Collect();
+        progress?.WriteLine(FormattableString.Invariant(
+            $"read bandwidth: {bw / 1e9:F2} GB/s over {o.BandwidthMb} MB (memory), {bwInput / 1e9:F2} GB/s over {bytes / 1e6:F0} MB (the input's size); {Environment.ProcessorCount} cores"));
+
+        // Warm every code path once on a small problem (JIT, thread pool) before timing the real size.
+        var small = Inputs(o.M, o.F, Math.Min(o.D, 1 << 14), o.Seed);
+        foreach (var spec in specs)
+        {
+            var (a, _, _) = BuildWithinBound(spec, o);
+            for (int i = 0; a is not null && i < 3; i++) a.Aggregate(small, new float[small[0].Length]);
+        }
 
         var x = Inputs(o.M, o.F, o.D, o.Seed);
-        double bytes = (double)o.M * o.D * sizeof(float);
         double onePassMs = bytes / bw * 1e3;
-        var measured = new Dictionary<string, (double Ms, int F)>();
         var rows = new List<AggregationBenchmarkRow>();
+        var y = new float[o.D];
+        var yb = new float[o.D];
 
         foreach (var spec in specs)
         {
-            string? baseline = spec.Inner is not null && spec.Name != "bucketing" ? spec.Inner.ToString() : null;
-            if (spec.Name == "bucketing") baseline = spec.Inner!.ToString();
-            var (ms, f, built, note) = Time(spec, x, o, measured, progress);
-            double? extra = null, extraPasses = null;
-            if (baseline is not null && ms is not null)
+            var (agg, f, note) = BuildWithinBound(spec, o);
+            if (agg is null)
             {
-                var b = AggregatorSpec.Parse(baseline);
-                if (!measured.TryGetValue(b.ToString(), out var bm)) (bm.Ms, bm.F, _, _) = TimeOrNaN(b, x, o, measured, progress);
-                if (!double.IsNaN(bm.Ms)) { extra = ms - bm.Ms; extraPasses = extra / onePassMs; }
+                rows.Add(new AggregationBenchmarkRow(spec.ToString(), "", o.F, double.NaN, double.NaN, double.NaN,
+                    double.NaN, double.NaN, null, null, null, null, note));
+                continue;
             }
-            double t = ms ?? double.NaN;
-            rows.Add(new AggregationBenchmarkRow(spec.ToString(), built, f, t, bytes / (t / 1e3) / 1e9, t / onePassMs,
-                bytes / (t / 1e3) / bw, baseline, extra, extraPasses, note));
+            // Meta-rules: time the inner rule (built for the same m and f) interleaved with the meta-rule, call by
+            // call, so machine noise hits both alike; the extra cost is the median of the per-round differences.
+            string? baseline = spec.Inner?.ToString();
+            var (inner, _, _) = baseline is null ? (null, 0, null) : BuildWithinBound(spec.Inner!, o);
+            for (int i = 0; i < o.Warmup; i++)
+            {
+                agg.Aggregate(x, y);
+                inner?.Aggregate(x, yb);
+            }
+            var times = new double[o.Repeat];
+            var diffs = new double[o.Repeat];
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            double cpuInner = 0;
+            for (int i = 0; i < o.Repeat; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                agg.Aggregate(x, y);
+                times[i] = sw.Elapsed.TotalMilliseconds;
+                if (inner is not null)
+                {
+                    var c = Process.GetCurrentProcess().TotalProcessorTime;
+                    sw.Restart();
+                    inner.Aggregate(x, yb);
+                    diffs[i] = times[i] - sw.Elapsed.TotalMilliseconds;
+                    cpuInner += (Process.GetCurrentProcess().TotalProcessorTime - c).TotalMilliseconds;
+                }
+            }
+            double cpuMs = ((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds - cpuInner) / o.Repeat;
+            double min = times.Min();
+            double ms = Median(times);
+            double? extra = inner is null ? null : Median(diffs);
+            string extraText = extra is { } e ? FormattableString.Invariant($", extra over {baseline}: {e:F2} ms") : "";
+            progress?.WriteLine(FormattableString.Invariant(
+                $"  {spec,-22} median {ms,8:F2} ms, min {min,8:F2} ms, CPU {cpuMs,8:F2} ms/call (f={f}){extraText}"));
+            double? extraCpu = inner is null ? null : cpuMs - cpuInner / o.Repeat;
+            rows.Add(new AggregationBenchmarkRow(spec.ToString(), agg.Spec, f, ms, cpuMs, bytes / (ms / 1e3) / 1e9,
+                ms / onePassMs, bytes / (ms / 1e3) / bw, baseline, extra, extra / onePassMs, extraCpu, note));
+            agg = null;
+            inner = null;
             GC.Collect();
         }
         return new AggregationBenchmarkResult(o.M, o.F, o.D, Environment.ProcessorCount, Vector<float>.Count, bw / 1e9,
-            onePassMs, o.Repeat, o.Warmup, rows);
+            o.BandwidthMb, bwInput / 1e9, onePassMs, o.Repeat, o.Warmup, rows);
     }
 
-    private static (double Ms, int F, string Built, string? Note) TimeOrNaN(AggregatorSpec spec, float[][] x,
-        AggregationBenchmarkOptions o, Dictionary<string, (double, int)> measured, TextWriter? progress)
+    private static double Median(double[] v)
     {
-        var (ms, f, built, note) = Time(spec, x, o, measured, progress);
-        return (ms ?? double.NaN, f, built, note);
+        var c = v.ToArray();
+        Array.Sort(c);
+        return c.Length % 2 == 1 ? c[c.Length / 2] : (c[c.Length / 2 - 1] + c[c.Length / 2]) / 2;
     }
 
-    private static (double? Ms, int F, string Built, string? Note) Time(AggregatorSpec spec, float[][] x,
-        AggregationBenchmarkOptions o, Dictionary<string, (double Ms, int F)> measured, TextWriter? progress)
+    /// <summary>Builds at the requested f, or at the largest lower f the rule's bound allows (noted).</summary>
+    private static (IAggregator? Agg, int F, string? Note) BuildWithinBound(AggregatorSpec spec, AggregationBenchmarkOptions o)
     {
-        IAggregator? agg = null;
         string? note = null;
-        int f = o.F;
-        for (; f >= 0 && agg is null; f--)
+        for (int f = o.F; f >= 0; f--)
         {
-            try { agg = spec.Build(o.M, f, o.Seed); }
-            catch (ArgumentException e) when (f > 0)
+            try { return (spec.Build(o.M, f, o.Seed), f, note); }
+            catch (ArgumentException e)
             {
                 note ??= $"f lowered to satisfy the rule's bound: {FirstLine(e.Message)}";
             }
         }
-        f++;
-        if (agg is null) return (null, o.F, "", "cannot be built");
-        var y = new float[o.D];
-        for (int i = 0; i < o.Warmup; i++) agg.Aggregate(x, y);
-        var times = new double[o.Repeat];
-        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        for (int i = 0; i < o.Repeat; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            agg.Aggregate(x, y);
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
-        double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / o.Repeat;
-        Array.Sort(times);
-        double ms = times[times.Length / 2];
-        measured[spec.ToString()] = (ms, f);
-        progress?.WriteLine(FormattableString.Invariant(
-            $"  {spec,-22} median {ms,8:F2} ms, min {times[0],8:F2} ms, CPU {cpuMs,8:F2} ms/call (f={f})"));
-        return (ms, f, agg.Spec, note);
+        return (null, o.F, note ?? "cannot be built");
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
@@ -154,20 +187,22 @@ public static class AggregationBenchmark
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(string.Format(inv,
-            "m = {0}, f = {1}, d = {2:N0} float32 ({3:F1} MB of input); {4} cores, Vector<float> = {5} lanes; " +
-            "memory-read bandwidth {6:F2} GB/s, so one pass over the input = {7:F2} ms; median of {8} after {9} warm-up.",
-            r.M, r.F, r.D, (double)r.M * r.D * 4 / 1e6, r.Cores, r.VectorWidth, r.BandwidthGBps, r.OnePassMs, r.Repeat, r.Warmup));
+            "m = {0}, f = {1}, d = {2:N0} float32 ({3:F1} MB of input); {4} cores, Vector<float> = {5} lanes. " +
+            "Memory-read bandwidth (best of 11 over a {6} MB array): {7:F2} GB/s, so one pass over the input = {8:F2} ms. " +
+            "(Over an array of the input's size: {9:F2} GB/s.) Wall times: median of {10} calls after {11} warm-up.",
+            r.M, r.F, r.D, (double)r.M * r.D * 4 / 1e6, r.Cores, r.VectorWidth, r.BandwidthMb, r.BandwidthGBps,
+            r.OnePassMs, r.InputSizeBandwidthGBps, r.Repeat, r.Warmup));
         sb.AppendLine();
-        sb.AppendLine("| rule | f | ms | input GB/s | passes | of bandwidth | extra over baseline |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| rule | f | ms | CPU ms | input GB/s | passes | of bandwidth | extra over inner rule: ms (passes), CPU ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var row in r.Rows)
         {
             string extra = row.ExtraMs is { } e
-                ? string.Format(inv, "{0:F1} ms = {1:F2} passes over {2}", e, row.ExtraPasses, row.Baseline)
+                ? string.Format(inv, "{0}: {1:F1} ms ({2:F2}), CPU {3:F1} ms", row.Baseline, e, row.ExtraPasses, row.ExtraCpuMs)
                 : "";
             string fcol = row.F == r.F ? row.F.ToString(inv) : row.F.ToString(inv) + "*";
-            sb.AppendLine(string.Format(inv, "| {0} | {1} | {2:F1} | {3:F2} | {4:F2} | {5:P0} | {6} |",
-                row.Rule, fcol, row.Ms, row.InputGBps, row.Passes, row.RatioToBandwidth, extra));
+            sb.AppendLine(string.Format(inv, "| {0} | {1} | {2:F1} | {3:F1} | {4:F2} | {5:F2} | {6:P0} | {7} |",
+                row.Rule, fcol, row.Ms, row.CpuMs, row.InputGBps, row.Passes, row.RatioToBandwidth, extra));
         }
         var notes = r.Rows.Where(x => x.Note is not null).ToList();
         if (notes.Count > 0)

@@ -6,7 +6,8 @@ using AkkaByz.Torch;
 namespace AkkaByz.Cli.Benchmarks;
 
 /// <summary>One measured configuration: <see cref="Workers"/> concurrent workers (own model each) with
-/// <see cref="TorchThreads"/> libtorch intra-op threads, each computing <see cref="Steps"/> minibatch gradients.</summary>
+/// <see cref="TorchThreads"/> libtorch intra-op threads; <see cref="Steps"/> gradients in total (each worker computes at
+/// least the requested number and keeps going for at least 1 s).</summary>
 public sealed record ModelBenchmarkRow(
     string Model, int Parameters, int Batch, int Workers, int TorchThreads, int Steps,
     double GradientsPerSecond, double MillisecondsPerGradient, double RssBeforeMiB, double RssAfterMiB);
@@ -30,8 +31,11 @@ public sealed record ModelMemoryTrace(string Model, int Batch, int Steps, IReadO
 public static class ModelBenchmark
 {
     private const int WarmupSteps = 10;
+    private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(0.25);
+    private static readonly TimeSpan MinimumTime = TimeSpan.FromSeconds(1);
     private const int SyntheticSamples = 512;
 
+    /// <param name="steps">Minimum timed gradients per worker (each also runs for at least 1 s).</param>
     public static ModelBenchmarkRow Measure(ModelBenchmarkCase c, int batch, int workers, int torchThreads, int steps)
     {
         var data = Synthetic(c);
@@ -44,6 +48,7 @@ public static class ModelBenchmark
             using var start = new Barrier(workers + 1);
             var began = new long[workers];
             var ended = new long[workers];
+            var counts = new int[workers];
             var threads = new Thread[workers];
             for (int w = 0; w < workers; w++)
             {
@@ -61,11 +66,15 @@ public static class ModelBenchmark
                         for (int i = 0; i < idx.Length; i++) idx[i] = rng.Next(data.Count);
                         model.LossAndGradient(x, data, idx, g);
                     }
-                    for (int t = 0; t < WarmupSteps; t++) Step();
+                    // Warm up JIT tiers (managed models) and libtorch's caches: at least 10 steps and 0.25 s.
+                    long warm = Stopwatch.GetTimestamp();
+                    for (int t = 0; t < WarmupSteps || Stopwatch.GetElapsedTime(warm) < WarmupTime; t++) Step();
                     start.SignalAndWait();
                     began[id] = Stopwatch.GetTimestamp();
-                    for (int t = 0; t < steps; t++) Step();
+                    int done = 0;
+                    while (done < steps || Stopwatch.GetElapsedTime(began[id]) < MinimumTime) { Step(); done++; }
                     ended[id] = Stopwatch.GetTimestamp();
+                    counts[id] = done;
                 }) { IsBackground = true, Name = $"bench-worker-{id}" };
                 threads[w].Start();
             }
@@ -73,10 +82,10 @@ public static class ModelBenchmark
             foreach (var t in threads) t.Join();
             // Wall time from the first worker's start to the last worker's end, stamped by the workers themselves.
             double seconds = Stopwatch.GetElapsedTime(began.Min(), ended.Max()).TotalSeconds;
-            double perWorker = Enumerable.Range(0, workers).Average(w => Stopwatch.GetElapsedTime(began[w], ended[w]).TotalSeconds);
+            double msPerGradient = Enumerable.Range(0, workers).Average(w => Stopwatch.GetElapsedTime(began[w], ended[w]).TotalMilliseconds / counts[w]);
             double after = RssMiB();
-            return new ModelBenchmarkRow(c.Name, models[0].ParameterCount, batch, workers, torchThreads, steps,
-                workers * steps / seconds, perWorker * 1000 / steps, before, after);
+            return new ModelBenchmarkRow(c.Name, models[0].ParameterCount, batch, workers, torchThreads, counts.Sum(),
+                counts.Sum() / seconds, msPerGradient, before, after);
         }
         finally
         {

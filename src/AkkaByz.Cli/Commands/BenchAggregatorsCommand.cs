@@ -23,7 +23,7 @@ public static class BenchAggregatorsCommand
         };
         var repeat = new Option<int>("--repeat") { Description = "Timed calls per rule (the median is reported).", DefaultValueFactory = _ => 7 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed calls per rule first.", DefaultValueFactory = _ => 2 };
-        var bwMb = new Option<int>("--bandwidth-mb") { Description = "Size of the array summed to measure memory-read bandwidth (MB; exceed the last-level cache).", DefaultValueFactory = _ => 512 };
+        var bwMb = new Option<int>("--bandwidth-mb") { Description = "Size of the large array (MB) whose read bandwidth is reported for context (main memory when larger than the last-level cache); passes and ratios use an array of the input's size.", DefaultValueFactory = _ => 512 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON instead of a table." };
 
         var cmd = new Command("aggregators", "Time each aggregation rule against this machine's memory-read bandwidth.");

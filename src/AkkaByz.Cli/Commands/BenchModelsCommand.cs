@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AkkaByz.Cli.Benchmarks;
+using AkkaByz.Torch;
 
 namespace AkkaByz.Cli.Commands;
 
@@ -24,7 +25,7 @@ public static class BenchModelsCommand
             Description = "Comma-separated parallelism levels P: each is run as P workers × 1 torch thread and (P > 1) as 1 worker × P torch threads.",
             DefaultValueFactory = _ => "1,2",
         };
-        var steps = new Option<int>("--steps") { Description = "Timed gradients per worker per configuration.", DefaultValueFactory = _ => 200 };
+        var steps = new Option<int>("--steps") { Description = "Minimum timed gradients per worker per configuration (each worker also runs for at least 1 s).", DefaultValueFactory = _ => 100 };
         var memorySteps = new Option<int>("--memory-steps")
         {
             Description = "Gradients in the memory trace (one worker, batch 64, cnn-mnist if selected, else the first model); 0 skips it.",
@@ -63,31 +64,40 @@ public static class BenchModelsCommand
                 return 2;
             }
             bool asJson = parse.GetValue(json);
-            return Run(names.Select(nm => ModelBenchmarkCase.All.First(c => c.Name == nm)).ToArray(), batchSizes, levels, n, mem, asJson);
+            try
+            {
+                return Run(names.Select(nm => ModelBenchmarkCase.All.First(c => c.Name == nm)).ToArray(), batchSizes, levels, n, mem, asJson);
+            }
+            catch (TorchRuntimeException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
         });
         return command;
     }
 
     private static int Run(ModelBenchmarkCase[] cases, int[] batches, int[] levels, int steps, int memorySteps, bool asJson)
     {
+        TorchRuntime.EnsureLoaded(1); // fail fast with the clear start-up error before printing anything
         var rows = new List<ModelBenchmarkRow>();
         if (!asJson)
         {
-            Console.WriteLine($"bench models: {steps} timed gradients per worker after 10 warm-up steps; float32; {Environment.ProcessorCount} logical CPUs; RSS {ModelBenchmark.RssMiB():F0} MiB at start");
+            Console.WriteLine($"bench models: ≥ {steps} timed gradients and ≥ 1 s per worker after ≥ 10 warm-up steps and ≥ 0.25 s; float32; {Environment.ProcessorCount} logical CPUs; RSS {ModelBenchmark.RssMiB():F0} MiB with torch loaded");
             Console.WriteLine($"{"model",-10} {"params",9} {"batch",5} {"workers",7} {"torch-thr",9} {"grad/s",9} {"ms/grad",8} {"RSS MiB",15}");
         }
         foreach (var c in cases)
             foreach (int b in batches)
                 foreach (int p in levels)
                 {
-                    var configs = p == 1 ? new[] { (1, 1) } : new[] { (p, 1), (1, p) };
+                    var configs = p == 1 ? new[] { (1, 1) } : c.UsesTorchThreads ? new[] { (p, 1), (1, p) } : new[] { (p, 1) };
                     foreach (var (workers, torchThreads) in configs)
                     {
                         var row = ModelBenchmark.Measure(c, b, workers, torchThreads, steps);
                         rows.Add(row);
                         if (!asJson)
                             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                                $"{row.Model,-10} {row.Parameters,9:N0} {row.Batch,5} {row.Workers,7} {row.TorchThreads,9} {row.GradientsPerSecond,9:F1} {row.MillisecondsPerGradient,8:F2} {row.RssBeforeMiB,6:F0} → {row.RssAfterMiB,5:F0}"));
+                                $"{row.Model,-10} {row.Parameters,9:N0} {row.Batch,5} {row.Workers,7} {row.TorchThreads,9} {row.GradientsPerSecond,9:F1} {row.MillisecondsPerGradient,8:F3} {row.RssBeforeMiB,6:F0} → {row.RssAfterMiB,5:F0}"));
                     }
                 }
 

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
 namespace AkkaByz.Core.Numerics;
@@ -30,7 +32,7 @@ public static unsafe class DistanceKernels
         fixed (float* zp = anchor)
         {
             nint z = (nint)zp;
-            ParallelChunks.Run(chunks, chunk =>
+            ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
             {
                 var (start, len) = ParallelChunks.Range(d, chunks, chunk, AnchorBlock);
                 var partial = scratch.Partial(chunk, m);
@@ -55,11 +57,26 @@ public static unsafe class DistanceKernels
     }
 
     /// <summary>Σ_j (x_j − y_j)²: differences in float, squares and sums in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumSquaredDiff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         int n = x.Length, j = 0;
         double s = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            Vector512<double> a0 = default, a1 = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var diff = Vector512.LoadUnsafe(ref xr, (nuint)j) - Vector512.LoadUnsafe(ref yr, (nuint)j);
+                var (dl, dh) = Vector512.Widen(diff);
+                a0 = Vector512.FusedMultiplyAdd(dl, dl, a0);
+                a1 = Vector512.FusedMultiplyAdd(dh, dh, a1);
+            }
+            s = Vector512.Sum(a0 + a1);
+        }
+        else if (Vector.IsHardwareAccelerated)
         {
             int wf = Vector<float>.Count;
             ref float xr = ref MemoryMarshal.GetReference(x);
@@ -92,7 +109,7 @@ public static unsafe class DistanceKernels
         if (result.Length < m * m) throw new ArgumentException($"result has {result.Length} entries, need {m * m}.", nameof(result));
         int block = PairBlock(m);
         int chunks = ParallelChunks.Count(d, (long)m * m * d / 4, block);
-        ParallelChunks.Run(chunks, chunk =>
+        ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
             var partial = scratch.Partial(chunk, m * m);
@@ -106,6 +123,20 @@ public static unsafe class DistanceKernels
                 {
                     var ti = new ReadOnlySpan<double>(tile, i * block, n);
                     int j = i + 1;
+                    if (Vector512.IsHardwareAccelerated)
+                    {
+                        for (; j + 3 < m; j += 4)
+                        {
+                            SumSquaredDiff4(ti, new ReadOnlySpan<double>(tile, j * block, n),
+                                new ReadOnlySpan<double>(tile, (j + 1) * block, n),
+                                new ReadOnlySpan<double>(tile, (j + 2) * block, n),
+                                new ReadOnlySpan<double>(tile, (j + 3) * block, n), out var s0, out var s1, out var s2, out var s3);
+                            partial[i * m + j] += s0;
+                            partial[i * m + j + 1] += s1;
+                            partial[i * m + j + 2] += s2;
+                            partial[i * m + j + 3] += s3;
+                        }
+                    }
                     for (; j + 1 < m; j += 2)
                     {
                         SumSquaredDiff2(ti, new ReadOnlySpan<double>(tile, j * block, n),
@@ -142,6 +173,7 @@ public static unsafe class DistanceKernels
         return Math.Max(4 * w, b);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(ReadOnlySpan<float> src, Span<double> dst)
     {
         int n = src.Length, j = 0;
@@ -160,6 +192,7 @@ public static unsafe class DistanceKernels
         for (; j < n; j++) dst[j] = src[j];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumSquaredDiff(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         int n = x.Length, j = 0;
@@ -183,7 +216,40 @@ public static unsafe class DistanceKernels
         return s;
     }
 
+    /// <summary>Four pairs sharing x with AVX-512 doubles: x is loaded once per vector for all four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumSquaredDiff4(ReadOnlySpan<double> x, ReadOnlySpan<double> y0, ReadOnlySpan<double> y1,
+        ReadOnlySpan<double> y2, ReadOnlySpan<double> y3, out double s0, out double s1, out double s2, out double s3)
+    {
+        int n = x.Length, j = 0;
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double r0 = ref MemoryMarshal.GetReference(y0);
+        ref double r1 = ref MemoryMarshal.GetReference(y1);
+        ref double r2 = ref MemoryMarshal.GetReference(y2);
+        ref double r3 = ref MemoryMarshal.GetReference(y3);
+        Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (; j + 8 <= n; j += 8)
+        {
+            var xv = Vector512.LoadUnsafe(ref xr, (nuint)j);
+            var d0 = xv - Vector512.LoadUnsafe(ref r0, (nuint)j);
+            var d1 = xv - Vector512.LoadUnsafe(ref r1, (nuint)j);
+            var d2 = xv - Vector512.LoadUnsafe(ref r2, (nuint)j);
+            var d3 = xv - Vector512.LoadUnsafe(ref r3, (nuint)j);
+            a0 = Vector512.FusedMultiplyAdd(d0, d0, a0);
+            a1 = Vector512.FusedMultiplyAdd(d1, d1, a1);
+            a2 = Vector512.FusedMultiplyAdd(d2, d2, a2);
+            a3 = Vector512.FusedMultiplyAdd(d3, d3, a3);
+        }
+        s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
+        for (; j < n; j++)
+        {
+            double t0 = x[j] - y0[j], t1 = x[j] - y1[j], t2 = x[j] - y2[j], t3 = x[j] - y3[j];
+            s0 += t0 * t0; s1 += t1 * t1; s2 += t2 * t2; s3 += t3 * t3;
+        }
+    }
+
     /// <summary>Two pairs sharing x: x is loaded once per vector for both (register blocking).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumSquaredDiff2(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> z,
         out double sy, out double sz)
     {

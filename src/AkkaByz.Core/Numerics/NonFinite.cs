@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace AkkaByz.Core.Numerics;
@@ -20,6 +21,7 @@ public static class NonFinite
     }
 
     /// <summary>Index of the first non-finite value in <paramref name="x"/>, or −1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int IndexOfNonFinite(ReadOnlySpan<float> x)
     {
         int w = Vector<float>.Count, j = 0;

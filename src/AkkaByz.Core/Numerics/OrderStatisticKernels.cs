@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
 namespace AkkaByz.Core.Numerics;
@@ -18,7 +20,7 @@ namespace AkkaByz.Core.Numerics;
 public static unsafe class OrderStatisticKernels
 {
     /// <summary>Largest m sorted with the SIMD network; beyond it, per-coordinate sorting.</summary>
-    public const int MaxNetworkRows = 64;
+    public const int MaxNetworkRows = 128;
 
     /// <summary>
     /// output[c] = mean of ranks lo..hi of column c. Returns false when some input value is non-finite (the output is
@@ -39,7 +41,7 @@ public static unsafe class OrderStatisticKernels
         fixed (float* op = output)
         {
             nint outp = (nint)op;
-            ParallelChunks.Run(chunks, chunk =>
+            ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
             {
                 var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
                 var tile = scratch.Floats(chunk, m * block + m);
@@ -51,7 +53,7 @@ public static unsafe class OrderStatisticKernels
                     int n = Math.Min(block, end - b);
                     ok &= LoadTile(rows, b, n, tile, block);
                     var dst = new Span<float>((float*)outp + b, n);
-                    if (network) NetworkBlock(tile, block, n, comps, lo, hi, dst, acc);
+                    if (network) NetworkBlock(tile, block, m, n, comps, lo, hi, dst, acc);
                     else ColumnBlock(tile, block, m, n, lo, hi, dst);
                 }
                 if (!ok) Volatile.Write(ref bad, 1);
@@ -60,10 +62,16 @@ public static unsafe class OrderStatisticKernels
         return bad == 0;
     }
 
+    /// <summary>Tests set this to exercise the table-driven network where the unrolled one would run.</summary>
+    internal static bool ForceGenericNetwork;
+
+    /// <summary>Network lanes per step: 16 with AVX-512 (Vector512), else Vector&lt;float&gt;.Count.</summary>
+    private static readonly int LaneGroup = Vector512.IsHardwareAccelerated ? 16 : Vector<float>.Count;
+
     /// <summary>Tile width: m·B floats ≈ 32 KiB, a multiple of the vector width.</summary>
     internal static int TileBlock(int m)
     {
-        int w = Vector<float>.Count;
+        int w = LaneGroup;
         int b = 8192 / Math.Max(1, m);
         b -= b % w;
         return Math.Max(2 * w, b);
@@ -71,10 +79,11 @@ public static unsafe class OrderStatisticKernels
 
     /// <summary>Copies rows[i][b..b+n) into tile row i (stride <paramref name="stride"/>), zero-pads to the vector
     /// width, and returns whether all copied values are finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool LoadTile(IReadOnlyList<float[]> rows, int b, int n, float[] tile, int stride)
     {
         int w = Vector<float>.Count;
-        int padded = (n + w - 1) / w * w;
+        int padded = (n + LaneGroup - 1) / LaneGroup * LaneGroup;
         var okv = Vector<int>.AllBitsSet;
         bool ok = true;
         for (int i = 0; i < rows.Count; i++)
@@ -95,21 +104,43 @@ public static unsafe class OrderStatisticKernels
         return ok && Vector.EqualsAll(okv, Vector<int>.AllBitsSet);
     }
 
-    private static void NetworkBlock(float[] tile, int stride, int n, (int Lo, int Hi)[] comps, int lo, int hi,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NetworkBlock(float[] tile, int stride, int m, int n, (int Lo, int Hi)[] comps, int lo, int hi,
         Span<float> dst, double[] acc)
     {
         int w = Vector<float>.Count;
-        int padded = (n + w - 1) / w * w;
+        int padded = (n + LaneGroup - 1) / LaneGroup * LaneGroup;
         ref float t = ref MemoryArrayRef(tile);
-        foreach (var (a, c) in comps)
+        if (Vector512.IsHardwareAccelerated && !ForceGenericNetwork && UnrolledNetworks.TrySort(m, ref t, (nuint)stride, padded))
         {
-            nuint ra = (nuint)(a * stride), rc = (nuint)(c * stride);
-            for (int j = 0; j < padded; j += w)
+            // sorted in registers
+        }
+        else if (Vector512.IsHardwareAccelerated)
+        {
+            foreach (var (a, c) in comps)
             {
-                var x = Vector.LoadUnsafe(ref t, ra + (nuint)j);
-                var y = Vector.LoadUnsafe(ref t, rc + (nuint)j);
-                Vector.StoreUnsafe(Vector.MinNative(x, y), ref t, ra + (nuint)j);
-                Vector.StoreUnsafe(Vector.MaxNative(x, y), ref t, rc + (nuint)j);
+                nuint ra = (nuint)(a * stride), rc = (nuint)(c * stride);
+                for (int j = 0; j < padded; j += 16)
+                {
+                    var x = Vector512.LoadUnsafe(ref t, ra + (nuint)j);
+                    var y = Vector512.LoadUnsafe(ref t, rc + (nuint)j);
+                    Vector512.StoreUnsafe(Vector512.MinNative(x, y), ref t, ra + (nuint)j);
+                    Vector512.StoreUnsafe(Vector512.MaxNative(x, y), ref t, rc + (nuint)j);
+                }
+            }
+        }
+        else
+        {
+            foreach (var (a, c) in comps)
+            {
+                nuint ra = (nuint)(a * stride), rc = (nuint)(c * stride);
+                for (int j = 0; j < padded; j += w)
+                {
+                    var x = Vector.LoadUnsafe(ref t, ra + (nuint)j);
+                    var y = Vector.LoadUnsafe(ref t, rc + (nuint)j);
+                    Vector.StoreUnsafe(Vector.MinNative(x, y), ref t, ra + (nuint)j);
+                    Vector.StoreUnsafe(Vector.MaxNative(x, y), ref t, rc + (nuint)j);
+                }
             }
         }
         if (lo == hi)
@@ -142,6 +173,7 @@ public static unsafe class OrderStatisticKernels
     private static ref float MemoryArrayRef(float[] a) => ref MemoryMarshal.GetArrayDataReference(a);
 
     /// <summary>Fallback for large m: gather each coordinate's column, sort it, average ranks lo..hi.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnBlock(float[] tile, int stride, int m, int n, int lo, int hi, Span<float> dst)
     {
         Span<float> col = m <= 1024 ? stackalloc float[m] : new float[m];

@@ -10,7 +10,7 @@ public class FastEqualsScalarTests
 
     public static IEnumerable<object[]> KernelCases()
     {
-        // (m, d, seed): m across 3..65 (65 takes the per-coordinate fallback), d up to 1e5, odd sizes included.
+        // (m, d, seed): m across 3..65 (and 128/129 around the network/fallback switch), d up to 1e5, odd sizes included.
         yield return [3, 1, 1];
         yield return [3, W - 1, 2];
         yield return [4, 2 * W + 3, 3];
@@ -19,6 +19,8 @@ public class FastEqualsScalarTests
         yield return [33, 40_001, 6];
         yield return [64, 12_345, 7];
         yield return [65, 20_003, 8];
+        yield return [128, 3_001, 10];   // largest m on the sorting network
+        yield return [129, 2_003, 11];   // per-coordinate fallback
         var rng = new Random(9);
         for (int k = 0; k < 6; k++) yield return [rng.Next(3, 66), rng.Next(1, 70_000), 100 + k];
     }

@@ -47,3 +47,28 @@ public class SortingNetworkTests
         Assert.Equal(70, SortingNetwork.ForRanks(17, 8, 8).Length);
     }
 }
+
+public class UnrolledNetworkTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(17)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    public void Unrolled_and_table_driven_networks_agree(int m)
+    {
+        var x = TestData.Gaussian(new Random(m), m, 5003);
+        var scratch = new KernelScratch();
+        var a = new float[5003];
+        var b = new float[5003];
+        OrderStatisticKernels.RankMean(x, (m - 1) / 2, m / 2, a, scratch);
+        OrderStatisticKernels.ForceGenericNetwork = true;
+        try { OrderStatisticKernels.RankMean(x, (m - 1) / 2, m / 2, b, scratch); }
+        finally { OrderStatisticKernels.ForceGenericNetwork = false; }
+        Assert.Equal(a, b);
+        var expected = ScalarReference.RankMean(x.Select(v => v.Select(c => (double)c).ToArray()).ToArray(), (m - 1) / 2, m / 2);
+        Assert.True(TestData.MaxAbsDiff(a, expected) <= 1e-6);
+    }
+}

@@ -87,12 +87,12 @@ public sealed class Ctma : AggregatorBase
         return new AggregationReport(InputValidation.Complement(M, kept), kept.ToArray());
     }
 
-    /// <summary>Computes x0 = A(x) into the anchor buffer and r_i² into _r (squared distances order like distances).</summary>
-    private float[] Anchor(IReadOnlyList<float[]> inputs, int d, bool checkFinite)
+    /// <summary>Computes x0 = A(x) into the reusable anchor buffer and r_i² into _r (squared distances rank like
+    /// distances).</summary>
+    private void Anchor(IReadOnlyList<float[]> inputs, int d, bool checkFinite)
     {
         if (_anchor.Length != d) _anchor = new float[d];
         _anchorRule.AggregateCore(inputs, _anchor, checkFinite);
         if (!DistanceKernels.SquaredDistancesTo(inputs, _anchor, _r, Scratch)) NonFinite.ThrowIfAny(inputs, d);
-        return _anchor;
     }
 }
