@@ -46,6 +46,7 @@ public static class TrainCommand
         command.Options.Add(config);
         Add<string>("--data", "akkabyz.data.source", "synthetic | idx:DIR (MNIST/Fashion-MNIST) | cifar10:DIR.", Str);
         Add<string>("--model", "akkabyz.model", "logreg | mlp | cnn-mnist | cnn-cifar.", Str);
+        Add<int>("--model-threads", "akkabyz.model-threads", "Torch intra-op threads per model instance.", Num);
         Add<int>("--workers", "akkabyz.workers", "m, the number of workers.", Num, "-m");
         Add<int>("--byzantine", "akkabyz.byzantine", "f, the number of Byzantine workers (2f < m).", Num, "-f");
         Add<string>("--attack", "akkabyz.attack", "none | sf | lf | ipm | alie | gaussian | mimic | nan | inf.", Str);

@@ -136,6 +136,13 @@ public sealed class LocalTrainingSpecs
     }
 
     [Fact]
+    public void Rounds_must_derive_from_epochs_over_the_smallest_shard_when_rounds_is_zero()
+    {
+        Assert.Equal(10, Fakes(Base.Replace("rounds = 30", "rounds = 0, epochs = 2")).Rounds); // 2 × 20 / 4
+        Assert.Equal(30, Fakes(Base).Rounds);
+    }
+
+    [Fact]
     public async Task A_failing_aggregation_rule_must_stop_the_run_saying_why()
     {
         var result = await LocalTraining.RunAsync(Fakes(Base, (n, f) => new ThrowingRule(n, f)), Options);
