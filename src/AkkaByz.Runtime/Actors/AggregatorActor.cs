@@ -50,6 +50,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _suspects;
     private long _accepted;
     private long _deadlinesFired;
+    private long _lastAggregationTicks = long.MaxValue;
     private double _roundStartMs;
     private RunCompleted? _result;
 
@@ -239,10 +240,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private string? Classify(Update u)
     {
         if (!_indexOf.TryGetValue(Sender, out var index) || !_members.Contains(index)) return RejectReasons.Unregistered;
-        if (u.Round < _round) return RejectReasons.Stale;
-        if (u.Round > _round) return RejectReasons.Future;
+        // Content before round: a malformed message is counted as malformed whenever it arrives.
         if (u.Vector.Length != _dimension) return RejectReasons.WrongLength;
         if (!AllFinite(u.Vector)) return RejectReasons.NonFinite;
+        if (u.Round < _round) return RejectReasons.Stale;
+        if (u.Round > _round) return RejectReasons.Future;
         if (_received.ContainsKey(index)) return RejectReasons.Duplicate;
         return null;
     }
@@ -255,7 +257,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             Reject(u, reason);
             // A malformed update for this round is this worker's answer (the barrier need not wait for it);
             // a valid one arriving later in the round is still accepted.
-            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && _indexOf.TryGetValue(Sender, out var i))
+            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && u.Round == _round && _indexOf.TryGetValue(Sender, out var i))
             {
                 _answeredInvalid.Add(i);
                 if (BarrierComplete()) CloseBarrier();
@@ -325,15 +327,33 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         var round = _round;
         var server = _server;
         var spec = rule.Spec;
-        ComputeScheduler.Run(() =>
+        AggregationDone Work()
         {
-            var watch = Stopwatch.StartNew();
+            var start = Stopwatch.GetTimestamp();
             var aggregate = new float[server.Dimension];
             var report = rule.Aggregate(inputs, aggregate);
-            var aggregationMs = watch.Elapsed.TotalMilliseconds;
+            var aggregationMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             server.Step(aggregate);
+            Volatile.Write(ref _lastAggregationTicks, Stopwatch.GetTimestamp() - start);
             return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n);
-        }).PipeTo(Self, failure: e => new AggregationFailed(round, spec, e is AggregateException { InnerException: { } inner } ? inner : e));
+        }
+        if (ComputeScheduler.IsTiny(Volatile.Read(ref _lastAggregationTicks)))
+        {
+            // Tiny vectors: aggregating here is cheaper than the hand-off, and no timer can be starved by it.
+            AggregationDone done;
+            try
+            {
+                done = Work();
+            }
+            catch (Exception e)
+            {
+                Finish(false, $"round {round}: aggregation with '{spec}' failed: {e.Message}");
+                return;
+            }
+            OnAggregated(done);
+            return;
+        }
+        ComputeScheduler.Run(Work).PipeTo(Self, failure: e => new AggregationFailed(round, spec, e is AggregateException { InnerException: { } inner } ? inner : e));
     }
 
     private void OnAggregated(AggregationDone d)
