@@ -46,12 +46,15 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
         workers[2].Send(aggregator, new Update(1, [0f, 0f], 3.0));
 
         // Long before the 30 s deadline: x_2 = x_1 − mean = (−1, −1).
-        foreach (var w in workers)
+        Within(TimeSpan.FromSeconds(10), () =>
         {
-            var p = w.ExpectMsg<Params>(TimeSpan.FromSeconds(10));
-            Assert.Equal(2, p.Round);
-            Assert.Equal([-1f, -1f], p.X);
-        }
+            foreach (var w in workers)
+            {
+                var p = w.ExpectMsg<Params>();
+                Assert.Equal(2, p.Round);
+                Assert.Equal([-1f, -1f], p.X);
+            }
+        });
         var row = metrics.ExpectMsg<RoundMetrics>();
         Assert.Equal((1L, 3, 0), (row.Round, row.Received, row.Rejected));
         Assert.Equal(2.0, row.TrainLoss); // median of reported losses
@@ -94,7 +97,9 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
         aggregator.Tell(WatchRun.Instance, TestActor);
         workers[0].Send(aggregator, new Update(1, [1f, 1f], 0));
         workers[1].Send(aggregator, new Update(1, [1f, 1f], 0));
+        Watch(workers[2].Ref);
         Sys.Stop(workers[2].Ref); // crash: Terminated closes the barrier without waiting for the 30 s deadline
+        ExpectTerminated(workers[2].Ref);
         for (long round = 2; round <= 3; round++)
         {
             foreach (var w in workers[..2])
