@@ -16,9 +16,9 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
         TimeSpan? startTimeout = null, float[]? x0 = null)
     {
         var metrics = CreateTestProbe("metrics");
-        var barrier = new BarrierSettings(deadline, startTimeout ?? Long, quorum == 0 ? 2 * f + 1 : quorum, retries, TimeSpan.FromSeconds(1));
+        var barrier = new BarrierSettings(deadline, startTimeout ?? Long, quorum == 0 ? 2 * f + 1 : quorum, retries, TimeSpan.FromSeconds(1), AutoQuorum: quorum == 0);
         var server = Sgd.Server(x0 ?? [0f, 0f], 1f);
-        var aggregator = Sys.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(m, f, rounds, 0, barrier, server, n => new FakeMean(n, f), null, metrics.Ref)));
+        var aggregator = Sys.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(m, f, rounds, 0, barrier, server, (n, tolerated) => new FakeMean(n, tolerated), null, metrics.Ref)));
         return (aggregator, metrics);
     }
 
@@ -167,6 +167,22 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
         }
         var row = metrics.ExpectMsg<RoundMetrics>();
         Assert.Equal((2, 1), (row.Received, row.Rejected));
+    }
+
+    [Fact]
+    public void Aggregator_must_lower_f_by_the_workers_that_revealed_themselves_with_malformed_updates()
+    {
+        var (aggregator, metrics) = Start(m: 3, f: 1, rounds: 1, deadline: Long); // auto quorum: 2f + 1 = 3
+        var workers = Register(aggregator, 3);
+        aggregator.Tell(WatchRun.Instance, TestActor);
+        workers[0].Send(aggregator, new Update(1, [2f, 2f], 0));
+        workers[1].Send(aggregator, new Update(1, [4f, 4f], 0));
+        workers[2].Send(aggregator, new Update(1, [float.PositiveInfinity, 0f], 0));
+        // Worker 2 revealed itself: 2 valid updates with f' = 0 (quorum 1) are aggregated at once.
+        var done = ExpectMsg<RunCompleted>(TimeSpan.FromSeconds(10));
+        Assert.True(done.Completed, done.Reason);
+        Assert.Equal([-3f, -3f], done.FinalParameters);
+        Assert.Equal(1, done.Rejected[RejectReasons.NonFinite]);
     }
 
     [Fact]

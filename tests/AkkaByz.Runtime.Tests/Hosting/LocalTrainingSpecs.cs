@@ -29,7 +29,7 @@ public sealed class LocalTrainingSpecs
             CreateModel = () => new FakeQuadraticModel(D),
             CreateWorkerOptimizer = _ => Sgd.Worker(),
             CreateServerOptimizer = x => Sgd.Server(x, (float)settings.Optimizer.LearningRate),
-            CreateAggregator = n => (rule ?? ((a, b) => new FakeTrimmed(a, b)))(n, settings.Byzantine),
+            CreateAggregator = (n, f) => (rule ?? ((a, b) => new FakeTrimmed(a, b)))(n, f),
             CreateAttack = attack is null ? null : () => attack,
         };
     }
