@@ -92,7 +92,6 @@ public static class TrainCommand
                     ? settings.Output.Directory
                     : Path.Combine("runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 var display = new ProgressDisplay(output, parse.GetValue(quiet));
-                display.Header(settings);
                 var result = await LocalTraining.RunAsync(settings,
                     new LocalTrainingOptions { OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed },
                     cancellation).ConfigureAwait(false);
