@@ -63,7 +63,7 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public void Aggregator_must_close_the_barrier_when_the_deadline_fires()
     {
-        var (aggregator, metrics) = Start(m: 3, f: 0, rounds: 5, deadline: TimeSpan.FromMilliseconds(400));
+        var (aggregator, metrics) = Start(m: 3, f: 0, rounds: 5, deadline: TimeSpan.FromMilliseconds(1500));
         var workers = Register(aggregator, 3);
         workers[0].Send(aggregator, new Update(1, [2f, 2f], 0));
         workers[1].Send(aggregator, new Update(1, [4f, 4f], 0));
@@ -188,7 +188,7 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public void Aggregator_must_republish_a_short_round_and_then_stop_saying_why()
     {
-        var (aggregator, _) = Start(m: 3, f: 1, rounds: 5, deadline: TimeSpan.FromMilliseconds(300), retries: 1);
+        var (aggregator, _) = Start(m: 3, f: 1, rounds: 5, deadline: TimeSpan.FromSeconds(1), retries: 1);
         var workers = Register(aggregator, 3);
         aggregator.Tell(WatchRun.Instance, TestActor);
         workers[0].Send(aggregator, new Update(1, [1f, 1f], 0));
@@ -225,7 +225,7 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public void Aggregator_must_start_with_the_registered_workers_when_the_start_timeout_fires()
     {
-        var (aggregator, _) = Start(m: 4, f: 0, rounds: 1, deadline: Long, startTimeout: TimeSpan.FromMilliseconds(300));
+        var (aggregator, _) = Start(m: 4, f: 0, rounds: 1, deadline: Long, startTimeout: TimeSpan.FromSeconds(1));
         var workers = Register(aggregator, 2, expectStart: false);
         foreach (var w in workers) Assert.Equal(1, w.ExpectMsg<Params>(TimeSpan.FromSeconds(10)).Round);
     }

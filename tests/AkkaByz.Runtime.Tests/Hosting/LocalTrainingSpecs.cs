@@ -132,7 +132,7 @@ public sealed class LocalTrainingSpecs
     public async Task A_straggler_beyond_the_deadline_must_be_left_out_of_its_rounds()
     {
         var result = await LocalTraining.RunAsync(Fakes(Base.Replace("rounds = 30", "rounds = 4")
-            .Replace("barrier.round-deadline = 20s", "barrier.round-deadline = 300ms, faults.stragglers = [\"6:1s\"]")), Options);
+            .Replace("barrier.round-deadline = 20s", "barrier.round-deadline = 600ms, faults.stragglers = [\"6:1500ms\"]")), Options);
         Assert.True(result.Run.Completed, result.Run.Reason);
         Assert.All(result.Rows.Where(r => r.Round > 0), r => Assert.Equal(6, r.Received));
         Assert.True(result.Run.Rejected[RejectReasons.Stale] + result.Run.Rejected[RejectReasons.Late] >= 1);
