@@ -85,9 +85,12 @@ public sealed class AggregatorCoordinator : ReceiveActor
         {
             Start();
         }
-        catch (Exception e) when (e is SettingsException or InvalidDataException or IOException or ArgumentException or FileNotFoundException)
+        catch (Exception e)
         {
-            Print($"error: {e.Message}");
+            // Never let the singleton crash here: its supervisor would restart it and retry forever.
+            Print(e is SettingsException or InvalidDataException or IOException or ArgumentException
+                ? $"error: {e.Message}"
+                : $"error: the run could not start: {e.GetType().Name}: {e.Message}");
             Finish(new RunFinished(false, e.Message), exitCode: 2);
         }
     }
@@ -190,8 +193,22 @@ public sealed class AggregatorCoordinator : ReceiveActor
 
     private async Task OnCompleted(RunCompleted run)
     {
-        var settings = _settings!;
         Print(run.Completed ? $"training finished: {run.Reason}" : $"training stopped: {run.Reason}");
+        try
+        {
+            await WriteOutputs(run);
+        }
+        catch (Exception e)
+        {
+            // The run itself is over: report the failure, still end the run everywhere (a restart would retrain).
+            Print($"error: writing the outputs failed: {e.GetType().Name}: {e.Message}");
+        }
+        Finish(new RunFinished(run.Completed, run.Reason), run.Completed ? 0 : 3);
+    }
+
+    private async Task WriteOutputs(RunCompleted run)
+    {
+        var settings = _settings!;
         var final = await _evaluator!.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10));
         var snapshot = await _metrics!.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1));
         var result = new TrainingResult(run, new Evaluation(final.Loss, final.Accuracy), snapshot.Rows, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
@@ -202,7 +219,6 @@ public sealed class AggregatorCoordinator : ReceiveActor
         if (run.Completed && _store is not null)
             _store.Save(new Checkpoint(run.Rounds, _rounds, run.FinalParameters, _server!.GetState(), _layers, Completed: true));
         Print($"final test accuracy {final.Accuracy:0.0000} (loss {final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
-        Finish(new RunFinished(run.Completed, run.Reason), run.Completed ? 0 : 3);
     }
 
     private void WriteClusterReport(RunCompleted run)
@@ -234,7 +250,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     {
         _finished = finished;
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
-        foreach (var member in cluster.State.Members)
+        foreach (var member in cluster.State.Members.Where(m => !m.Address.Equals(cluster.SelfAddress)))
             Context.ActorSelection(new RootActorPath(member.Address) / "user" / NodeActorName).Tell(finished);
         foreach (var host in _slotOfHost.Keys) host.Tell(finished);
         Context.ActorSelection("/user/" + NodeActorName).Tell(new NodeExit(exitCode));
