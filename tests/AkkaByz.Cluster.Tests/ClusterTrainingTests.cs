@@ -35,7 +35,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task One_aggregator_and_three_workers_train_to_the_expected_accuracy_and_match_a_local_run_bit_for_bit()
     {
-        var config = _cluster.WriteConfig("rounds = 30");
+        var config = _cluster.WriteConfig("rounds = 30, barrier.round-deadline = 10s"); // generous: every worker must answer every round
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
         var workers = StartWorkers(3, port);
@@ -65,7 +65,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     public async Task A_worker_killed_with_sigkill_mid_run_is_dropped_and_the_run_completes()
     {
         // 100 ms straggler delay on every worker paces the run (~10 rounds/s) so the kill lands mid-run.
-        var config = _cluster.WriteConfig("""rounds = 60, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var config = _cluster.WriteConfig("""rounds = 60, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
         var workers = StartWorkers(3, port);
@@ -90,7 +90,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     public async Task A_worker_node_joining_mid_run_takes_the_free_slot_and_is_served_from_the_next_round()
     {
         // m = 3 slots but only 2 workers at first: after the start timeout the run starts with them (quorum 1).
-        var config = _cluster.WriteConfig("""rounds = 80, barrier.start-timeout = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, barrier.start-timeout = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
         StartWorkers(2, port);
@@ -111,7 +111,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint()
     {
-        var config = _cluster.WriteConfig("""rounds = 80, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
         var seeds = new[] { $"127.0.0.1:{portA}", $"127.0.0.1:{portB}" };
         var active = StartAggregator(config, portA, "aggregator A", seeds);
