@@ -28,6 +28,7 @@ public static class Program
         var root = new RootCommand("AkkaByz: Byzantine-robust synchronous distributed training on Akka.NET (CTMA + µ²-SGD).");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
         return root;
     }
 }
