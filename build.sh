@@ -11,7 +11,31 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 CONFIG=Release
 CLI_DLL=src/AkkaByz.Cli/bin/$CONFIG/net10.0/linux-x64/akkabyz.dll
 
-build() { dotnet build AkkaByz.sln -c "$CONFIG" -nologo -v quiet -clp:NoSummary "$@"; }
+# Restore + build quietly; on failure show the compiler's output.
+build() {
+  local log; log=$(mktemp)
+  echo "build.sh: building AkkaByz ($CONFIG)..." >&2
+  if ! dotnet build AkkaByz.sln -c "$CONFIG" -nologo -v quiet "$@" >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; echo "build.sh: build failed" >&2; exit 1
+  fi
+  rm -f "$log"
+}
+
+# Runs the test assemblies and closes with one summary line ("tests: N passed, N failed, N skipped").
+run_tests() {
+  local log; log=$(mktemp)
+  set +e
+  dotnet test AkkaByz.sln -c "$CONFIG" --no-build -nologo "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  awk '/(Passed|Failed)!  - Failed:/ {
+         for (i = 1; i <= NF; i++) { g = $(i+1); gsub(",", "", g)
+           if ($i == "Failed:") f += g; if ($i == "Passed:") p += g; if ($i == "Skipped:") s += g }
+         n++ }
+       END { if (n == 0) print "tests: no test assembly reported"; else printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+  rm -f "$log"
+  return "$rc"
+}
 
 # Real data for the tests: Debian's dataset-fashion-mnist (IDX files under /usr/share/datasets/fashion-mnist).
 install_test_data() {
@@ -34,6 +58,6 @@ case "$cmd" in
   test)
     install_test_data
     build
-    exec dotnet test AkkaByz.sln -c "$CONFIG" --no-build -nologo "$@" ;;
+    run_tests "$@" ;;
   *) sed -n '2,7p' "$0"; exit 2 ;;
 esac
