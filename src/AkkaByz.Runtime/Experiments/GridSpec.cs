@@ -123,11 +123,12 @@ public sealed record GridSpec(
     private static List<GridAxis> ReadAxes(HoconObject obj, string where)
     {
         var axes = new List<GridAxis>();
-        foreach (var (name, value) in obj.Items)
+        foreach (var (name, value) in Flatten(obj, ""))
         {
             var key = KeyOf(name, $"{where}.{name}");
+            // (Akka's HOCON does not report an empty [] as an array, so one message covers both.)
             if (!value.IsArray())
-                throw new SettingsException($"{where}.{name}: must be a list of values, e.g. {name} = [a, b] (got '{Describe(value)}').");
+                throw new SettingsException($"{where}.{name}: must be a non-empty list of values, e.g. {name} = [a, b] (got '{Describe(value)}').");
             var values = new List<string>();
             foreach (var item in value.GetArray())
             {
@@ -144,6 +145,17 @@ public sealed record GridSpec(
         }
         // Canonical order: the known axes first (attack, aggregator, optimizer, lr, seed), then the others as written.
         return axes.OrderBy(a => KnownIndex(a.Name)).ToList();
+    }
+
+    /// <summary>Axis entries with nested objects flattened: <c>optimizer.beta = [..]</c> (an object in HOCON) → "optimizer.beta".</summary>
+    private static IEnumerable<(string Name, HoconValue Value)> Flatten(HoconObject obj, string prefix)
+    {
+        foreach (var (name, value) in obj.Items)
+        {
+            var path = prefix.Length == 0 ? name : prefix + "." + name;
+            if (value.IsObject()) foreach (var inner in Flatten(value.GetObject(), path)) yield return inner;
+            else yield return (path, value);
+        }
     }
 
     private static int KnownIndex(string name)
