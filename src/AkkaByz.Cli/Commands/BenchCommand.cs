@@ -11,6 +11,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchAggregatorsCommand.Create());
         bench.Subcommands.Add(BenchModelsCommand.Create());
         bench.Subcommands.Add(BenchRuntimeCommand.Create());
+        bench.Subcommands.Add(BenchAggregationCostCommand.Create());
         return bench;
     }
 }

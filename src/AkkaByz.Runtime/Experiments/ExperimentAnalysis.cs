@@ -48,7 +48,26 @@ public sealed class ExperimentAnalysis
         Aggregators = results.Select(Label).Distinct().ToList();
         Optimizers = results.Select(r => r.Optimizer).Distinct().ToList();
         LearningRates = results.Select(r => r.LearningRate).Distinct().Order().ToList();
+        var combos = Settings.GroupBy(x => (x.Attack, x.Aggregator, x.Optimizer)).ToList();
+        CommonLr = LearningRates
+            .Where(lr => combos.All(g => g.Any(x => x.LearningRate == lr)))
+            .OrderByDescending(lr => Settings.Count(x => x.LearningRate == lr)).ThenBy(lr => lr)
+            .Select(lr => (double?)lr).FirstOrDefault();
     }
+
+    /// <summary>
+    /// The learning rate every (attack, aggregator, optimizer) combination was run at (the most used one if several),
+    /// or null: comparisons across aggregators use it, so a rule swept over more rates gets no advantage.
+    /// </summary>
+    public double? CommonLr { get; }
+
+    /// <summary>The combination at <see cref="CommonLr"/>, or at its best rate when there is no common one.</summary>
+    public SettingSummary? Compared(string attack, string aggregator, string optimizer) => CommonLr is { } lr
+        ? Settings.FirstOrDefault(s => s.Attack == attack && s.Aggregator == aggregator && s.Optimizer == optimizer && s.LearningRate == lr)
+        : BestLr(attack, aggregator, optimizer);
+
+    /// <summary>How <see cref="Compared"/> picks the learning rate, for captions.</summary>
+    public string ComparedAt => CommonLr is { } lr ? $"lr {lr.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}" : "best lr";
 
     public IReadOnlyList<CellResult> Results { get; }
     public IReadOnlyList<SettingSummary> Settings { get; }

@@ -7,7 +7,7 @@ namespace AkkaByz.Runtime.Experiments;
 /// PNG figures of a grid (ScottPlot, like the run's chart.png): accuracy curves per attack (a line per aggregator, one
 /// panel per optimizer), a heat map of aggregator × attack final accuracy per optimizer, and final accuracy against
 /// the learning rate (µ²-SGD solid, momentum dashed, a line per attack) for each aggregator run at several rates.
-/// Seeds are averaged; each combination is shown at its best learning rate except in the learning-rate figure.
+/// Seeds are averaged; combinations are compared at the learning rate they were all run at (<see cref="ExperimentAnalysis.CommonLr"/>).
 /// </summary>
 public static class ExperimentFigures
 {
@@ -56,7 +56,7 @@ public static class ExperimentFigures
             {
                 var color = ColorOf(i);
                 var pattern = i++ >= 10 ? LinePattern.Dashed : LinePattern.Solid;
-                if (a.BestLr(attack, agg, opt) is not { } s) continue;
+                if (a.Compared(attack, agg, opt) is not { } s) continue;
                 var curve = s.MeanCurve();
                 if (curve.Count == 0) continue;
                 var line = plot.Add.Scatter(curve.Select(p => (double)p.Round).ToArray(), curve.Select(p => 100 * p.Accuracy).ToArray());
@@ -86,7 +86,7 @@ public static class ExperimentFigures
             for (var c = 0; c < cols.Count; c++)
             {
                 var y = rows.Count - 1 - r; // first aggregator on top
-                var s = a.BestLr(cols[c], rows[r], optimizer);
+                var s = a.Compared(cols[c], rows[r], optimizer);
                 var value = s?.Final.Mean ?? double.NaN;
                 var rect = plot.Add.Rectangle(c, c + 1, y, y + 1);
                 rect.FillColor = double.IsNaN(value) ? Colors.LightGray : Heat(value);
@@ -100,7 +100,7 @@ public static class ExperimentFigures
         plot.Axes.Bottom.SetTicks(cols.Select((_, i) => i + 0.5).ToArray(), cols.ToArray());
         plot.Axes.Left.SetTicks(rows.Select((_, i) => rows.Count - 1 - i + 0.5).ToArray(), rows.ToArray());
         plot.Axes.SetLimits(0, cols.Count, 0, rows.Count);
-        plot.Title($"final test accuracy (%), optimizer {optimizer}", size: 14);
+        plot.Title($"final test accuracy (%), optimizer {optimizer}, {a.ComparedAt}", size: 14);
         plot.XLabel("attack");
         plot.Grid.IsVisible = false;
         var height = Math.Max(320, 60 + 34 * rows.Count);

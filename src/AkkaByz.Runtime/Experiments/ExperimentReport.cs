@@ -5,7 +5,7 @@ namespace AkkaByz.Runtime.Experiments;
 
 /// <summary>
 /// summary.md: the setup, then (1) final and best test accuracy, mean ± std over seeds, per attack × aggregator ×
-/// optimizer at its best learning rate; (2) the same final accuracy as an aggregator × attack table per optimizer;
+/// optimizer at the learning rate common to all of them (and the best rate tried); (2) the same final accuracy as an aggregator × attack table per optimizer;
 /// (3) when learning rates were varied, final accuracy per learning rate for each optimizer.
 /// </summary>
 public static class ExperimentReport
@@ -35,25 +35,28 @@ public static class ExperimentReport
         sb.AppendLine();
         if (results.Count == 0) return sb.ToString();
 
-        sb.AppendLine("## Final and best test accuracy (%), mean ± std over seeds, at the best learning rate");
+        sb.AppendLine($"## Final and best test accuracy (%), mean ± std over seeds, at {a.ComparedAt}");
         sb.AppendLine();
-        sb.AppendLine("| attack | aggregator | optimizer | best lr | final accuracy | best accuracy | seeds |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|");
+        sb.AppendLine("Best accuracy = the highest test accuracy at any evaluation of the run. The last column gives the learning rate with the " +
+            "highest mean final accuracy among those tried for the combination, and that accuracy.");
+        sb.AppendLine();
+        sb.AppendLine("| attack | aggregator | optimizer | final accuracy | best accuracy | seeds | best lr: final accuracy |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---|");
         foreach (var attack in a.Attacks)
             foreach (var agg in a.Aggregators)
                 foreach (var opt in a.Optimizers)
-                    if (a.BestLr(attack, agg, opt) is { } s)
-                        sb.AppendLine(string.Create(Inv, $"| {attack} | `{agg}` | {opt} | {s.LearningRate:G4} | {s.Final.Percent()} | {s.Best.Percent()} | {s.Final.N} |"));
+                    if (a.Compared(attack, agg, opt) is { } s && a.BestLr(attack, agg, opt) is { } best)
+                        sb.AppendLine(string.Create(Inv, $"| {attack} | `{agg}` | {opt} | {s.Final.Percent()} | {s.Best.Percent()} | {s.Final.N} | {best.LearningRate:G4}: {best.Final.Percent()} |"));
         sb.AppendLine();
 
         foreach (var opt in a.Optimizers)
         {
-            sb.AppendLine($"## Final test accuracy (%), aggregator × attack — {opt} (best lr per cell of the table)");
+            sb.AppendLine($"## Final test accuracy (%), aggregator × attack — {opt}, {a.ComparedAt}");
             sb.AppendLine();
             sb.AppendLine("| aggregator | " + string.Join(" | ", a.Attacks) + " |");
             sb.AppendLine("|---|" + string.Concat(a.Attacks.Select(_ => "---:|")));
             foreach (var agg in a.Aggregators)
-                sb.AppendLine($"| `{agg}` | " + string.Join(" | ", a.Attacks.Select(at => a.BestLr(at, agg, opt)?.Final.Percent() ?? "–")) + " |");
+                sb.AppendLine($"| `{agg}` | " + string.Join(" | ", a.Attacks.Select(at => a.Compared(at, agg, opt)?.Final.Percent() ?? "–")) + " |");
             sb.AppendLine();
         }
 

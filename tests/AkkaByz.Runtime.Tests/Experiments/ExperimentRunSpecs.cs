@@ -106,9 +106,9 @@ public sealed class ExperimentRunSpecs(SmokeGridFixture smoke) : IClassFixture<S
     {
         var md = File.ReadAllText(smoke.Store.SummaryMarkdown);
         Assert.Contains("# Experiment `smoke`", md);
-        Assert.Contains("| attack | aggregator | optimizer | best lr | final accuracy | best accuracy | seeds |", md);
+        Assert.Contains("| attack | aggregator | optimizer | final accuracy | best accuracy | seeds | best lr: final accuracy |", md);
         Assert.Contains("| sf | `ctma(cwtm)` | mu2 |", md);
-        Assert.Contains("aggregator × attack — momentum", md);
+        Assert.Contains("aggregator × attack — momentum, lr 0.1", md); // both rates everywhere: the smaller one is the common rate
         Assert.Contains("against the learning rate", md);
         Assert.Contains("Cells: 16 of 16 finished", md);
         var expected = new[] { "curves-sf.png", "curves-alie.png", "heatmap-mu2.png", "heatmap-momentum.png", "lr-cwtm.png", "lr-ctma-cwtm.png" };
