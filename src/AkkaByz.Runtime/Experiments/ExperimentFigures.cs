@@ -11,7 +11,7 @@ namespace AkkaByz.Runtime.Experiments;
 /// </summary>
 public static class ExperimentFigures
 {
-    private const int Width = 900;
+    private const int Width = 1100;
     private const int PanelHeight = 420;
 
     /// <summary>Writes the figures into <paramref name="directory"/>; returns their file names (rendering failures are warned about and skipped).</summary>
@@ -70,7 +70,7 @@ public static class ExperimentFigures
             plot.XLabel("round");
             plot.YLabel("test accuracy (%)");
             plot.Axes.SetLimitsY(0, 100);
-            plot.ShowLegend(Alignment.LowerRight);
+            plot.ShowLegend(Edge.Right);
             panels.Add(plot.GetImageBytes(Width, PanelHeight, ImageFormat.Png));
         }
         return Stack(path, panels, Width, PanelHeight);
