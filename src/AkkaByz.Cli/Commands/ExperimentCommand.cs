@@ -31,6 +31,7 @@ public static class ExperimentCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
+            (GridSpec Grid, IReadOnlyList<GridCell> Cells, ResultsStore Store)? interrupted = null;
             try
             {
                 var spec = GridSpec.Load(parse.GetValue(grid)!.FullName);
@@ -63,6 +64,7 @@ public static class ExperimentCommand
                 }
 
                 var beQuiet = parse.GetValue(quiet);
+                interrupted = (spec, cells, store);
                 var gate = new object();
                 output.WriteLine($"akkabyz experiment {spec.Name}: {cells.Count} cells, {n} at once, output {store.Directory}");
                 var outcome = await Experiment.RunAsync(spec, cells, store, new ExperimentOptions
@@ -90,6 +92,14 @@ public static class ExperimentCommand
                 output.WriteLine($"done: {outcome.Ran} cells run, {outcome.Skipped} already finished, {outcome.Failures.Count} failed, in {EtaEstimator.Format(outcome.Elapsed)}.");
                 output.WriteLine($"outputs: {store.ResultsCsv}, {store.SummaryMarkdown}, {store.FiguresDirectory}/");
                 return outcome.Failures.Count > 0 ? 3 : 0;
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested && interrupted is { } state)
+            {
+                // Ctrl-C: the finished cells are stored; report on them and say how to continue.
+                var results = Experiment.Collect(state.Cells, state.Store);
+                Experiment.WriteReports(state.Grid, state.Cells, state.Store, results, error);
+                error.WriteLine($"akkabyz experiment: interrupted; {results.Count} of {state.Cells.Count} cells finished. Continue with --resume --out {state.Store.Directory}");
+                return 130;
             }
             catch (Exception e) when (UserErrors.IsUserError(e))
             {
