@@ -19,13 +19,14 @@ public static class ExperimentCommand
         var outDir = new Option<string>("--out") { Description = "Output folder (default runs/experiments/<grid name>)." };
         var parallel = new Option<int>("--parallel", "-j") { Description = "Cells run at once (default: cores / experiment.threads-per-cell, at least 1)." };
         var resume = new Option<bool>("--resume") { Description = "Continue in a folder that holds results: finished cells (same settings) are skipped." };
+        var rerunStopped = new Option<bool>("--rerun-stopped") { Description = "With --resume: also rerun the cells whose run stopped early (e.g. a barrier that lost its quorum under load)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the cells (and which are already finished) without running anything." };
         var reportOnly = new Option<bool>("--report-only") { Description = "Rewrite results.csv, summary.md and figures from the finished cells without running any." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only failures and the final summary." };
 
         var command = new Command("experiment", "Run a grid of local training runs (attacks × aggregators × optimizers × learning rates × seeds) and write results.csv, summary.md and figures.");
         command.Arguments.Add(grid);
-        foreach (var o in new Option[] { outDir, parallel, resume, dryRun, reportOnly, quiet }) command.Options.Add(o);
+        foreach (var o in new Option[] { outDir, parallel, resume, rerunStopped, dryRun, reportOnly, quiet }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -71,6 +72,7 @@ public static class ExperimentCommand
                 {
                     Parallel = n,
                     Resume = parse.GetValue(resume),
+                    RerunStopped = parse.GetValue(rerunStopped),
                     OnEvent = e =>
                     {
                         lock (gate)

@@ -13,6 +13,9 @@ public sealed record ExperimentOptions
     /// <summary>Skip cells whose result is stored with the same settings; false = refuse a folder that holds results.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>With <see cref="Resume"/>: also run again the cells whose stored run stopped early (e.g. a timing fault under load).</summary>
+    public bool RerunStopped { get; init; }
+
     /// <summary>Called for every event (start, skip, finish, failure), from the cells' threads.</summary>
     public Action<ExperimentEvent>? OnEvent { get; init; }
 
@@ -56,6 +59,7 @@ public static class ExperimentRunner
         for (var i = 0; i < cells.Count; i++)
         {
             results[i] = options.Resume ? store.TryLoad(cells[i]) : null;
+            if (results[i] is { Completed: false } && options.RerunStopped) results[i] = null;
             if (results[i] is null) pending.Add(i);
         }
         var skipped = cells.Count - pending.Count;

@@ -152,6 +152,27 @@ public sealed class ExperimentRunSpecs(SmokeGridFixture smoke) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Rerun_stopped_must_rerun_only_the_cells_whose_run_stopped_early()
+    {
+        var dir = CopyOf(smoke.Directory);
+        try
+        {
+            var store = new ResultsStore(dir);
+            var victim = smoke.Cells[3];
+            store.Save(store.TryLoad(victim)! with { Completed = false, Reason = "stopped at round 5 (test)" });
+            var plain = await ExperimentRunner.RunAsync(smoke.Cells, store, false, new ExperimentOptions { Resume = true });
+            Assert.Equal(0, plain.Ran); // a stopped run is a result
+            var rerun = await ExperimentRunner.RunAsync(smoke.Cells, store, false, new ExperimentOptions { Resume = true, RerunStopped = true });
+            Assert.Equal(1, rerun.Ran);
+            Assert.True(store.TryLoad(victim)!.Completed);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task A_folder_with_results_must_be_refused_without_resume_and_a_changed_base_must_rerun()
     {
         var dir = CopyOf(smoke.Directory);
