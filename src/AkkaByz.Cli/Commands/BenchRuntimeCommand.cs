@@ -24,7 +24,8 @@ public static class BenchRuntimeCommand
         var cnnData = new Option<string>("--cnn-data") { Description = "Data for the CNNs (IDX directory spec).", DefaultValueFactory = _ => "fashion-mnist" };
         var repeat = new Option<int>("--repeat") { Description = "Timed runs per mode (best is reported).", DefaultValueFactory = _ => 2 };
         var batch = new Option<int>("--batch") { Description = "Minibatch per worker.", DefaultValueFactory = _ => 4 };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch }) command.Options.Add(o);
+        var attack = new Option<string>("--attack") { Description = "Attack of the 8 Byzantine workers.", DefaultValueFactory = _ => "alie" };
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -32,7 +33,7 @@ public static class BenchRuntimeCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                output.WriteLine($"bench runtime: 17 workers (8 ALIE), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; best of {parse.GetValue(repeat)}");
+                output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; best of {parse.GetValue(repeat)}");
                 output.WriteLine("| model | d | rounds | actor runtime (rounds/s) | plain loop (rounds/s) | overhead | identical |");
                 output.WriteLine("|---|---|---|---|---|---|---|");
                 foreach (var model in parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -42,6 +43,7 @@ public static class BenchRuntimeCommand
                     var settings = AkkaByzSettings.Default with
                     {
                         Model = model,
+                        Attack = parse.GetValue(attack)!,
                         BatchSize = parse.GetValue(batch),
                         EvalInterval = 0,
                         Rounds = rounds,

@@ -46,6 +46,7 @@ public static class TrainCommand
         command.Options.Add(config);
         Add<string>("--data", "akkabyz.data.source", "synthetic | idx:DIR (MNIST/Fashion-MNIST) | cifar10:DIR.", Str);
         Add<string>("--model", "akkabyz.model", "logreg | mlp | cnn-mnist | cnn-cifar.", Str);
+        Add<int>("--model-threads", "akkabyz.model-threads", "Torch intra-op threads per model instance.", Num);
         Add<int>("--workers", "akkabyz.workers", "m, the number of workers.", Num, "-m");
         Add<int>("--byzantine", "akkabyz.byzantine", "f, the number of Byzantine workers (2f < m).", Num, "-f");
         Add<string>("--attack", "akkabyz.attack", "none | sf | lf | ipm | alie | gaussian | mimic | nan | inf.", Str);
@@ -91,7 +92,6 @@ public static class TrainCommand
                     ? settings.Output.Directory
                     : Path.Combine("runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 var display = new ProgressDisplay(output, parse.GetValue(quiet));
-                display.Header(settings);
                 var result = await LocalTraining.RunAsync(settings,
                     new LocalTrainingOptions { OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed },
                     cancellation).ConfigureAwait(false);
@@ -102,6 +102,11 @@ public static class TrainCommand
                     return 3;
                 }
                 return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                error.WriteLine("akkabyz train: cancelled.");
+                return 130;
             }
             catch (Exception e) when (UserErrors.IsUserError(e))
             {

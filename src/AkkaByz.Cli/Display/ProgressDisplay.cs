@@ -19,7 +19,7 @@ internal sealed class ProgressDisplay(TextWriter output, bool quiet)
 
     private static string P(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
-    public void Header(AkkaByzSettings s)
+    private void Header(AkkaByzSettings s)
     {
         if (quiet) return;
         output.WriteLine($"akkabyz train: {s.Model} on {s.Data.Source} ({s.Data.Partition}), m = {s.Workers}, f = {s.Byzantine}, attack = {s.Attack}, " +
@@ -32,8 +32,10 @@ internal sealed class ProgressDisplay(TextWriter output, bool quiet)
         if (faults.Count > 0) output.WriteLine("faults: " + string.Join("; ", faults));
     }
 
+    /// <summary>Once the run is composed (names resolved, data loaded): the header, so nothing prints for a run that cannot start.</summary>
     public void Composed(RunComponents c)
     {
+        Header(c.Settings);
         _rounds = c.Rounds;
         _every = Math.Max(1, _rounds / 10);
         if (quiet) return;

@@ -19,7 +19,8 @@ namespace AkkaByz.Runtime.Actors;
 /// when every active member of the round has answered (a malformed update counts as its answer) or the round
 /// deadline fires. With fewer than the quorum, or
 /// 2f ≥ received, the round is re-published (workers resend their cached update) up to max-retries times, then the
-/// run stops with a message saying why. Otherwise the accepted vectors, ordered by worker index, are aggregated by
+/// run stops with a message saying why (members whose only answer was malformed reveal themselves: the round's f
+/// drops by their number). Otherwise the accepted vectors, ordered by worker index, are aggregated by
 /// the configured rule and the server optimizer steps — off the actor thread (Task + PipeTo), so timers and the
 /// mailbox stay responsive; updates arriving meanwhile are rejected and counted (late/duplicate), not stashed.
 /// The aggregator never learns which workers are Byzantine.
@@ -34,7 +35,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private readonly Setup _setup;
     private readonly IServerOptimizer _server;
     private readonly int _dimension;
-    private readonly Dictionary<int, IAggregator> _aggregators = [];
+    private readonly Dictionary<(int N, int F), IAggregator> _aggregators = [];
     private readonly Dictionary<IActorRef, int> _indexOf = [];
     private readonly SortedDictionary<int, IActorRef> _byIndex = [];
     private readonly HashSet<int> _members = [];
@@ -50,6 +51,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _suspects;
     private long _accepted;
     private long _deadlinesFired;
+    private long _lastAggregationTicks = long.MaxValue;
     private double _roundStartMs;
     private RunCompleted? _result;
 
@@ -58,7 +60,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// <param name="Byzantine">f: the tolerance the aggregation rule is built with.</param>
     /// <param name="Rounds">Number of rounds to run.</param>
     /// <param name="EvalInterval">Ask the evaluator every this many rounds (0 = never; the host evaluates at the end).</param>
-    /// <param name="AggregatorFactory">Builds the rule for n inputs (cached per distinct n).</param>
+    /// <param name="AggregatorFactory">Builds the rule for n inputs tolerating f (cached per distinct (n, f)).</param>
     public sealed record Setup(
         int ExpectedWorkers,
         int Byzantine,
@@ -66,7 +68,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         int EvalInterval,
         BarrierSettings Barrier,
         IServerOptimizer Server,
-        Func<int, IAggregator> AggregatorFactory,
+        Func<int, int, IAggregator> AggregatorFactory,
         IActorRef? Evaluator = null,
         IActorRef? Metrics = null);
 
@@ -239,10 +241,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private string? Classify(Update u)
     {
         if (!_indexOf.TryGetValue(Sender, out var index) || !_members.Contains(index)) return RejectReasons.Unregistered;
-        if (u.Round < _round) return RejectReasons.Stale;
-        if (u.Round > _round) return RejectReasons.Future;
+        // Content before round: a malformed message is counted as malformed whenever it arrives.
         if (u.Vector.Length != _dimension) return RejectReasons.WrongLength;
         if (!AllFinite(u.Vector)) return RejectReasons.NonFinite;
+        if (u.Round < _round) return RejectReasons.Stale;
+        if (u.Round > _round) return RejectReasons.Future;
         if (_received.ContainsKey(index)) return RejectReasons.Duplicate;
         return null;
     }
@@ -255,7 +258,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             Reject(u, reason);
             // A malformed update for this round is this worker's answer (the barrier need not wait for it);
             // a valid one arriving later in the round is still accepted.
-            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && _indexOf.TryGetValue(Sender, out var i))
+            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && u.Round == _round && _indexOf.TryGetValue(Sender, out var i))
             {
                 _answeredInvalid.Add(i);
                 if (BarrierComplete()) CloseBarrier();
@@ -285,11 +288,17 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         Timers.Cancel(DeadlineTimer);
         IsCollecting = false;
         var n = _received.Count;
-        if (n < _setup.Barrier.Quorum || 2 * _setup.Byzantine >= n)
+        // A member whose only answer this round was malformed has revealed itself as faulty: the n valid updates
+        // hold at most f − k Byzantine ones (k such members). Honest workers never send malformed updates (a
+        // faulty link's corrupted copy travels next to the real update, which then counts as the answer).
+        var revealed = _answeredInvalid.Count(i => !_received.ContainsKey(i));
+        var f = Math.Max(0, _setup.Byzantine - revealed);
+        var quorum = _setup.Barrier.AutoQuorum ? 2 * f + 1 : _setup.Barrier.Quorum;
+        if (n < quorum || 2 * f >= n)
         {
-            var why = n < _setup.Barrier.Quorum
-                ? $"{n} valid updates, below the quorum of {_setup.Barrier.Quorum}"
-                : $"{n} valid updates cannot tolerate f = {_setup.Byzantine} (need more than 2f = {2 * _setup.Byzantine})";
+            var why = n < quorum
+                ? $"{n} valid updates, below the quorum of {quorum}"
+                : $"{n} valid updates cannot tolerate f = {f} (need more than 2f = {2 * f})";
             if (_retries < _setup.Barrier.MaxRetries && _byIndex.Count > n)
             {
                 _retries++;
@@ -312,12 +321,12 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         IAggregator rule;
         try
         {
-            if (!_aggregators.TryGetValue(n, out rule!))
-                _aggregators[n] = rule = _setup.AggregatorFactory(n);
+            if (!_aggregators.TryGetValue((n, f), out rule!))
+                _aggregators[(n, f)] = rule = _setup.AggregatorFactory(n, f);
         }
         catch (Exception e)
         {
-            Finish(false, $"round {_round}: cannot build the aggregation rule for {n} inputs and f = {_setup.Byzantine}: {e.Message}");
+            Finish(false, $"round {_round}: cannot build the aggregation rule for {n} inputs and f = {f}: {e.Message}");
             return;
         }
         _accepted += n;
@@ -325,15 +334,33 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         var round = _round;
         var server = _server;
         var spec = rule.Spec;
-        ComputeScheduler.Run(() =>
+        AggregationDone Work()
         {
-            var watch = Stopwatch.StartNew();
+            var start = Stopwatch.GetTimestamp();
             var aggregate = new float[server.Dimension];
             var report = rule.Aggregate(inputs, aggregate);
-            var aggregationMs = watch.Elapsed.TotalMilliseconds;
+            var aggregationMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             server.Step(aggregate);
+            Volatile.Write(ref _lastAggregationTicks, Stopwatch.GetTimestamp() - start);
             return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n);
-        }).PipeTo(Self, failure: e => new AggregationFailed(round, spec, e is AggregateException { InnerException: { } inner } ? inner : e));
+        }
+        if (ComputeScheduler.IsTiny(Volatile.Read(ref _lastAggregationTicks)))
+        {
+            // Tiny vectors: aggregating here is cheaper than the hand-off, and no timer can be starved by it.
+            AggregationDone done;
+            try
+            {
+                done = Work();
+            }
+            catch (Exception e)
+            {
+                Finish(false, $"round {round}: aggregation with '{spec}' failed: {e.Message}");
+                return;
+            }
+            OnAggregated(done);
+            return;
+        }
+        ComputeScheduler.Run(Work).PipeTo(Self, failure: e => new AggregationFailed(round, spec, e is AggregateException { InnerException: { } inner } ? inner : e));
     }
 
     private void OnAggregated(AggregationDone d)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Protocol;
@@ -7,13 +8,15 @@ namespace AkkaByz.Runtime.Actors;
 
 /// <summary>
 /// An honest worker: owns its <see cref="WorkerComputation"/> (shard schedule, model instance, optimizer state)
-/// and computes its update off the mailbox (Task + PipeTo). When an omniscient adversary is simulated it also
+/// and computes its update off the mailbox (Task + PipeTo on the bounded <see cref="ComputeScheduler"/>), except
+/// when its last computation took under <see cref="ComputeScheduler.InlineBelow"/> (tiny models): then inline. When an omniscient adversary is simulated it also
 /// copies its update to the adversary tap (the rushing adversary sees honest vectors before answering).
 /// </summary>
 public sealed class WorkerActor : WorkerActorBase
 {
     private readonly WorkerComputation _computation;
     private readonly IActorRef? _tap;
+    private long _lastTicks = long.MaxValue;
 
     public WorkerActor(int workerIndex, string name, IActorRef aggregator, WorkerComputation computation, WorkerFaults faults, IActorRef? tap)
         : base(workerIndex, name, aggregator, faults)
@@ -34,7 +37,31 @@ public sealed class WorkerActor : WorkerActorBase
     protected override void StartRound(long round, float[] x)
     {
         var computation = _computation;
-        var task = ComputeScheduler.Run(() => computation.Compute(round, x));
+        if (ComputeScheduler.IsTiny(Volatile.Read(ref _lastTicks)))
+        {
+            // A computation this small costs less than the hand-off to the pool and back: run it here.
+            (float[] Update, double Loss) result;
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                result = computation.Compute(round, x);
+            }
+            catch (Exception e)
+            {
+                Self.Tell(new RoundFailed(round, e));
+                return;
+            }
+            _lastTicks = Stopwatch.GetTimestamp() - start;
+            Finish(round, result.Update, result.Loss);
+            return;
+        }
+        var task = ComputeScheduler.Run(() =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            var r = computation.Compute(round, x);
+            Volatile.Write(ref _lastTicks, Stopwatch.GetTimestamp() - start); // read after the piped message
+            return r;
+        });
         Running = task;
         task.PipeTo(Self,
             success: r => new RoundResult(round, r.Update, r.Loss),

@@ -49,7 +49,10 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         Aggregator.Tell(new RegisterWorker(WorkerIndex, WorkerName));
     }
 
-    /// <summary>Starts producing the vector of <paramref name="round"/>; must end in <see cref="CompleteRound"/> or <see cref="FailRound"/> (via a message to Self).</summary>
+    /// <summary>
+    /// Starts producing the vector of <paramref name="round"/>; must end in <see cref="Finish"/> (on the actor thread)
+    /// or in a <see cref="RoundResult"/> / <see cref="RoundFailed"/> message to Self.
+    /// </summary>
     protected abstract void StartRound(long round, float[] x);
 
     /// <summary>Called once per produced vector, before the straggler delay and the link faults.</summary>

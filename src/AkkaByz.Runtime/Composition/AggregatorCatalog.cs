@@ -7,9 +7,9 @@ namespace AkkaByz.Runtime.Composition;
 /// <summary><c>akkabyz.aggregator</c> → AkkaByz.Core's <see cref="AggregatorSpec"/> (parsed once, built per input count).</summary>
 public static class AggregatorCatalog
 {
-    /// <summary>Parses the spec and checks it can be built for m inputs and f Byzantine; returns the factory n ↦ rule.</summary>
+    /// <summary>Parses the spec and checks it can be built for m inputs and f Byzantine; returns the factory (n, f) ↦ rule.</summary>
     /// <exception cref="SettingsException">Malformed spec or an (m, f) the rule cannot tolerate.</exception>
-    public static Func<int, IAggregator> Factory(string text, int m, int f, int seed)
+    public static Func<int, int, IAggregator> Factory(string text, int m, int f, int seed)
     {
         AggregatorSpec spec;
         try
@@ -29,6 +29,6 @@ public static class AggregatorCatalog
         {
             throw new SettingsException($"akkabyz.aggregator = \"{text}\" with m = {m}, f = {f}: {e.Message}", e);
         }
-        return n => spec.Build(n, f, ruleSeed);
+        return (n, tolerated) => spec.Build(n, tolerated, ruleSeed);
     }
 }

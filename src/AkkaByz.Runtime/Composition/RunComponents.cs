@@ -33,8 +33,8 @@ public sealed class RunComponents
     /// <summary>The server optimizer starting at the given point.</summary>
     public required Func<float[], IServerOptimizer> CreateServerOptimizer { get; init; }
 
-    /// <summary>The aggregation rule for n inputs (f and seed fixed by the settings).</summary>
-    public required Func<int, IAggregator> CreateAggregator { get; init; }
+    /// <summary>The aggregation rule for n inputs tolerating f (the seed fixed by the settings).</summary>
+    public required Func<int, int, IAggregator> CreateAggregator { get; init; }
 
     /// <summary>The Byzantine behaviour, or null for no attack.</summary>
     public Func<IAttack>? CreateAttack { get; init; }

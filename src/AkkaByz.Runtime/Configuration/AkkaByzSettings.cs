@@ -9,7 +9,8 @@ public sealed record OptimizerSettings(
 
 /// <summary>The synchronous barrier (<c>akkabyz.barrier</c>).</summary>
 /// <param name="Quorum">Effective quorum (the configured 0 already resolved to 2f + 1).</param>
-public sealed record BarrierSettings(TimeSpan RoundDeadline, TimeSpan StartTimeout, int Quorum, int MaxRetries, TimeSpan TapTimeout);
+/// <param name="AutoQuorum">True when configured as 0: each round then needs 2f' + 1 valid updates, f' = f minus the members that revealed themselves by a malformed update.</param>
+public sealed record BarrierSettings(TimeSpan RoundDeadline, TimeSpan StartTimeout, int Quorum, int MaxRetries, TimeSpan TapTimeout, bool AutoQuorum = false);
 
 /// <summary>Fault injection (<c>akkabyz.faults</c>).</summary>
 public sealed record FaultSettings(
@@ -95,7 +96,8 @@ public sealed record AkkaByzSettings(
                 reader.Duration("akkabyz.barrier.start-timeout"),
                 quorum == 0 ? 2 * byzantine + 1 : quorum,
                 reader.Int("akkabyz.barrier.max-retries"),
-                reader.Duration("akkabyz.barrier.tap-timeout")),
+                reader.Duration("akkabyz.barrier.tap-timeout"),
+                quorum == 0),
             new FaultSettings(
                 reader.List("akkabyz.faults.crash", CrashFault.Parse),
                 reader.Double("akkabyz.faults.crash-rate"),

@@ -44,7 +44,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         });
         Receive<HonestCopy>(h =>
         {
-            if (!_honest.TryGetValue(Sender, out var index)) return;
+            if (!_honest.TryGetValue(Sender, out var index) || Forgotten(h.Round)) return;
             var state = State(h.Round);
             if (state.Answered is not null) return; // too late for this round
             state.Vectors[index] = h.Vector;
@@ -52,6 +52,11 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         });
         Receive<CraftRequest>(c =>
         {
+            if (Forgotten(c.Round))
+            {
+                Sender.Tell(new CraftedVector(c.Round, [])); // far behind: stay silent rather than wait forever
+                return;
+            }
             var state = State(c.Round);
             if (state.Answered is not null)
             {
@@ -73,6 +78,11 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
 
     private static string TimerKey(long round) => "tap-" + round;
 
+    private const int RoundsKept = 4;
+
+    /// <summary>True for a round older than every round still kept.</summary>
+    private bool Forgotten(long round) => _rounds.Count >= RoundsKept && round < _rounds.Keys.First();
+
     private RoundState State(long round)
     {
         if (!_rounds.TryGetValue(round, out var state))
@@ -80,7 +90,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
             state = new RoundState();
             _rounds[round] = state;
             // Forget rounds well behind the newest one.
-            while (_rounds.Count > 4) _rounds.Remove(_rounds.Keys.First());
+            while (_rounds.Count > RoundsKept) _rounds.Remove(_rounds.Keys.First());
         }
         return state;
     }

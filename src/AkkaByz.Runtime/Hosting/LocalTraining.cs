@@ -52,6 +52,9 @@ public static class LocalTraining
               log-dead-letters = off
               log-dead-letters-during-shutdown = off
               actor.serialize-creators = off
+              # An actor that throws is stopped, not restarted with fresh state: a worker that fails counts as a
+              # crash (DeathWatch removes it); an aggregator that fails ends the run with an error.
+              actor.guardian-supervisor-strategy = "Akka.Actor.StoppingSupervisorStrategy"
             }
             """);
         if (options.AkkaConfig is not null) akkaConfig = options.AkkaConfig.WithFallback(akkaConfig);
@@ -89,7 +92,18 @@ public static class LocalTraining
             var setupSeconds = setup.Elapsed.TotalSeconds;
 
             var timeout = settings.Barrier.StartTimeout + TimeSpan.FromTicks(settings.Barrier.RoundDeadline.Ticks * rounds * (settings.Barrier.MaxRetries + 1)) + TimeSpan.FromMinutes(1);
-            var run = await aggregator.Ask<RunCompleted>(WatchRun.Instance, timeout, cancellation).ConfigureAwait(false);
+            var completion = aggregator.Ask<RunCompleted>(WatchRun.Instance, timeout, cancellation);
+            var aggregatorStopped = aggregator.WatchAsync(cancellation);
+            if (await Task.WhenAny(completion, aggregatorStopped).ConfigureAwait(false) != completion)
+            {
+                await Task.WhenAny(completion, Task.Delay(TimeSpan.FromSeconds(1), cancellation)).ConfigureAwait(false);
+                if (!completion.IsCompletedSuccessfully)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    throw new InvalidOperationException("The aggregator stopped before the run completed (see the error logged above).");
+                }
+            }
+            var run = await completion.ConfigureAwait(false);
 
             var finalEval = await evaluator.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10), cancellation).ConfigureAwait(false);
             var snapshot = await metrics.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1), cancellation).ConfigureAwait(false);

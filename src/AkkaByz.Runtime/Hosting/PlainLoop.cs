@@ -35,7 +35,7 @@ public static class PlainLoop
             computations[i] = WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(i), data, c.Shards[i], s.BatchSize, s.Seed, i);
         }
         var server = c.CreateServerOptimizer((float[])c.InitialParameters.Clone());
-        var rule = c.CreateAggregator(m);
+        var rule = c.CreateAggregator(m, s.Byzantine);
         var vectors = new float[m][];
         var aggregate = new float[server.Dimension];
         var clock = Stopwatch.StartNew();

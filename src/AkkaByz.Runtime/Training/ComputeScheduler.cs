@@ -10,6 +10,15 @@ public static class ComputeScheduler
     private static readonly TaskScheduler Scheduler =
         new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, Environment.ProcessorCount)).ConcurrentScheduler;
 
+    /// <summary>Work measured below this runs inline on the actor's thread: the hand-off to the pool and the
+    /// pipe-back cost more than the work itself (e.g. a logistic-regression gradient on a small batch).</summary>
+    public static readonly TimeSpan InlineBelow = TimeSpan.FromMilliseconds(0.2);
+
+    private static readonly long InlineBelowTicks = (long)(InlineBelow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+
+    /// <summary>True when work that last took <paramref name="stopwatchTicks"/> (Stopwatch ticks) should run inline.</summary>
+    public static bool IsTiny(long stopwatchTicks) => stopwatchTicks < InlineBelowTicks;
+
     /// <summary>Runs <paramref name="work"/> on the bounded compute scheduler.</summary>
     public static Task<T> Run<T>(Func<T> work) =>
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);

@@ -16,9 +16,9 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
         TimeSpan? startTimeout = null, float[]? x0 = null)
     {
         var metrics = CreateTestProbe("metrics");
-        var barrier = new BarrierSettings(deadline, startTimeout ?? Long, quorum == 0 ? 2 * f + 1 : quorum, retries, TimeSpan.FromSeconds(1));
+        var barrier = new BarrierSettings(deadline, startTimeout ?? Long, quorum == 0 ? 2 * f + 1 : quorum, retries, TimeSpan.FromSeconds(1), AutoQuorum: quorum == 0);
         var server = Sgd.Server(x0 ?? [0f, 0f], 1f);
-        var aggregator = Sys.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(m, f, rounds, 0, barrier, server, n => new FakeMean(n, f), null, metrics.Ref)));
+        var aggregator = Sys.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(m, f, rounds, 0, barrier, server, (n, tolerated) => new FakeMean(n, tolerated), null, metrics.Ref)));
         return (aggregator, metrics);
     }
 
@@ -46,12 +46,15 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
         workers[2].Send(aggregator, new Update(1, [0f, 0f], 3.0));
 
         // Long before the 30 s deadline: x_2 = x_1 − mean = (−1, −1).
-        foreach (var w in workers)
+        Within(TimeSpan.FromSeconds(10), () =>
         {
-            var p = w.ExpectMsg<Params>(TimeSpan.FromSeconds(10));
-            Assert.Equal(2, p.Round);
-            Assert.Equal([-1f, -1f], p.X);
-        }
+            foreach (var w in workers)
+            {
+                var p = w.ExpectMsg<Params>();
+                Assert.Equal(2, p.Round);
+                Assert.Equal([-1f, -1f], p.X);
+            }
+        });
         var row = metrics.ExpectMsg<RoundMetrics>();
         Assert.Equal((1L, 3, 0), (row.Round, row.Received, row.Rejected));
         Assert.Equal(2.0, row.TrainLoss); // median of reported losses
@@ -60,7 +63,7 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public void Aggregator_must_close_the_barrier_when_the_deadline_fires()
     {
-        var (aggregator, metrics) = Start(m: 3, f: 0, rounds: 5, deadline: TimeSpan.FromMilliseconds(400));
+        var (aggregator, metrics) = Start(m: 3, f: 0, rounds: 5, deadline: TimeSpan.FromMilliseconds(1500));
         var workers = Register(aggregator, 3);
         workers[0].Send(aggregator, new Update(1, [2f, 2f], 0));
         workers[1].Send(aggregator, new Update(1, [4f, 4f], 0));
@@ -94,7 +97,9 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
         aggregator.Tell(WatchRun.Instance, TestActor);
         workers[0].Send(aggregator, new Update(1, [1f, 1f], 0));
         workers[1].Send(aggregator, new Update(1, [1f, 1f], 0));
+        Watch(workers[2].Ref);
         Sys.Stop(workers[2].Ref); // crash: Terminated closes the barrier without waiting for the 30 s deadline
+        ExpectTerminated(workers[2].Ref);
         for (long round = 2; round <= 3; round++)
         {
             foreach (var w in workers[..2])
@@ -165,9 +170,25 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     }
 
     [Fact]
+    public void Aggregator_must_lower_f_by_the_workers_that_revealed_themselves_with_malformed_updates()
+    {
+        var (aggregator, metrics) = Start(m: 3, f: 1, rounds: 1, deadline: Long); // auto quorum: 2f + 1 = 3
+        var workers = Register(aggregator, 3);
+        aggregator.Tell(WatchRun.Instance, TestActor);
+        workers[0].Send(aggregator, new Update(1, [2f, 2f], 0));
+        workers[1].Send(aggregator, new Update(1, [4f, 4f], 0));
+        workers[2].Send(aggregator, new Update(1, [float.PositiveInfinity, 0f], 0));
+        // Worker 2 revealed itself: 2 valid updates with f' = 0 (quorum 1) are aggregated at once.
+        var done = ExpectMsg<RunCompleted>(TimeSpan.FromSeconds(10));
+        Assert.True(done.Completed, done.Reason);
+        Assert.Equal([-3f, -3f], done.FinalParameters);
+        Assert.Equal(1, done.Rejected[RejectReasons.NonFinite]);
+    }
+
+    [Fact]
     public void Aggregator_must_republish_a_short_round_and_then_stop_saying_why()
     {
-        var (aggregator, _) = Start(m: 3, f: 1, rounds: 5, deadline: TimeSpan.FromMilliseconds(300), retries: 1);
+        var (aggregator, _) = Start(m: 3, f: 1, rounds: 5, deadline: TimeSpan.FromSeconds(1), retries: 1);
         var workers = Register(aggregator, 3);
         aggregator.Tell(WatchRun.Instance, TestActor);
         workers[0].Send(aggregator, new Update(1, [1f, 1f], 0));
@@ -204,7 +225,7 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public void Aggregator_must_start_with_the_registered_workers_when_the_start_timeout_fires()
     {
-        var (aggregator, _) = Start(m: 4, f: 0, rounds: 1, deadline: Long, startTimeout: TimeSpan.FromMilliseconds(300));
+        var (aggregator, _) = Start(m: 4, f: 0, rounds: 1, deadline: Long, startTimeout: TimeSpan.FromSeconds(1));
         var workers = Register(aggregator, 2, expectStart: false);
         foreach (var w in workers) Assert.Equal(1, w.ExpectMsg<Params>(TimeSpan.FromSeconds(10)).Round);
     }

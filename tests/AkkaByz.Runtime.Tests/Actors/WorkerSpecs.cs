@@ -150,6 +150,17 @@ public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     }
 
     [Fact]
+    public void Adversary_tap_must_answer_a_request_for_a_forgotten_round_at_once()
+    {
+        var tap = Sys.ActorOf(AdversaryTapActor.Props(new FakeInnerProduct(), 3, 1, 1, TimeSpan.FromSeconds(30)));
+        var h0 = CreateTestProbe();
+        h0.Send(tap, new RegisterWorker(0, "h0"));
+        for (long r = 5; r <= 8; r++) h0.Send(tap, new HonestCopy(r, [1f]));
+        tap.Tell(new CraftRequest(2, 0), TestActor);
+        Assert.Empty(ExpectMsg<CraftedVector>(TimeSpan.FromSeconds(5)).Vector);
+    }
+
+    [Fact]
     public void Adversary_tap_must_time_out_rather_than_block_the_barrier()
     {
         var attack = new FakeInnerProduct();

