@@ -12,6 +12,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchModelsCommand.Create());
         bench.Subcommands.Add(BenchRuntimeCommand.Create());
         bench.Subcommands.Add(BenchTransportCommand.Create());
+        bench.Subcommands.Add(BenchAggregationCostCommand.Create());
         return bench;
     }
 }

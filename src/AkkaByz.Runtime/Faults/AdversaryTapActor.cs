@@ -9,9 +9,11 @@ namespace AkkaByz.Runtime.Faults;
 /// <summary>
 /// The simulated omniscient (rushing) adversary, outside the aggregator. Honest workers register with it (it
 /// watches them) and copy it their update of each round; Byzantine workers ask it for their vector. Once it holds
-/// the vectors of every live honest worker for the round — or its timeout fires, so it can never block the barrier
-/// — it crafts with the attack over the honest vectors (ordered by worker index, so runs repeat) and answers each
-/// Byzantine worker, which then sends the Update itself.
+/// the vectors of every live honest worker for the round — or its timeout has fired and it holds at least one, so an
+/// absent honest worker can never block the barrier — it crafts with the attack over the honest vectors (ordered by
+/// worker index, so runs repeat) and answers each Byzantine worker, which then sends the Update itself. On a loaded
+/// machine the timeout can fire before any honest worker has finished; the tap then answers with the first honest
+/// vector that arrives rather than with nothing (which would leave the round short of updates).
 /// </summary>
 public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
 {
@@ -68,7 +70,11 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
                 Timers.StartSingleTimer(TimerKey(c.Round), new TapTimeout(c.Round), _timeout);
             TryAnswer(c.Round, timedOut: false);
         });
-        Receive<TapTimeout>(t => TryAnswer(t.Round, timedOut: true));
+        Receive<TapTimeout>(t =>
+        {
+            if (_rounds.TryGetValue(t.Round, out var state)) state.TimedOut = true;
+            TryAnswer(t.Round, timedOut: true);
+        });
     }
 
     public static Props Props(IAttack attack, int m, int f, int seed, TimeSpan timeout) =>
@@ -99,7 +105,9 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
     {
         if (!_rounds.TryGetValue(round, out var state) || state.Answered is not null || state.Requests.Count == 0) return;
         var complete = _honest.Values.All(state.Vectors.ContainsKey);
+        timedOut |= state.TimedOut;
         if (!complete && !timedOut) return;
+        if (!complete && state.Vectors.Count == 0 && _honest.Count > 0) return; // answer with the first honest vector
         if (!complete)
             _log.Warning("Adversary tap: round {0} timed out with {1} of {2} honest vectors.", round, state.Vectors.Count, _honest.Count);
         Timers.Cancel(TimerKey(round));
@@ -134,6 +142,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         public SortedDictionary<int, float[]> Vectors { get; } = [];
         public List<(IActorRef Requester, int ByzantineIndex)> Requests { get; } = [];
         public float[][]? Answered { get; set; }
+        public bool TimedOut { get; set; }
     }
 
     private sealed record TapTimeout(long Round) : INoSerializationVerificationNeeded;

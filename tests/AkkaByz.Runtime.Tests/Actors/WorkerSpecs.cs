@@ -161,14 +161,33 @@ public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     }
 
     [Fact]
-    public void Adversary_tap_must_time_out_rather_than_block_the_barrier()
+    public void The_adversary_tap_must_answer_with_the_first_honest_vector_after_a_timeout_with_none()
     {
         var attack = new FakeInnerProduct();
         var tap = Sys.ActorOf(AdversaryTapActor.Props(attack, 3, 1, 1, TimeSpan.FromMilliseconds(300)));
         var h0 = CreateTestProbe();
+        var h1 = CreateTestProbe();
         h0.Send(tap, new RegisterWorker(0, "h0"));
+        h1.Send(tap, new RegisterWorker(1, "h1"));
         tap.Tell(new CraftRequest(1, 0), TestActor);
-        var silent = ExpectMsg<CraftedVector>(TimeSpan.FromSeconds(10));
-        Assert.Empty(silent.Vector); // nothing seen: the Byzantine worker stays silent
+        // The timeout fires with no honest vector: answering with nothing would leave the round short, so it waits.
+        ExpectNoMsg(TimeSpan.FromMilliseconds(900));
+        h1.Send(tap, new HonestCopy(1, [1f, 1f]));
+        Assert.Equal([-10f, -10f], ExpectMsg<CraftedVector>(TimeSpan.FromSeconds(10)).Vector); // crafted from h1 alone
+        Assert.Equal([1], attack.HonestCounts);
+    }
+
+    [Fact]
+    public void The_adversary_tap_must_not_block_the_barrier_when_an_honest_vector_never_comes()
+    {
+        var attack = new FakeInnerProduct();
+        var tap = Sys.ActorOf(AdversaryTapActor.Props(attack, 3, 1, 1, TimeSpan.FromMilliseconds(300)));
+        var h0 = CreateTestProbe();
+        var h1 = CreateTestProbe();
+        h0.Send(tap, new RegisterWorker(0, "h0"));
+        h1.Send(tap, new RegisterWorker(1, "h1"));
+        tap.Tell(new CraftRequest(1, 0), TestActor);
+        h1.Send(tap, new HonestCopy(1, [2f, 2f])); // h0 never answers
+        Assert.Equal([-20f, -20f], ExpectMsg<CraftedVector>(TimeSpan.FromSeconds(10)).Vector);
     }
 }

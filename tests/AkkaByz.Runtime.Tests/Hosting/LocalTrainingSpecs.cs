@@ -93,8 +93,10 @@ public sealed class LocalTrainingSpecs
             "attack = none, faults.messages = [\"1:nan\", \"2:wrong-length\", \"3:replay\", \"4:duplicate\", \"5:nan@7\"]")), Options);
         Assert.True(faulty.Run.Completed, faulty.Run.Reason);
         Assert.Equal(clean.FinalParameters, faulty.FinalParameters);
-        Assert.Equal(31, faulty.Run.Rejected[RejectReasons.NonFinite]);
-        Assert.Equal(30, faulty.Run.Rejected[RejectReasons.WrongLength]);
+        // Each faulty copy follows the real update; in the last round the real update can close the barrier and end
+        // the run before the copy is read, so the last round's copy may go uncounted (30 + 1 NaN copies, 30 truncated).
+        Assert.InRange(faulty.Run.Rejected[RejectReasons.NonFinite], 30, 31);
+        Assert.InRange(faulty.Run.Rejected[RejectReasons.WrongLength], 29, 30);
         // 29 replays (stale, from round 2 on) and 30 duplicate copies (duplicate or late while their round is open or
         // aggregating, stale once the next round has started; the last round's copy may arrive after the run ended).
         var r = faulty.Run.Rejected;

@@ -1,0 +1,69 @@
+using AkkaByz.Runtime.Experiments;
+
+namespace AkkaByz.Runtime.Tests.Experiments;
+
+public sealed class AnalysisSpecs
+{
+    private static CellResult R(string agg, double lr, int seed, double final, params (long Round, double Acc)[] curve) => new()
+    {
+        Id = $"{agg}-{lr}-{seed}", Fingerprint = "f",
+        Values = [new("attack", "alie"), new("aggregator", agg), new("optimizer", "mu2"), new("lr", lr.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+        Attack = "alie", Aggregator = agg, Optimizer = "mu2", LearningRate = lr, Seed = seed, Model = "logreg", Data = "synthetic",
+        Workers = 17, Byzantine = 8, BatchSize = 4, Completed = true, Rounds = 100, FinalAccuracy = final,
+        BestAccuracy = Math.Max(final, curve.Length == 0 ? 0 : curve.Max(c => c.Acc)), FinalLoss = 1, WallSeconds = 1, Rejected = 0, Suspects = 0,
+        Curve = curve.Select(c => new CurvePoint(c.Round, c.Acc, 1)).ToList(),
+    };
+
+    [Fact]
+    public void Aggregators_must_be_compared_at_the_common_rate_not_at_a_swept_rules_best()
+    {
+        var results = new List<CellResult>
+        {
+            R("cwtm", 0.1, 1, 0.70), R("cwtm", 0.1, 2, 0.72),
+            R("ctma(cwtm)", 0.1, 1, 0.60), R("ctma(cwtm)", 0.1, 2, 0.62),
+            R("ctma(cwtm)", 0.3, 1, 0.90), R("ctma(cwtm)", 0.3, 2, 0.92), // only the swept rule has 0.3
+        };
+        var a = new ExperimentAnalysis(results);
+        Assert.Equal(0.1, a.CommonLr);
+        Assert.Equal(0.61, a.Compared("alie", "ctma(cwtm)", "mu2")!.Final.Mean, 12);
+        Assert.Equal(0.3, a.BestLr("alie", "ctma(cwtm)", "mu2")!.LearningRate);
+        Assert.Equal(2, a.ByLr("alie", "ctma(cwtm)", "mu2").Count);
+        Assert.Equal("lr 0.1", a.ComparedAt);
+    }
+
+    [Fact]
+    public void Without_a_common_rate_each_combination_is_shown_at_its_best()
+    {
+        var a = new ExperimentAnalysis([R("cwtm", 0.1, 1, 0.7), R("ctma(cwtm)", 0.3, 1, 0.8)]);
+        Assert.Null(a.CommonLr);
+        Assert.Equal(0.3, a.Compared("alie", "ctma(cwtm)", "mu2")!.LearningRate);
+        Assert.Equal("best lr", a.ComparedAt);
+    }
+
+    [Fact]
+    public void Seed_curves_must_be_averaged_at_the_rounds_all_seeds_evaluated()
+    {
+        var a = new ExperimentAnalysis([R("cwtm", 0.1, 1, 0.8, (0, 0.1), (50, 0.5), (100, 0.8)), R("cwtm", 0.1, 2, 0.6, (0, 0.1), (100, 0.6))]);
+        var curve = a.Settings.Single().MeanCurve();
+        Assert.Equal([0L, 100], curve.Select(p => p.Round));
+        Assert.Equal(0.7, curve[1].Accuracy, 12);
+    }
+
+    [Fact]
+    public void Extra_axes_must_keep_cells_apart_in_the_labels()
+    {
+        var r = R("cwtm", 0.1, 1, 0.7) with { Values = [new("aggregator", "cwtm"), new("batch-size", "16")] };
+        Assert.Equal("cwtm [batch-size=16]", ExperimentAnalysis.Label(r));
+    }
+
+    [Fact]
+    public void Results_must_survive_a_json_round_trip()
+    {
+        var r = R("nnm+ctma(cwtm)", 0.1, 3, 0.75, (0, 0.1), (100, 0.75));
+        var back = CellResult.FromJson(r.ToJson());
+        Assert.Equal(r.Id, back.Id);
+        Assert.Equal(r.Values, back.Values);
+        Assert.Equal(r.Curve, back.Curve);
+        Assert.Equal(r.FinalAccuracy, back.FinalAccuracy);
+    }
+}
