@@ -29,6 +29,9 @@ public class PropertyTests
         return Prop.ForAll(Gen.Elements(specs).ToArbitrary(), spec =>
         {
             var (x, f) = Inputs(seed, mb, db);
+            // With m − f − 2 = 1 (m = 3, f = 0) a Krum score is the distance to the nearest other input, so the closest
+            // pair always ties and the index tie-break, which a permutation changes, decides: no invariance to check.
+            if (spec.Contains("krum") && x.Length - f - 2 < 2) return true.Label($"{spec} m={x.Length} f={f}: tie by construction");
             var perm = Enumerable.Range(0, x.Length).ToArray();
             new Random(seed ^ 0x5bd1).Shuffle(perm);
             var px = perm.Select(i => x[i]).ToArray();
