@@ -160,8 +160,8 @@ public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         Assert.Empty(ExpectMsg<CraftedVector>(TimeSpan.FromSeconds(5)).Vector);
     }
 
-    [Fact]
-    public void The_adversary_tap_must_answer_with_the_first_honest_vector_after_a_timeout_with_none()
+    /// <summary>A tap (300 ms timeout) with honest workers h0 and h1 registered and a Byzantine request for round 1.</summary>
+    private (IActorRef Tap, FakeInnerProduct Attack, Akka.TestKit.TestProbe H1) TapWithTwoHonestWorkersAndARequest()
     {
         var attack = new FakeInnerProduct();
         var tap = Sys.ActorOf(AdversaryTapActor.Props(attack, 3, 1, 1, TimeSpan.FromMilliseconds(300)));
@@ -170,6 +170,13 @@ public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         h0.Send(tap, new RegisterWorker(0, "h0"));
         h1.Send(tap, new RegisterWorker(1, "h1"));
         tap.Tell(new CraftRequest(1, 0), TestActor);
+        return (tap, attack, h1);
+    }
+
+    [Fact]
+    public void The_adversary_tap_must_answer_with_the_first_honest_vector_after_a_timeout_with_none()
+    {
+        var (tap, attack, h1) = TapWithTwoHonestWorkersAndARequest();
         // The timeout fires with no honest vector: answering with nothing would leave the round short, so it waits.
         ExpectNoMsg(TimeSpan.FromMilliseconds(900));
         h1.Send(tap, new HonestCopy(1, [1f, 1f]));
@@ -180,13 +187,7 @@ public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     [Fact]
     public void The_adversary_tap_must_not_block_the_barrier_when_an_honest_vector_never_comes()
     {
-        var attack = new FakeInnerProduct();
-        var tap = Sys.ActorOf(AdversaryTapActor.Props(attack, 3, 1, 1, TimeSpan.FromMilliseconds(300)));
-        var h0 = CreateTestProbe();
-        var h1 = CreateTestProbe();
-        h0.Send(tap, new RegisterWorker(0, "h0"));
-        h1.Send(tap, new RegisterWorker(1, "h1"));
-        tap.Tell(new CraftRequest(1, 0), TestActor);
+        var (tap, attack, h1) = TapWithTwoHonestWorkersAndARequest();
         h1.Send(tap, new HonestCopy(1, [2f, 2f])); // h0 never answers
         Assert.Equal([-20f, -20f], ExpectMsg<CraftedVector>(TimeSpan.FromSeconds(10)).Vector);
     }
