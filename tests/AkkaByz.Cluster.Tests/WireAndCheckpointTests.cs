@@ -73,14 +73,28 @@ public sealed class WireAndCheckpointTests : IDisposable
     [Fact]
     public void A_frame_too_small_for_the_models_vectors_is_refused_at_start_up_naming_the_sizes()
     {
-        var settings = ClusterNodeSettings.Create(ClusterConfig.Reference);
-        settings.CheckVectorFits(1_000_000, "big"); // 4 MB fits 16 MiB
-        var e = Assert.Throws<SettingsException>(() => settings.CheckVectorFits(5_000_000, "huge"));
+        // mode = akka: the whole vector must fit one frame.
+        var akka = ClusterNodeSettings.Create(ConfigurationFactory.ParseString("akkabyz-transport.mode = akka").WithFallback(ClusterConfig.Reference));
+        akka.CheckVectorFits(1_000_000, "big"); // 4 MB fits 16 MiB
+        var e = Assert.Throws<SettingsException>(() => akka.CheckVectorFits(5_000_000, "huge"));
         Assert.Contains("maximum-frame-size = 16777216", e.Message, StringComparison.Ordinal);
         Assert.Contains("20004096", e.Message, StringComparison.Ordinal);
-        var small = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.maximum-frame-size = 1000000b").WithFallback(ClusterConfig.Reference);
-        var chunk = Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(small));
-        Assert.Contains("chunk-size", chunk.Message, StringComparison.Ordinal);
+
+        // mode = tcp (the default): above the threshold only the receiver's maximum-message-size bounds a vector.
+        var tcp = ClusterNodeSettings.Create(ClusterConfig.Reference);
+        Assert.Equal(VectorTransportMode.Tcp, tcp.Transport.Mode);
+        tcp.CheckVectorFits(5_000_000, "huge");
+        var capped = ClusterNodeSettings.Create(ConfigurationFactory.ParseString("akkabyz-transport.tcp.maximum-message-size = 8MiB").WithFallback(ClusterConfig.Reference));
+        Assert.Contains("maximum-message-size = 8388608", Assert.Throws<SettingsException>(() => capped.CheckVectorFits(5_000_000, "huge")).Message, StringComparison.Ordinal);
+
+        // The threshold must leave room in a frame for the messages just below it; chunks must fit a frame.
+        var small = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.maximum-frame-size = 200000b").WithFallback(ClusterConfig.Reference);
+        Assert.Contains("akkabyz-transport.threshold", Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(small)).Message, StringComparison.Ordinal);
+        var chunked = ConfigurationFactory.ParseString("akkabyz-transport { mode = akka-chunked, threshold = 64KiB }, akka.remote.dot-netty.tcp.maximum-frame-size = 1000000b")
+            .WithFallback(ClusterConfig.Reference);
+        Assert.Contains("chunk-size", Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(chunked)).Message, StringComparison.Ordinal);
+        var typo = ConfigurationFactory.ParseString("akkabyz-transport.mode = udp").WithFallback(ClusterConfig.Reference);
+        Assert.Contains("akkabyz-transport.mode: 'udp'", Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(typo)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

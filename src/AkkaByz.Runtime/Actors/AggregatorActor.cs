@@ -7,6 +7,7 @@ using AkkaByz.Core.Aggregation;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Transport;
 using AkkaByz.Runtime.Training;
 
 namespace AkkaByz.Runtime.Actors;
@@ -46,6 +47,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private readonly HashSet<Address> _unreachable = [];
     private readonly Stopwatch _clock = new();
     private float[] _x;
+    private readonly VectorTransport _link = VectorTransport.Get(Context.System);
     private long _round;
     private int _retries;
     private int _rejectedThisRound;
@@ -258,7 +260,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         {
             if (IsAbsent(worker)) continue;
             _members.Add(index);
-            worker.Tell(message);
+            _link.Tell(worker, message, Self);
         }
         BecomeCollecting();
     }
@@ -342,7 +344,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
                     if (!IsAbsent(worker)) _members.Add(index);
                 var message = new Params(_round, _x);
                 foreach (var (index, worker) in _byIndex)
-                    if (!_received.ContainsKey(index) && !IsAbsent(worker)) worker.Tell(message);
+                    if (!_received.ContainsKey(index) && !IsAbsent(worker)) _link.Tell(worker, message, Self);
                 BecomeCollecting();
                 return;
             }

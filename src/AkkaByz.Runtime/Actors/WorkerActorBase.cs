@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Runtime.Actors;
 
@@ -17,8 +18,10 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     private const string StraggleTimer = "straggle";
 
     protected readonly ILoggingAdapter Log = Context.GetLogger();
+    private readonly VectorTransport _link = VectorTransport.Get(Context.System);
     private long _busyRound;
     private long _heldRound;
+    private IActorRef? _updateTarget;
 
     protected WorkerActorBase(int workerIndex, string name, IActorRef aggregator, WorkerFaults faults)
     {
@@ -41,6 +44,13 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     protected int WorkerIndex { get; }
     protected string WorkerName { get; }
     protected IActorRef Aggregator { get; }
+
+    /// <summary>
+    /// Where updates go: the aggregator actor that accepted the registration (its reply's sender), or
+    /// <see cref="Aggregator"/> before that. In cluster mode <see cref="Aggregator"/> is the local singleton proxy;
+    /// sending to the aggregator itself lets a large update take the vector transport instead of the proxy's hop.
+    /// </summary>
+    private IActorRef UpdateTarget => _updateTarget ?? Aggregator;
     protected WorkerFaults Faults { get; }
 
     protected override void PreStart()
@@ -63,7 +73,11 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
 
     private void Common()
     {
-        Receive<WorkerRegistered>(r => Log.Debug("Worker {0} registered as slot {1} (d = {2})", WorkerName, r.WorkerIndex, r.Dimension));
+        Receive<WorkerRegistered>(r =>
+        {
+            Log.Debug("Worker {0} registered as slot {1} (d = {2})", WorkerName, r.WorkerIndex, r.Dimension);
+            if (!Sender.IsNobody()) _updateTarget = Sender;
+        });
         Receive<RegistrationRejected>(r =>
         {
             Log.Warning("Worker {0}: registration refused: {1}. Stopping.", WorkerName, r.Reason);
@@ -82,7 +96,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         Receive<Release>(r =>
         {
             if (r.Round == _heldRound) _heldRound = 0;
-            Faults.Send(Aggregator, Self, r.Round, r.Vector, r.Loss);
+            Faults.Send(_link, UpdateTarget, Self, r.Round, r.Vector, r.Loss);
         });
     }
 
@@ -114,7 +128,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         if (p.Round <= Faults.LastRound)
         {
             // A re-published round (its barrier closed short): resend the cached update, never recompute.
-            if (!Faults.Resend(Aggregator, Self, p.Round))
+            if (!Faults.Resend(_link, UpdateTarget, Self, p.Round))
                 Log.Debug("Worker {0}: ignoring Params of old round {1}.", WorkerName, p.Round);
             return;
         }
@@ -144,7 +158,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         }
         else
         {
-            Faults.Send(Aggregator, Self, round, vector, loss);
+            Faults.Send(_link, UpdateTarget, Self, round, vector, loss);
         }
     }
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Runtime.Cluster;
 
@@ -42,8 +43,12 @@ public static class ClusterNode
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
+            // Start receiving vectors before anyone can send us one (the tcp carrier's listener, or the chunk inbox).
+            var transport = VectorTransport.Get(system);
+            var vectors = transport.ModeName + (transport.ListeningPort is { } vport ? $" on port {vport}" : "") +
+                          (transport.Settings.Mode == VectorTransportMode.Akka ? "" : $", for vectors of at least {transport.Settings.Threshold} bytes");
             output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {options.Role.ToString().ToLowerInvariant()} node {cluster.SelfAddress} " +
-                              $"joining via [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]");
+                              $"joining via [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]; vector transport: {vectors}");
             if (options.Role == NodeRole.Aggregator)
             {
                 system.ActorOf(AggregatorNodeActor.Props(exit, output), AggregatorCoordinator.NodeActorName);

@@ -1,19 +1,20 @@
 using Akka.Configuration;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
-/// The <c>akkabyz-cluster</c> section (node behaviour, not the run) plus the transport limits read from the
-/// <c>akka.remote</c> section. Validated on start-up; errors name the key.
+/// The <c>akkabyz-cluster</c> section (node behaviour, not the run), the <c>akkabyz-transport</c> section and the
+/// frame limit read from the <c>akka.remote</c> section. Validated on start-up; errors name the key.
 /// </summary>
 public sealed record ClusterNodeSettings(
     string CheckpointDirectory,
     int CheckpointInterval,
     TimeSpan JoinInterval,
-    long ChunkBytes,
     int ProgressEvery,
-    long MaximumFrameSize)
+    long MaximumFrameSize,
+    VectorTransportSettings Transport)
 {
     /// <summary>Bytes of a message besides its floats: Akka envelope, actor paths, manifest, our header (generous).</summary>
     public const int FrameOverhead = 4096;
@@ -34,36 +35,48 @@ public sealed record ClusterNodeSettings(
             Read("akkabyz-cluster.checkpoint-dir", () => config.GetString("akkabyz-cluster.checkpoint-dir") ?? ""),
             Read("akkabyz-cluster.checkpoint-interval", () => config.GetInt("akkabyz-cluster.checkpoint-interval")),
             Read("akkabyz-cluster.join-interval", () => config.GetTimeSpan("akkabyz-cluster.join-interval", null, false)),
-            Read("akkabyz-cluster.chunk-size", () => config.GetByteSize("akkabyz-cluster.chunk-size") ?? 0),
             Read("akkabyz-cluster.progress-every", () => config.GetInt("akkabyz-cluster.progress-every")),
-            Read("akka.remote.dot-netty.tcp.maximum-frame-size", () => config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0));
+            Read("akka.remote.dot-netty.tcp.maximum-frame-size", () => config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0),
+            VectorTransportSettings.Create(config));
         if (settings.CheckpointInterval < 1)
             throw new SettingsException($"akkabyz-cluster.checkpoint-interval: must be at least 1 round, got {settings.CheckpointInterval}.");
         if (settings.JoinInterval <= TimeSpan.Zero)
             throw new SettingsException($"akkabyz-cluster.join-interval: must be positive, got {settings.JoinInterval}.");
         if (settings.ProgressEvery < 0)
             throw new SettingsException($"akkabyz-cluster.progress-every: must be 0 or more, got {settings.ProgressEvery}.");
-        if (settings.ChunkBytes < 4096)
-            throw new SettingsException($"akkabyz-cluster.chunk-size: must be at least 4096 bytes, got {settings.ChunkBytes}.");
-        if (settings.ChunkBytes + FrameOverhead > settings.MaximumFrameSize)
+        var transport = settings.Transport;
+        if (transport.Mode == VectorTransportMode.AkkaChunked && transport.ChunkBytes + FrameOverhead > settings.MaximumFrameSize)
             throw new SettingsException(
-                $"akka.remote.dot-netty.tcp.maximum-frame-size = {settings.MaximumFrameSize} bytes cannot carry a chunk: akkabyz-cluster.chunk-size = " +
-                $"{settings.ChunkBytes} bytes plus {FrameOverhead} bytes of envelope needs at least {settings.ChunkBytes + FrameOverhead}. " +
+                $"akka.remote.dot-netty.tcp.maximum-frame-size = {settings.MaximumFrameSize} bytes cannot carry a chunk: akkabyz-transport.chunked.chunk-size = " +
+                $"{transport.ChunkBytes} bytes plus {FrameOverhead} bytes of envelope needs at least {transport.ChunkBytes + FrameOverhead}. " +
                 "Raise the frame size (identically on every node) or lower the chunk size.");
+        if (transport.Mode != VectorTransportMode.Akka && transport.Threshold + FrameOverhead > settings.MaximumFrameSize)
+            throw new SettingsException(
+                $"akkabyz-transport.threshold = {transport.Threshold} bytes: vectors just below it still travel as one Akka.Remote message, which needs " +
+                $"{transport.Threshold + FrameOverhead} bytes but akka.remote.dot-netty.tcp.maximum-frame-size = {settings.MaximumFrameSize}. Lower the threshold or raise the frame size.");
         return settings;
     }
 
     /// <summary>
-    /// Checks that one protocol message carrying d floats fits in a remote frame (Params and Update carry the whole
-    /// vector). Throws a <see cref="SettingsException"/> saying what to raise otherwise.
+    /// Checks at start-up that the configured limits can carry the model's Params/Update (d floats each): below the
+    /// vector threshold (or with <c>mode = akka</c>) the whole message must fit one Akka.Remote frame; above it,
+    /// <c>tcp</c> needs it within <c>tcp.maximum-message-size</c> on the receiving side, and <c>akka-chunked</c> splits it
+    /// into frame-sized chunks. Throws a <see cref="SettingsException"/> saying what to change otherwise.
     /// </summary>
     public void CheckVectorFits(int dimension, string model)
     {
-        var needed = 4L * dimension + FrameOverhead;
-        if (needed > MaximumFrameSize)
+        var bytes = 4L * dimension;
+        var needed = bytes + FrameOverhead;
+        var carried = Transport.Mode != VectorTransportMode.Akka && bytes >= Transport.Threshold;
+        if (!carried && needed > MaximumFrameSize)
             throw new SettingsException(
                 $"akka.remote.dot-netty.tcp.maximum-frame-size = {MaximumFrameSize} bytes cannot carry the vectors of model '{model}': " +
-                $"d = {dimension} floats need {4L * dimension} bytes plus {FrameOverhead} of envelope = {needed} bytes per Params/Update message. " +
-                $"Set maximum-frame-size to at least {needed}b on EVERY node (a node with a smaller limit drops the frame and gates the link for 5 s).");
+                $"d = {dimension} floats need {bytes} bytes plus {FrameOverhead} of envelope = {needed} bytes per Params/Update message. " +
+                $"Set maximum-frame-size to at least {needed}b on EVERY node (a node with a smaller limit drops the frame and gates the link for 5 s), " +
+                "or send vectors through akkabyz-transport (mode = tcp or akka-chunked).");
+        if (carried && Transport.Mode == VectorTransportMode.Tcp && bytes > Transport.MaximumMessageSize)
+            throw new SettingsException(
+                $"akkabyz-transport.tcp.maximum-message-size = {Transport.MaximumMessageSize} bytes cannot carry the vectors of model '{model}': " +
+                $"d = {dimension} floats need {bytes} bytes. Raise it on EVERY node.");
     }
 }

@@ -24,6 +24,8 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
     internal const string RunFinishedManifest = "cf";
     internal const string VectorChunkManifest = "vc";
     internal const string ChunkAckManifest = "va";
+    internal const string VectorEndpointQueryManifest = "vq";
+    internal const string VectorEndpointManifest = "ve";
 
     public override string Manifest(object o) => o switch
     {
@@ -33,6 +35,8 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         RunFinished => RunFinishedManifest,
         VectorChunk => VectorChunkManifest,
         ChunkAck => ChunkAckManifest,
+        VectorEndpointQuery => VectorEndpointQueryManifest,
+        VectorEndpoint => VectorEndpointManifest,
         _ => throw new ArgumentException($"ClusterProtocolSerializer cannot serialize {o?.GetType().FullName ?? "null"}.", nameof(o)),
     };
 
@@ -88,6 +92,15 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
                 w.Int32(a.Index);
                 return w.ToArray();
             }
+            case VectorEndpointQuery:
+                return [];
+            case VectorEndpoint e:
+            {
+                var w = new WireWriter();
+                w.Int32(e.Port);
+                w.String(e.Mode);
+                return w.ToArray();
+            }
             default:
                 throw new ArgumentException($"ClusterProtocolSerializer cannot serialize {obj?.GetType().FullName ?? "null"}.", nameof(obj));
         }
@@ -105,6 +118,8 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
             RunFinishedManifest => new RunFinished(r.Bool("completed"), r.String("reason")),
             VectorChunkManifest => new VectorChunk(r.Int64("transferId"), r.Int32("index"), r.Int32("count"), r.Int32("totalLength"), r.Floats("part")),
             ChunkAckManifest => new ChunkAck(r.Int64("transferId"), r.Int32("index")),
+            VectorEndpointQueryManifest => VectorEndpointQuery.Instance,
+            VectorEndpointManifest => new VectorEndpoint(r.Int32("port"), r.String("mode")),
             _ => throw new SerializationException($"AkkaByz cluster wire: unknown manifest '{manifest}' ({bytes.Length} bytes)."),
         };
         r.End();

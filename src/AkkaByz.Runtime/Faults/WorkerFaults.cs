@@ -1,6 +1,7 @@
 using Akka.Actor;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Transport;
 using AkkaByz.Runtime.Training;
 
 namespace AkkaByz.Runtime.Faults;
@@ -51,32 +52,32 @@ public sealed class WorkerFaults
         _crashRounds.Contains(round) || (_crashRate > 0 && Seeds.Uniform(_seed, Seeds.Crash, _worker, round) < _crashRate);
 
     /// <summary>Sends round <paramref name="round"/>'s update to <paramref name="aggregator"/> through this worker's faulty link.</summary>
-    public void Send(IActorRef aggregator, IActorRef self, long round, float[] vector, double loss)
+    public void Send(VectorTransport link, IActorRef aggregator, IActorRef self, long round, float[] vector, double loss)
     {
         var active = _faults.Where(f => f.AppliesTo(round)).ToArray();
         if (!active.Any(f => f.Kind == MessageFaultKind.Drop))
-            aggregator.Tell(new Update(round, vector, loss), self);
+            link.Tell(aggregator, new Update(round, vector, loss), self);
         // The invalid extras follow the real update (a malformed update would otherwise count as this worker's answer).
         foreach (var fault in active)
         {
             switch (fault.Kind)
             {
                 case MessageFaultKind.Duplicate:
-                    aggregator.Tell(new Update(round, vector, loss), self);
+                    link.Tell(aggregator, new Update(round, vector, loss), self);
                     break;
                 case MessageFaultKind.WrongLength:
-                    aggregator.Tell(new Update(round, vector[..Math.Max(0, vector.Length - 1)], loss), self);
+                    link.Tell(aggregator, new Update(round, vector[..Math.Max(0, vector.Length - 1)], loss), self);
                     break;
                 case MessageFaultKind.NaN:
                 {
                     var poisoned = (float[])vector.Clone();
                     if (poisoned.Length > 0) poisoned[poisoned.Length / 2] = float.NaN;
-                    aggregator.Tell(new Update(round, poisoned, loss), self);
+                    link.Tell(aggregator, new Update(round, poisoned, loss), self);
                     break;
                 }
                 case MessageFaultKind.Replay:
                     if (_previousVector is not null)
-                        aggregator.Tell(new Update(_previousRound, _previousVector, _previousLoss), self);
+                        link.Tell(aggregator, new Update(_previousRound, _previousVector, _previousLoss), self);
                     break;
             }
         }
@@ -89,11 +90,11 @@ public sealed class WorkerFaults
     /// Re-sends the cached update of <paramref name="round"/> when the aggregator re-publishes a round whose barrier
     /// closed short (no new computation: the optimizer state advances once per round). A dropping link stays silent.
     /// </summary>
-    public bool Resend(IActorRef aggregator, IActorRef self, long round)
+    public bool Resend(VectorTransport link, IActorRef aggregator, IActorRef self, long round)
     {
         if (_previousVector is null || _previousRound != round) return false;
         if (_faults.Any(f => f.Kind == MessageFaultKind.Drop && f.AppliesTo(round))) return true;
-        aggregator.Tell(new Update(round, _previousVector, _previousLoss), self);
+        link.Tell(aggregator, new Update(round, _previousVector, _previousLoss), self);
         return true;
     }
 
