@@ -41,6 +41,7 @@ internal sealed class TransportBenchmark : IAsyncDisposable
             akkabyz-transport {
               mode = {{mode}}
               threshold = 0b
+              tcp.queue-size = 10000000 # the bench queues a whole run at once (training queues at most m per round)
               chunked { chunk-size = {{chunkBytes}}b, window = {{window}} }
             }
             akka.loglevel = WARNING

@@ -71,8 +71,10 @@ public sealed class TcpVectorCarrier : IVectorCarrier
         if (!destination.TryEnqueue(new Outgoing(_transport.PathOf(target), _transport.PathOf(sender), payload)))
         {
             _transport.Stats.SendFailed();
-            _log.Warning("Vector transport: {0} vectors already queued for {1}; dropped a {2} of round {3}.",
-                _settings.QueueSize, address, payload.Kind, payload.Round);
+            var dropped = Interlocked.Increment(ref destination.Dropped);
+            if (dropped == 1 || dropped % 1000 == 0) // a stuck peer must not flood the log
+                _log.Warning("Vector transport: {0} vectors already queued for {1}; dropped a {2} of round {3} ({4} dropped for this node so far).",
+                    _settings.QueueSize, address, payload.Kind, payload.Round, dropped);
         }
     }
 
@@ -196,6 +198,9 @@ public sealed class TcpVectorCarrier : IVectorCarrier
         private readonly Address _address;
         private readonly BlockingCollection<Outgoing> _queue;
         private Stream? _stream;
+
+        /// <summary>Vectors refused because the queue was full.</summary>
+        public long Dropped;
 
         public Destination(TcpVectorCarrier carrier, Address address)
         {
