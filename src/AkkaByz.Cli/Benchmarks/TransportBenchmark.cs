@@ -6,65 +6,70 @@ using Akka.Actor;
 using Akka.Configuration;
 using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Cli.Benchmarks;
 
 /// <summary>
 /// One-way throughput of float vectors between two Akka.Remote actor systems on 127.0.0.1 (same process, separate
-/// TCP association, the real serializer and <see cref="ChunkedSender"/>/<see cref="ChunkAssembler"/>), and through a
-/// plain TCP socket on loopback moving the same bytes. Time = first send to the last vector reassembled at the
-/// receiver (Akka) or its last byte read (socket).
+/// TCP association, the real serializer), sent as <see cref="AkkaByz.Runtime.Protocol.Update"/>s through
+/// <see cref="VectorTransport.Tell"/> with <c>akkabyz-transport.mode = akka-chunked</c> (one pair of systems per chunk
+/// size and window), and through a plain TCP socket on loopback moving the same bytes. Time = first send to the last
+/// vector delivered at the receiver (Akka) or its last byte read (socket).
 /// </summary>
 internal sealed class TransportBenchmark : IAsyncDisposable
 {
-    private readonly ActorSystem _sender;
-    private readonly ActorSystem _receiver;
+    private readonly long _frameBytes;
+    private readonly Dictionary<(int ChunkBytes, int Window), (ActorSystem Sender, ActorSystem Receiver, IActorRef Sink)> _pairs = [];
     private readonly Counter _counter = new();
-    private readonly IActorRef _assembler;
 
-    private TransportBenchmark(long frameBytes)
+    private TransportBenchmark(long frameBytes) => _frameBytes = frameBytes;
+
+    public static TransportBenchmark Create(long frameBytes) => new(frameBytes);
+
+    private (ActorSystem Sender, ActorSystem Receiver, IActorRef Sink) Pair(int chunkBytes, int window)
     {
+        if (_pairs.TryGetValue((chunkBytes, window), out var pair)) return pair;
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = remote
             akka.remote.dot-netty.tcp {
               hostname = 127.0.0.1
               port = 0
-              maximum-frame-size = {{frameBytes}}b
-              send-buffer-size = {{frameBytes}}b
-              receive-buffer-size = {{frameBytes}}b
+              maximum-frame-size = {{_frameBytes}}b
+              send-buffer-size = {{_frameBytes}}b
+              receive-buffer-size = {{_frameBytes}}b
+            }
+            akkabyz-transport {
+              mode = akka-chunked
+              threshold = 0
+              chunked { chunk-size = {{chunkBytes}}b, window = {{window}} }
             }
             akka.loglevel = WARNING
             akka.log-dead-letters = off
             """).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference);
-        _sender = ActorSystem.Create("bench-sender", config);
-        _receiver = ActorSystem.Create("bench-receiver", config);
-        var sink = _receiver.ActorOf(Props.Create(() => new CountingSink(_counter)), "sink");
-        _assembler = _receiver.ActorOf(ChunkAssembler.Props(sink), "assembler");
+        var sender = ActorSystem.Create("bench-sender", config);
+        var receiver = ActorSystem.Create("bench-receiver", config);
+        VectorTransport.Get(sender);
+        VectorTransport.Get(receiver);
+        var sink = receiver.ActorOf(Props.Create(() => new CountingSink(_counter)), "sink");
+        return _pairs[(chunkBytes, window)] = (sender, receiver, sink);
     }
-
-    public static TransportBenchmark Create(long frameBytes) => new(frameBytes);
 
     /// <summary>MB/s (10^6 bytes) moving <paramref name="transfers"/> vectors of <paramref name="floats"/> through Akka.Remote.</summary>
     public async Task<double> AkkaAsync(int floats, int transfers, int chunkBytes, int window)
     {
-        var address = ((ExtendedActorSystem)_receiver).Provider.DefaultAddress;
-        var target = await _sender.ActorSelection($"{address}/user/assembler").ResolveOne(TimeSpan.FromSeconds(10));
-        var sender = _sender.ActorOf(ChunkedSender.Props(chunkBytes, window));
-        try
-        {
-            var vector = Vector(floats);
-            var done = _counter.Expect(transfers);
-            var watch = Stopwatch.StartNew();
-            for (var i = 0; i < transfers; i++) sender.Tell(new SendVector(target, vector));
-            if (await Task.WhenAny(done, Task.Delay(TimeSpan.FromMinutes(5))) != done)
-                throw new TimeoutException($"bench transport: {transfers} vectors of {floats} floats did not arrive within 5 minutes.");
-            return 4.0 * floats * transfers / watch.Elapsed.TotalSeconds / 1e6;
-        }
-        finally
-        {
-            _sender.Stop(sender);
-        }
+        var (senderSystem, receiverSystem, _) = Pair(chunkBytes, window);
+        var address = ((ExtendedActorSystem)receiverSystem).Provider.DefaultAddress;
+        var target = await senderSystem.ActorSelection($"{address}/user/sink").ResolveOne(TimeSpan.FromSeconds(10));
+        var transport = VectorTransport.Get(senderSystem);
+        var vector = Vector(floats);
+        var done = _counter.Expect(transfers);
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < transfers; i++) transport.Tell(target, new Update(i + 1, vector, 0), ActorRefs.Nobody);
+        if (await Task.WhenAny(done, Task.Delay(TimeSpan.FromMinutes(5))) != done)
+            throw new TimeoutException($"bench transport: {transfers} vectors of {floats} floats did not arrive within 5 minutes.");
+        return 4.0 * floats * transfers / watch.Elapsed.TotalSeconds / 1e6;
     }
 
     /// <summary>MB/s moving the same bytes through a plain loopback TCP socket (one write per vector).</summary>
@@ -113,7 +118,7 @@ internal sealed class TransportBenchmark : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_sender.Terminate(), _receiver.Terminate());
+        await Task.WhenAll(_pairs.Values.SelectMany(p => new[] { p.Sender.Terminate(), p.Receiver.Terminate() }));
     }
 
     private sealed class Counter
@@ -136,6 +141,6 @@ internal sealed class TransportBenchmark : IAsyncDisposable
 
     private sealed class CountingSink : ReceiveActor
     {
-        public CountingSink(Counter counter) => Receive<VectorReceived>(_ => counter.Arrived());
+        public CountingSink(Counter counter) => Receive<Update>(_ => counter.Arrived());
     }
 }

@@ -3,13 +3,15 @@ using Akka.Actor;
 using Akka.Serialization;
 using AkkaByz.Runtime.Serialization;
 using AkkaByz.Runtime.Transport;
+using AkkaByz.Runtime.Transport.Chunked;
 
 namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
-/// Binary serializer for the cluster-mode messages (<see cref="IAkkaByzClusterMessage"/>) and the chunked vector
-/// transport (<see cref="Transport.VectorChunk"/>, <see cref="Transport.ChunkAck"/>): the same little-endian wire
-/// primitives as <see cref="AkkaByzSerializer"/>; malformed bytes throw <see cref="SerializationException"/>.
+/// Binary serializer for the cluster-mode messages (<see cref="IAkkaByzClusterMessage"/>) and the akka-chunked vector
+/// carrier (<see cref="VectorChunk"/>, <see cref="ChunkAck"/>, <see cref="ChunkRefused"/>): the same little-endian wire
+/// primitives as <see cref="AkkaByzSerializer"/>; malformed bytes throw <see cref="SerializationException"/>. A
+/// chunk's contents (indices, lengths, envelope) are checked by its receiver, which counts what it refuses.
 /// </summary>
 public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -24,6 +26,7 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
     internal const string RunFinishedManifest = "cf";
     internal const string VectorChunkManifest = "vc";
     internal const string ChunkAckManifest = "va";
+    internal const string ChunkRefusedManifest = "vr";
     internal const string VectorEndpointQueryManifest = "vq";
     internal const string VectorEndpointManifest = "ve";
 
@@ -35,6 +38,7 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         RunFinished => RunFinishedManifest,
         VectorChunk => VectorChunkManifest,
         ChunkAck => ChunkAckManifest,
+        ChunkRefused => ChunkRefusedManifest,
         VectorEndpointQuery => VectorEndpointQueryManifest,
         VectorEndpoint => VectorEndpointManifest,
         _ => throw new ArgumentException($"ClusterProtocolSerializer cannot serialize {o?.GetType().FullName ?? "null"}.", nameof(o)),
@@ -76,20 +80,19 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
                 return w.ToArray();
             }
             case VectorChunk c:
-            {
-                var w = new WireWriter(40 + c.Part.Length * 4);
-                w.Int64(c.TransferId);
-                w.Int32(c.Index);
-                w.Int32(c.Count);
-                w.Int32(c.TotalLength);
-                w.Floats(c.Part);
-                return w.ToArray();
-            }
+                return WriteChunk(c);
             case ChunkAck a:
             {
                 var w = new WireWriter();
                 w.Int64(a.TransferId);
                 w.Int32(a.Index);
+                return w.ToArray();
+            }
+            case ChunkRefused f:
+            {
+                var w = new WireWriter();
+                w.Int64(f.TransferId);
+                w.String(f.Reason);
                 return w.ToArray();
             }
             case VectorEndpointQuery:
@@ -116,14 +119,54 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
             RunAssignmentManifest => ReadAssignment(ref r),
             JoinRefusedManifest => new JoinRefused(r.String("reason")),
             RunFinishedManifest => new RunFinished(r.Bool("completed"), r.String("reason")),
-            VectorChunkManifest => new VectorChunk(r.Int64("transferId"), r.Int32("index"), r.Int32("count"), r.Int32("totalLength"), r.Floats("part")),
+            VectorChunkManifest => ReadChunk(ref r),
             ChunkAckManifest => new ChunkAck(r.Int64("transferId"), r.Int32("index")),
+            ChunkRefusedManifest => new ChunkRefused(r.Int64("transferId"), r.String("reason")),
             VectorEndpointQueryManifest => VectorEndpointQuery.Instance,
             VectorEndpointManifest => new VectorEndpoint(r.Int32("port"), r.String("mode")),
             _ => throw new SerializationException($"AkkaByz cluster wire: unknown manifest '{manifest}' ({bytes.Length} bytes)."),
         };
         r.End();
         return result;
+    }
+
+    // VectorChunk: i64 transfer id, i32 index, bool has-envelope, [i32 kind, i64 round, f64 loss, string target,
+    // string sender, i32 total floats, i32 chunk floats, i32 chunk count], then the floats (i32 count + raw bytes).
+    private static byte[] WriteChunk(VectorChunk c)
+    {
+        var e = c.Envelope;
+        var w = new WireWriter(64 + 4 * c.Part.Length + (e is null ? 0 : 3 * (e.TargetPath.Length + e.SenderPath.Length)));
+        w.Int64(c.TransferId);
+        w.Int32(c.Index);
+        w.Bool(e is not null);
+        if (e is not null)
+        {
+            w.Int32((byte)e.Kind);
+            w.Int64(e.Round);
+            w.Double(e.Loss);
+            w.String(e.TargetPath);
+            w.String(e.SenderPath);
+            w.Int32(e.TotalFloats);
+            w.Int32(e.ChunkFloats);
+            w.Int32(e.ChunkCount);
+        }
+        w.Floats(c.Part.Span);
+        return w.ToArray();
+    }
+
+    private static VectorChunk ReadChunk(ref WireReader r)
+    {
+        var id = r.Int64("transferId");
+        var index = r.Int32("index");
+        VectorTransferEnvelope? envelope = null;
+        if (r.Bool("hasEnvelope"))
+        {
+            // An out-of-range kind becomes 255 (undefined), which the receiver refuses and counts as bad-kind.
+            var kind = (VectorKind)(byte)Math.Clamp(r.Int32("kind"), 0, 255);
+            envelope = new VectorTransferEnvelope(kind, r.Int64("round"), r.Double("loss"), r.String("targetPath"), r.String("senderPath"),
+                r.Int32("totalFloats"), r.Int32("chunkFloats"), r.Int32("chunkCount"));
+        }
+        return new VectorChunk(id, index, r.Floats("part"), envelope);
     }
 
     private static RunAssignment ReadAssignment(ref WireReader r)
