@@ -189,6 +189,20 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_tcp_node_sending_to_a_chunked_node_fails_the_send_and_counts_it_and_nothing_is_delivered()
+    {
+        var (sink, inbox) = Sink(_b, "sink5");
+        using var tcp = Node("nodeTcp", "akkabyz-transport { mode = tcp, threshold = 0, tcp.connect-timeout = 2s }");
+        var (from, _) = Sink(tcp, "from5");
+        var transport = VectorTransport.Get(tcp);
+
+        transport.Tell(await RemoteRef(tcp, _b, sink), new Params(1, Vector(Floats, 1)), from);
+
+        await Eventually(() => transport.Stats.Snapshot().SendFailures == 1, "the tcp node gives up on a node that has no vector port");
+        Assert.False(inbox.TryRead(out _));
+    }
+
+    [Fact]
     public void A_chunk_with_its_envelope_round_trips_through_the_cluster_serializer()
     {
         var envelope = new VectorTransferEnvelope(VectorKind.Params, 12, -1.5, "akka.tcp://x@h:1/user/a#1", "", 5, 4, 2);

@@ -20,6 +20,13 @@ public sealed class TransportNodes : IDisposable
 {
     public TransportNodes(string transportOverrides)
     {
+        A = Node("nodeA", transportOverrides);
+        B = Node("nodeB", transportOverrides);
+    }
+
+    /// <summary>A remote actor system on 127.0.0.1 (any free port) with its vector transport started.</summary>
+    public static ActorSystem Node(string name, string transportOverrides)
+    {
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = remote
             akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
@@ -27,10 +34,9 @@ public sealed class TransportNodes : IDisposable
             akka.stdout-loglevel = ERROR
             {{transportOverrides}}
             """).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference);
-        A = ActorSystem.Create("nodeA", config);
-        B = ActorSystem.Create("nodeB", config);
-        VectorTransport.Get(A);
-        VectorTransport.Get(B);
+        var system = ActorSystem.Create(name, config);
+        VectorTransport.Get(system);
+        return system;
     }
 
     public ActorSystem A { get; }
