@@ -91,7 +91,7 @@ public sealed class WireAndCheckpointTests : IDisposable
         // The threshold must leave room in a frame for the messages just below it; chunks must fit a frame.
         var small = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.maximum-frame-size = 200000b").WithFallback(ClusterConfig.Reference);
         Assert.Contains("akkabyz-transport.threshold", Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(small)).Message, StringComparison.Ordinal);
-        var chunked = ConfigurationFactory.ParseString("akkabyz-transport { mode = akka-chunked, threshold = 64KiB }, akka.remote.dot-netty.tcp.maximum-frame-size = 1000000b")
+        var chunked = ConfigurationFactory.ParseString("akkabyz-transport { mode = akka-chunked, threshold = 64KiB }\nakka.remote.dot-netty.tcp.maximum-frame-size = 1000000b")
             .WithFallback(ClusterConfig.Reference);
         Assert.Contains("chunk-size", Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(chunked)).Message, StringComparison.Ordinal);
         var typo = ConfigurationFactory.ParseString("akkabyz-transport.mode = udp").WithFallback(ClusterConfig.Reference);
