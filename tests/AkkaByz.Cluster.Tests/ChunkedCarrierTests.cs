@@ -189,6 +189,46 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task The_sender_keeps_at_most_window_chunks_unacknowledged_and_chunk_0_carries_the_envelope()
+    {
+        // Node C has no carrier (mode = akka); a recorder stands in for its chunk inbox and acknowledges by hand.
+        using var c = Node("nodeC", "akkabyz-transport.mode = akka");
+        var (inboxRef, chunks) = SystemSink(c, ChunkedVectorCarrier.ReceiverName);
+        var (sink, _) = Sink(c, "sink6");
+        var (from, _) = Sink(_a, "from6");
+        var transport = VectorTransport.Get(_a);
+        var window = transport.Settings.Window;
+        var failures = transport.Stats.Snapshot().SendFailures;
+        var vector = Vector(Floats, 6);
+
+        transport.Tell(await RemoteRef(_a, c, sink), new Params(5, vector), from);
+
+        var first = new List<VectorChunk>();
+        IActorRef chunkSender = ActorRefs.Nobody;
+        for (var i = 0; i < window; i++)
+        {
+            var got = await Next(chunks);
+            first.Add(Assert.IsType<VectorChunk>(got.Message));
+            chunkSender = got.Sender;
+        }
+        Assert.Equal(Enumerable.Range(0, window), first.Select(x => x.Index));
+        var count = VectorTransferEnvelope.CountFor(Floats, ChunkedNodesFixture.ChunkFloats);
+        Assert.Equal(new VectorTransferEnvelope(VectorKind.Params, 5, 0, FullPath(sink), FullPath(from), Floats, ChunkedNodesFixture.ChunkFloats, count),
+            first[0].Envelope);
+        Assert.All(first.Skip(1), x => Assert.Null(x.Envelope));
+        foreach (var x in first)
+            AssertBitExact(vector.AsSpan(x.Index * ChunkedNodesFixture.ChunkFloats, ChunkedNodesFixture.ChunkFloats).ToArray(), x.Part.ToArray());
+        await Assert.ThrowsAsync<TimeoutException>(() => Next(chunks, 0.5)); // the window is full
+
+        chunkSender.Tell(new ChunkAck(first[0].TransferId, 0), inboxRef); // from C's inbox, as a real receiver would
+        Assert.Equal(window, Assert.IsType<VectorChunk>((await Next(chunks)).Message).Index);
+        await Assert.ThrowsAsync<TimeoutException>(() => Next(chunks, 0.5));
+
+        // No more acknowledgements: given up after the timeout, counted.
+        await Eventually(() => transport.Stats.Snapshot().SendFailures == failures + 1, "the unacknowledged transfer is abandoned", seconds: 10);
+    }
+
+    [Fact]
     public async Task A_tcp_node_sending_to_a_chunked_node_fails_the_send_and_counts_it_and_nothing_is_delivered()
     {
         var (sink, inbox) = Sink(_b, "sink5");

@@ -56,6 +56,14 @@ public sealed class TransportNodes : IDisposable
         return (actor, channel.Reader);
     }
 
+    /// <summary>A recording actor under <c>/system</c> (to stand in for a carrier's system actor).</summary>
+    public static (IActorRef Actor, ChannelReader<Received> Inbox) SystemSink(ActorSystem system, string name)
+    {
+        var channel = Channel.CreateUnbounded<Received>();
+        var actor = ((ExtendedActorSystem)system).SystemActorOf(Props.Create(() => new SinkActor(channel.Writer)), name);
+        return (actor, channel.Reader);
+    }
+
     /// <summary><paramref name="local"/> (an actor of <paramref name="owner"/>) as a remote reference from <paramref name="from"/>.</summary>
     public static async Task<IActorRef> RemoteRef(ActorSystem from, ActorSystem owner, IActorRef local) =>
         await from.ActorSelection(local.Path.ToStringWithAddress(AddressOf(owner))).ResolveOne(TimeSpan.FromSeconds(10));
