@@ -37,8 +37,12 @@ public sealed class ClusterHarness : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Writes the run's config: the given akkabyz keys plus fast failure detection (tests only).</summary>
-    public string WriteConfig(string akkabyz)
+    /// <summary>
+    /// Writes the run's config: the given akkabyz keys, the vector transport (by default every Params/Update through
+    /// the tcp carrier: threshold 0, since the test models' vectors are far below the default threshold), plus fast
+    /// failure detection (tests only). Pass it to every node so all use the same transport.
+    /// </summary>
+    public string WriteConfig(string akkabyz, string transport = "mode = tcp, threshold = 0b")
     {
         var path = Path.Combine(Directory, "test-cluster.conf");
         File.WriteAllText(path, $$"""
@@ -56,12 +60,17 @@ public sealed class ClusterHarness : IDisposable
               {{akkabyz}}
             }
             akkabyz-cluster { join-interval = 500ms, progress-every = 5, checkpoint-interval = 5 }
+            akkabyz-transport { {{transport}} }
             # Fast failure detection: small messages only, so short pauses are safe here.
             akka.cluster.failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }
             akka.cluster.split-brain-resolver.stable-after = 2s
             """);
+        ConfigPath = path;
         return path;
     }
+
+    /// <summary>The file written by the last <see cref="WriteConfig"/>.</summary>
+    public string? ConfigPath { get; private set; }
 
     public NodeProcess Start(string label, params string[] arguments)
     {

@@ -28,13 +28,14 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
 
     private NodeProcess[] StartWorkers(int count, params int[] seedPorts) =>
         Enumerable.Range(0, count).Select(i => _cluster.Start($"worker {i}",
-            ["--role", "worker", "--seed-nodes", .. seedPorts.Select(p => $"127.0.0.1:{p}")])).ToArray();
+            ["--role", "worker", "--config", _cluster.ConfigPath!, "--seed-nodes", .. seedPorts.Select(p => $"127.0.0.1:{p}")])).ToArray();
 
     private static async Task<int?> ExitOf(NodeProcess node) => await node.WaitForExit(RunTimeout);
 
     [Fact]
     public async Task One_aggregator_and_three_workers_train_to_the_expected_accuracy_and_match_a_local_run_bit_for_bit()
     {
+        // Every Params and Update through the tcp vector carrier (threshold 0, see WriteConfig).
         var config = _cluster.WriteConfig("rounds = 30, barrier.round-deadline = 10s"); // generous: every worker must answer every round
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
@@ -59,6 +60,13 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var differing = Enumerable.Range(0, clusterParameters.Length)
             .Count(i => BitConverter.SingleToInt32Bits(clusterParameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i]));
         Assert.Equal(0, differing);
+        Assert.Contains(aggregator.Lines, l => l.Contains("vector transport: tcp on port", StringComparison.Ordinal));
+        var transport = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json")).GetProperty("vector_transport");
+        Assert.Equal("tcp", transport.GetProperty("mode").GetString());
+        Assert.Equal(90, transport.GetProperty("vectors_sent").GetInt64());     // every Params went over the vector socket
+        Assert.Equal(90, transport.GetProperty("vectors_received").GetInt64()); // and every Update
+        Assert.Equal(90L * 4 * local.FinalParameters.Length, transport.GetProperty("bytes_received").GetInt64());
+        Assert.Equal(0, transport.GetProperty("send_failures").GetInt64());
     }
 
     [Fact]
@@ -90,12 +98,14 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     public async Task A_worker_node_joining_mid_run_takes_the_free_slot_and_is_served_from_the_next_round()
     {
         // m = 3 slots but only 2 workers at first: after the start timeout the run starts with them (quorum 1).
-        var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, barrier.start-timeout = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        // Vectors as ordinary Akka.Remote messages here (mode = akka); the other runs use the tcp carrier.
+        var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, barrier.start-timeout = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""",
+            transport: "mode = akka");
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
         StartWorkers(2, port);
         Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/80", StringComparison.Ordinal), Startup));
-        var late = _cluster.Start("late worker", "--role", "worker", "--seed-nodes", $"127.0.0.1:{port}");
+        var late = _cluster.Start("late worker", "--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}");
 
         Assert.Equal(0, await ExitOf(aggregator));
         Assert.NotNull(await late.WaitForLine(l => l.Contains("slot 2 of 3", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));

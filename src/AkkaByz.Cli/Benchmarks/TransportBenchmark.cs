@@ -12,100 +12,101 @@ using AkkaByz.Runtime.Transport;
 namespace AkkaByz.Cli.Benchmarks;
 
 /// <summary>
-/// One-way throughput of float vectors between two Akka.Remote actor systems on 127.0.0.1 (same process, separate
-/// TCP association, the real serializer), sent as <see cref="AkkaByz.Runtime.Protocol.Update"/>s through
-/// <see cref="VectorTransport.Tell"/> with <c>akkabyz-transport.mode = akka-chunked</c> (one pair of systems per chunk
-/// size and window), and through a plain TCP socket on loopback moving the same bytes. Time = first send to the last
-/// vector delivered at the receiver (Akka) or its last byte read (socket).
+/// One-way throughput of <see cref="Update"/> messages between two actor systems on 127.0.0.1 (same process,
+/// separate TCP connections, remote provider), sent exactly as workers send them — through
+/// <see cref="VectorTransport.Tell"/> — in one <c>akkabyz-transport.mode</c>, to an actor that hands each vector back
+/// (<see cref="VectorTransport.Recycle"/>) as the aggregator does after a round; and through a plain TCP socket on
+/// loopback moving the same bytes, measured by the same process. Time = first send to the last message received by
+/// the target actor (rebuilt, as the aggregator sees it) or the socket's last byte read.
 /// </summary>
 internal sealed class TransportBenchmark : IAsyncDisposable
 {
-    private readonly long _frameBytes;
-    private readonly Dictionary<(int ChunkBytes, int Window), (ActorSystem Sender, ActorSystem Receiver, IActorRef Sink)> _pairs = [];
+    private readonly ActorSystem _sender;
+    private readonly ActorSystem _receiver;
     private readonly Counter _counter = new();
+    private readonly IActorRef _sink;
+    private readonly IActorRef _from;
 
-    private TransportBenchmark(long frameBytes) => _frameBytes = frameBytes;
-
-    public static TransportBenchmark Create(long frameBytes) => new(frameBytes);
-
-    private (ActorSystem Sender, ActorSystem Receiver, IActorRef Sink) Pair(int chunkBytes, int window)
+    private TransportBenchmark(string mode, long frameBytes, int chunkBytes, int window)
     {
-        if (_pairs.TryGetValue((chunkBytes, window), out var pair)) return pair;
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = remote
             akka.remote.dot-netty.tcp {
               hostname = 127.0.0.1
               port = 0
-              maximum-frame-size = {{_frameBytes}}b
-              send-buffer-size = {{_frameBytes}}b
-              receive-buffer-size = {{_frameBytes}}b
+              maximum-frame-size = {{frameBytes}}b
+              send-buffer-size = {{frameBytes}}b
+              receive-buffer-size = {{frameBytes}}b
             }
             akkabyz-transport {
-              mode = akka-chunked
-              threshold = 0
+              mode = {{mode}}
+              threshold = 0b
               chunked { chunk-size = {{chunkBytes}}b, window = {{window}} }
             }
             akka.loglevel = WARNING
             akka.log-dead-letters = off
             """).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference);
-        var sender = ActorSystem.Create("bench-sender", config);
-        var receiver = ActorSystem.Create("bench-receiver", config);
-        VectorTransport.Get(sender);
-        VectorTransport.Get(receiver);
-        var sink = receiver.ActorOf(Props.Create(() => new CountingSink(_counter)), "sink");
-        return _pairs[(chunkBytes, window)] = (sender, receiver, sink);
+        _sender = ActorSystem.Create("bench-sender", config);
+        _receiver = ActorSystem.Create("bench-receiver", config);
+        Transport = VectorTransport.Get(_sender);
+        var inbound = VectorTransport.Get(_receiver);
+        _sink = _receiver.ActorOf(Props.Create(() => new CountingSink(_counter, inbound)), "sink");
+        _from = _sender.ActorOf(Props.Create(() => new Idle()), "worker");
     }
 
-    /// <summary>MB/s (10^6 bytes) moving <paramref name="transfers"/> vectors of <paramref name="floats"/> through Akka.Remote.</summary>
-    public async Task<double> AkkaAsync(int floats, int transfers, int chunkBytes, int window)
+    /// <summary>Two actor systems whose vectors travel with <paramref name="mode"/> (tcp, akka-chunked or akka).</summary>
+    public static TransportBenchmark Create(string mode, long frameBytes, int chunkBytes, int window) => new(mode, frameBytes, chunkBytes, window);
+
+    public VectorTransport Transport { get; }
+
+    /// <summary>MB/s (10^6 bytes) moving <paramref name="transfers"/> updates of <paramref name="floats"/> floats.</summary>
+    public async Task<double> RunAsync(int floats, int transfers)
     {
-        var (senderSystem, receiverSystem, _) = Pair(chunkBytes, window);
-        var address = ((ExtendedActorSystem)receiverSystem).Provider.DefaultAddress;
-        var target = await senderSystem.ActorSelection($"{address}/user/sink").ResolveOne(TimeSpan.FromSeconds(10));
-        var transport = VectorTransport.Get(senderSystem);
+        var address = ((ExtendedActorSystem)_receiver).Provider.DefaultAddress;
+        var target = await _sender.ActorSelection($"{address}/user/sink").ResolveOne(TimeSpan.FromSeconds(10));
         var vector = Vector(floats);
-        var done = _counter.Expect(transfers);
+        var done = _counter.Expect(transfers, floats);
         var watch = Stopwatch.StartNew();
-        for (var i = 0; i < transfers; i++) transport.Tell(target, new Update(i + 1, vector, 0), ActorRefs.Nobody);
+        for (var i = 0; i < transfers; i++) Transport.Tell(target, new Update(i + 1, vector, 0.5), _from);
         if (await Task.WhenAny(done, Task.Delay(TimeSpan.FromMinutes(5))) != done)
-            throw new TimeoutException($"bench transport: {transfers} vectors of {floats} floats did not arrive within 5 minutes.");
-        return 4.0 * floats * transfers / watch.Elapsed.TotalSeconds / 1e6;
+            throw new TimeoutException($"bench transport ({Transport.ModeName}): {transfers} vectors of {floats} floats did not arrive within 5 minutes " +
+                                       $"({_counter.Remaining} missing; wrong lengths {_counter.Wrong}).");
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (_counter.Wrong > 0) throw new InvalidOperationException($"bench transport: {_counter.Wrong} messages arrived with the wrong length or sender.");
+        return 4.0 * floats * transfers / seconds / 1e6;
     }
 
-    /// <summary>MB/s moving the same bytes through a plain loopback TCP socket (one write per vector).</summary>
+    /// <summary>
+    /// MB/s moving the same bytes through a plain loopback TCP socket: one blocking write per vector, the receiver
+    /// reading each straight into one reused buffer on its own thread (the fastest plain-socket code we know, so
+    /// the ratio is not flattered by a slow baseline).
+    /// </summary>
     public static async Task<double> SocketAsync(int floats, int transfers)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var vector = Vector(floats);
-        var bytes = MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
-        var receive = Task.Run(async () =>
+        var receive = Task.Factory.StartNew(() =>
         {
-            using var client = await listener.AcceptTcpClientAsync();
+            using var client = listener.AcceptTcpClient();
             client.ReceiveBufferSize = 4 << 20;
             using var stream = client.GetStream();
-            var target = new byte[4L * floats]; // the receiver reads straight into the vector's bytes (no extra copy)
-            for (var t = 0; t < transfers; t++)
-            {
-                var got = 0;
-                while (got < target.Length)
-                {
-                    var n = await stream.ReadAsync(target.AsMemory(got, Math.Min(4 << 20, target.Length - got)));
-                    if (n == 0) throw new IOException("socket closed early");
-                    got += n;
-                }
-            }
-        });
-        using var sender = new TcpClient { NoDelay = true, SendBufferSize = 4 << 20 };
-        await sender.ConnectAsync(IPAddress.Loopback, port);
-        var watch = Stopwatch.StartNew();
-        using (var stream = sender.GetStream())
+            var target = new float[floats];
+            for (var t = 0; t < transfers; t++) stream.ReadExactly(MemoryMarshal.AsBytes(target.AsSpan()));
+        }, TaskCreationOptions.LongRunning);
+        var send = Task.Factory.StartNew(() =>
         {
-            for (var t = 0; t < transfers; t++) await stream.WriteAsync(bytes);
-            await receive;
-        }
-        return 4.0 * floats * transfers / watch.Elapsed.TotalSeconds / 1e6;
+            using var sender = new TcpClient { NoDelay = true, SendBufferSize = 4 << 20 };
+            sender.Connect(IPAddress.Loopback, port);
+            using var stream = sender.GetStream();
+            var watch = Stopwatch.StartNew();
+            for (var t = 0; t < transfers; t++) stream.Write(MemoryMarshal.AsBytes(vector.AsSpan()));
+            receive.GetAwaiter().GetResult();
+            return watch.Elapsed.TotalSeconds;
+        }, TaskCreationOptions.LongRunning);
+        var seconds = await send;
+        return 4.0 * floats * transfers / seconds / 1e6;
     }
 
     private static float[] Vector(int n)
@@ -118,7 +119,7 @@ internal sealed class TransportBenchmark : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_pairs.Values.SelectMany(p => new[] { p.Sender.Terminate(), p.Receiver.Terminate() }));
+        await Task.WhenAll(_sender.Terminate(), _receiver.Terminate());
     }
 
     private sealed class Counter
@@ -126,21 +127,35 @@ internal sealed class TransportBenchmark : IAsyncDisposable
         private int _remaining;
         private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task Expect(int count)
+        public int Remaining => Volatile.Read(ref _remaining);
+        public int Wrong;
+
+        public int Length;
+
+        public Task Expect(int count, int length)
         {
+            Length = length;
             _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Wrong = 0;
             Volatile.Write(ref _remaining, count);
             return _done.Task;
         }
 
-        public void Arrived()
+        public void Arrived(Update u, IActorRef sender, int length)
         {
+            if (sender.Path.Name != "worker" || u.Vector.Length != length) Interlocked.Increment(ref Wrong);
             if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
         }
     }
 
     private sealed class CountingSink : ReceiveActor
     {
-        public CountingSink(Counter counter) => Receive<Update>(_ => counter.Arrived());
+        public CountingSink(Counter counter, VectorTransport transport) => Receive<Update>(u =>
+        {
+            counter.Arrived(u, Sender, counter.Length);
+            transport.Recycle([u.Vector]);
+        });
     }
+
+    private sealed class Idle : ReceiveActor;
 }

@@ -370,12 +370,14 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         var round = _round;
         var server = _server;
         var spec = rule.Spec;
+        var link = _link;
         AggregationDone Work()
         {
             var start = Stopwatch.GetTimestamp();
             var aggregate = new float[server.Dimension];
             var report = rule.Aggregate(inputs, aggregate);
             var aggregationMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            link.Recycle(inputs); // the inputs are not read again; vectors that arrived through the transport are reused
             server.Step(aggregate);
             Volatile.Write(ref _lastAggregationTicks, Stopwatch.GetTimestamp() - start);
             return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n);

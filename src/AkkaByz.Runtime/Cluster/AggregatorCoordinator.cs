@@ -12,6 +12,7 @@ using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Hosting;
 using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Transport;
 using AkkaByz.Core.Models;
 
 namespace AkkaByz.Runtime.Cluster;
@@ -242,6 +243,20 @@ public sealed class AggregatorCoordinator : ReceiveActor
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        var transport = VectorTransport.Get(Context.System);
+        var stats = transport.Stats.Snapshot();
+        w.WriteStartObject("vector_transport");
+        w.WriteString("mode", transport.ModeName);
+        w.WriteNumber("threshold_bytes", transport.Settings.Threshold);
+        w.WriteNumber("vectors_sent", stats.Sent);
+        w.WriteNumber("bytes_sent", stats.SentBytes);
+        w.WriteNumber("vectors_received", stats.Delivered);
+        w.WriteNumber("bytes_received", stats.DeliveredBytes);
+        w.WriteNumber("send_failures", stats.SendFailures);
+        w.WriteStartObject("rejected");
+        foreach (var (reason, count) in stats.Rejected.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(reason, count);
+        w.WriteEndObject();
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 

@@ -29,6 +29,7 @@ public sealed class VectorTransport : IExtension
         _system = system;
         _log = Logging.GetLogger(system, typeof(VectorTransport));
         Settings = VectorTransportSettings.Create(system.Settings.Config);
+        Buffers = new VectorBufferPool(Settings.ReceivePoolBytes);
         if (system.Provider is IRemoteActorRefProvider)
         {
             _carrier = Settings.Mode switch
@@ -53,6 +54,20 @@ public sealed class VectorTransport : IExtension
     public int? ListeningPort => (_carrier as TcpVectorCarrier)?.Port;
 
     public VectorTransportStats Stats { get; } = new();
+
+    /// <summary>Where carriers get the arrays incoming updates are read into (see <see cref="Recycle"/>).</summary>
+    internal VectorBufferPool Buffers { get; }
+
+    /// <summary>
+    /// Hands back vectors of updates that arrived through this transport once the receiver is done with them (the
+    /// aggregator, after each round's aggregation), so the next round's updates are read into warm memory instead
+    /// of fresh arrays. Vectors that did not come from the transport are ignored, so passing every input is safe;
+    /// a returned vector must not be read again. Thread-safe.
+    /// </summary>
+    public void Recycle(IEnumerable<float[]> vectors)
+    {
+        foreach (var v in vectors) Buffers.Return(v);
+    }
 
     /// <summary>Sends <paramref name="message"/> to <paramref name="target"/> as from <paramref name="sender"/> (see the class).</summary>
     public void Tell(IActorRef target, object message, IActorRef sender)

@@ -17,6 +17,7 @@ public sealed record VectorTransportSettings(
     TimeSpan ConnectTimeout,
     int SocketBufferSize,
     int QueueSize,
+    long ReceivePoolBytes,
     int ChunkBytes,
     int Window,
     TimeSpan ChunkTimeout)
@@ -24,7 +25,7 @@ public sealed record VectorTransportSettings(
     public const string Section = "akkabyz-transport";
 
     /// <summary>Local mode: every message is a plain Tell.</summary>
-    public static VectorTransportSettings Disabled { get; } = new(VectorTransportMode.Akka, long.MaxValue, 0, "", 1L << 30, TimeSpan.FromSeconds(5), 4 << 20, 256, 4 << 20, 4, TimeSpan.FromSeconds(10));
+    public static VectorTransportSettings Disabled { get; } = new(VectorTransportMode.Akka, long.MaxValue, 0, "", 1L << 30, TimeSpan.FromSeconds(5), 4 << 20, 256, 0, 4 << 20, 4, TimeSpan.FromSeconds(10));
 
     /// <summary>The mode named in the configuration (<c>tcp</c>, <c>akka-chunked</c>, <c>akka</c>).</summary>
     public static string ModeName(VectorTransportMode mode) => mode switch
@@ -65,6 +66,7 @@ public sealed record VectorTransportSettings(
             Read("tcp.connect-timeout", p => config.GetTimeSpan(p, null, false)),
             Read("tcp.socket-buffer-size", p => checked((int)(config.GetByteSize(p) ?? -1))),
             Read("tcp.queue-size", p => config.GetInt(p)),
+            Read("receive-pool-size", p => config.GetByteSize(p) ?? -1),
             Read("chunked.chunk-size", p => checked((int)(config.GetByteSize(p) ?? -1))),
             Read("chunked.window", p => config.GetInt(p)),
             Read("chunked.timeout", p => config.GetTimeSpan(p, null, false)));
@@ -83,6 +85,8 @@ public sealed record VectorTransportSettings(
             throw new SettingsException($"{Section}.tcp.socket-buffer-size: must be at least 64KiB, got {settings.SocketBufferSize} bytes.");
         if (settings.QueueSize < 1)
             throw new SettingsException($"{Section}.tcp.queue-size: must be at least 1 message, got {settings.QueueSize}.");
+        if (settings.ReceivePoolBytes < 0)
+            throw new SettingsException($"{Section}.receive-pool-size: must be 0 bytes (no pooling) or more, got {settings.ReceivePoolBytes}.");
         if (settings.ChunkBytes < 4096)
             throw new SettingsException($"{Section}.chunked.chunk-size: must be at least 4096 bytes, got {settings.ChunkBytes}.");
         if (settings.Window < 1)

@@ -73,7 +73,12 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
                 Refuse(from, chunk.TransferId, problem.Reason, problem.Detail);
                 return;
             }
-            _partial[from] = new Partial(chunk.TransferId, envelope, GC.AllocateUninitializedArray<float>(envelope.TotalFloats));
+            // Updates are assembled in recycled arrays (the aggregator returns them after each round); Params are kept
+            // by the worker's optimizer, so they get their own. A dropped partial's array is simply garbage.
+            var vector = envelope.Kind == VectorKind.Update
+                ? _transport.Buffers.Rent(envelope.TotalFloats)
+                : GC.AllocateUninitializedArray<float>(envelope.TotalFloats);
+            _partial[from] = new Partial(chunk.TransferId, envelope, vector);
         }
         if (!_partial.TryGetValue(from, out var p) || p.Id != chunk.TransferId)
         {

@@ -130,7 +130,9 @@ public sealed class TcpVectorCarrier : IVectorCarrier
                     _transport.Reject(e.Reason, $"{e.Message}; closing the connection from {peer}");
                     return;
                 }
-                var vector = GC.AllocateUninitializedArray<float>(h.Floats);
+                // Updates are read into recycled arrays (the aggregator returns them after each round); Params are kept
+                // by the worker's optimizer, so they get their own.
+                var vector = h.Kind == VectorKind.Update ? _transport.Buffers.Rent(h.Floats) : GC.AllocateUninitializedArray<float>(h.Floats);
                 stream.ReadExactly(MemoryMarshal.AsBytes(vector.AsSpan()));
                 _transport.Deliver(target, sender, new VectorPayload(h.Kind, h.Round, h.Loss, vector));
             }
