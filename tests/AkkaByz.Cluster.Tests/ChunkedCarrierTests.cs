@@ -121,8 +121,8 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
         var senderPath = FullPath(probe);
         var maximum = VectorTransport.Get(_b).Settings.MaximumMessageSize;
         var delivered = VectorTransport.Get(_b).Stats.Snapshot().Delivered;
-        VectorTransferEnvelope Envelope(int total, int chunkFloats, int count, VectorKind kind = VectorKind.Update, string? target = null) =>
-            new(kind, 7, 0.5, target ?? targetPath, senderPath, total, chunkFloats, count);
+        VectorTransferEnvelope Envelope(int total, int chunkFloats, int count, VectorKind kind = VectorKind.Update, string? target = null, string? sender = null) =>
+            new(kind, 7, 0.5, target ?? targetPath, sender ?? senderPath, total, chunkFloats, count);
         VectorChunk Chunk(long id, int index, int floats, VectorTransferEnvelope? envelope) => new(id, index, new float[floats], envelope);
         var tooMany = (int)(maximum / 4 + 1);
         var cases = new (string Reason, VectorChunk[] Chunks)[]
@@ -137,6 +137,8 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
             ("too-large", [Chunk(108, 0, 16384, Envelope(tooMany, 16384, VectorTransferEnvelope.CountFor(tooMany, 16384)))]),
             ("bad-kind", [Chunk(109, 0, 10, Envelope(10, 16, 1, (VectorKind)9))]),
             ("bad-path", [Chunk(110, 0, 10, Envelope(10, 16, 1, target: ""))]),
+            ("forged-sender", [Chunk(113, 0, 10, Envelope(10, 16, 1, sender: FullPath(sink)))]), // A speaking for an actor of B
+            ("forged-sender", [Chunk(114, 0, 10, Envelope(10, 16, 1, sender: "not a path"))]),
         };
         foreach (var (reason, parts) in cases)
         {

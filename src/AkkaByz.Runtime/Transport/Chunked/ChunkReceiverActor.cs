@@ -10,7 +10,9 @@ namespace AkkaByz.Runtime.Transport.Chunked;
 /// <para>
 /// Transfers are keyed by (sending actor, transfer id). Everything is checked before it is used: chunk 0 and only it
 /// carries the envelope, whose kind, paths, float count, chunk size and chunk count must agree, and whose vector must
-/// fit <c>akkabyz-transport.tcp.maximum-message-size</c> (checked before allocating); chunks must come in sequence
+/// fit <c>akkabyz-transport.tcp.maximum-message-size</c> (checked before allocating); the sender it names must live on
+/// the node the chunks come from (Akka.Remote's association says which node that is, so a node cannot speak for
+/// another node's actors — the sender's identity is what the aggregator trusts); chunks must come in sequence
 /// with exactly the length the envelope implies. A refused chunk is counted by reason (<see cref="VectorTransport.Reject"/>),
 /// its transfer dropped and the sender told (<see cref="ChunkRefused"/>); the chunks of it still in flight are then
 /// dropped silently. Nothing is delivered unless every chunk arrived, and nothing is thrown.
@@ -112,6 +114,8 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
         if (e.Kind is not (VectorKind.Params or VectorKind.Update)) return ("bad-kind", $"{what}: message kind {(byte)e.Kind} (1 = Params, 2 = Update)");
         if (e.TargetPath.Length is 0 or > Tcp.VectorFrame.MaxPathBytes || e.SenderPath.Length > Tcp.VectorFrame.MaxPathBytes)
             return ("bad-path", $"{what}: target path of {e.TargetPath.Length} and sender path of {e.SenderPath.Length} characters (target 1..{Tcp.VectorFrame.MaxPathBytes}, sender 0..{Tcp.VectorFrame.MaxPathBytes})");
+        if (e.SenderPath.Length > 0 && !(ActorPath.TryParse(e.SenderPath, out var claimed) && claimed.Address == Sender.Path.Address))
+            return ("forged-sender", $"{what}: the envelope names the sender {e.SenderPath}, which is not an actor of the node that sent it ({Sender.Path.Address})");
         if (e.TotalFloats < 0 || e.ChunkFloats < 1 || e.ChunkCount != VectorTransferEnvelope.CountFor(e.TotalFloats, e.ChunkFloats))
             return ("bad-envelope", $"{what}: {e.TotalFloats} floats in chunks of {e.ChunkFloats} cannot make {e.ChunkCount} chunks");
         if (4L * e.TotalFloats > _settings.MaximumMessageSize)
