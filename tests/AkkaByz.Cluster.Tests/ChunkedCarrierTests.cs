@@ -47,6 +47,7 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
         [
             new Params(1, Vector(Floats, 1)), new Update(2, Vector(Floats, 2), 0.5),
             new Params(3, Vector(Floats, 3)), new Update(4, Vector(Floats + 1, 4), 1.25),
+            new Update(5, [], 0), new Params(6, Vector(2 * ChunkedNodesFixture.ChunkFloats, 6)), new Update(7, [3f], -1), // edges of the layout
         ];
         foreach (var m in sent) VectorTransport.Get(_a).Tell(target, m, from);
 
