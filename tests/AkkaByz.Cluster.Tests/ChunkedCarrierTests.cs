@@ -255,5 +255,9 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
         Assert.Equal((3L, 0, envelope), (back.TransferId, back.Index, back.Envelope));
         AssertBitExact([1f, float.NaN, -0f, 4f], back.Part.ToArray());
         Assert.Equal(new ChunkRefused(3, "bad-kind"), serializer.FromBinary(serializer.ToBinary(new ChunkRefused(3, "bad-kind")), "vr"));
+        var bytes = serializer.ToBinary(chunk);
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes[..^1], "vc")); // truncated
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([.. bytes, 0], "vc")); // trailing byte
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes[..20], "vc"));
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.Serialization;
+using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using AkkaByz.Runtime.Serialization;
@@ -112,6 +113,7 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
     public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
+        if (manifest == VectorChunkManifest) return ReadChunk(bytes);
         var r = new WireReader(bytes, manifest);
         object result = manifest switch
         {
@@ -119,7 +121,6 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
             RunAssignmentManifest => ReadAssignment(ref r),
             JoinRefusedManifest => new JoinRefused(r.String("reason")),
             RunFinishedManifest => new RunFinished(r.Bool("completed"), r.String("reason")),
-            VectorChunkManifest => ReadChunk(ref r),
             ChunkAckManifest => new ChunkAck(r.Int64("transferId"), r.Int32("index")),
             ChunkRefusedManifest => new ChunkRefused(r.Int64("transferId"), r.String("reason")),
             VectorEndpointQueryManifest => VectorEndpointQuery.Instance,
@@ -154,10 +155,16 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         return w.ToArray();
     }
 
-    private static VectorChunk ReadChunk(ref WireReader r)
+    /// <summary>
+    /// Reads a chunk; its floats are not copied out of <paramref name="bytes"/> (see <see cref="FloatsInBytes"/>) on
+    /// little-endian machines. The part's length must account for every remaining byte.
+    /// </summary>
+    private static VectorChunk ReadChunk(byte[] bytes)
     {
+        var r = new WireReader(bytes, VectorChunkManifest);
         var id = r.Int64("transferId");
         var index = r.Int32("index");
+        var offset = 13;
         VectorTransferEnvelope? envelope = null;
         if (r.Bool("hasEnvelope"))
         {
@@ -165,8 +172,20 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
             var kind = (VectorKind)(byte)Math.Clamp(r.Int32("kind"), 0, 255);
             envelope = new VectorTransferEnvelope(kind, r.Int64("round"), r.Double("loss"), r.String("targetPath"), r.String("senderPath"),
                 r.Int32("totalFloats"), r.Int32("chunkFloats"), r.Int32("chunkCount"));
+            // Strictly decoded UTF-8 re-encodes to the same byte count.
+            offset += 4 + 8 + 8 + 4 + Encoding.UTF8.GetByteCount(envelope.TargetPath) + 4 + Encoding.UTF8.GetByteCount(envelope.SenderPath) + 12;
         }
-        return new VectorChunk(id, index, r.Floats("part"), envelope);
+        if (!BitConverter.IsLittleEndian)
+        {
+            var part = r.Floats("part");
+            r.End();
+            return new VectorChunk(id, index, part, envelope);
+        }
+        var count = r.Int32("part.length");
+        if (count < 0 || offset + 4 + 4L * count != bytes.Length)
+            throw new SerializationException(
+                $"AkkaByz cluster wire: malformed '{VectorChunkManifest}' message: a part of {count} floats after offset {offset + 4} in a message of {bytes.Length} bytes.");
+        return new VectorChunk(id, index, new FloatsInBytes(bytes, offset + 4, count).Memory, envelope);
     }
 
     private static RunAssignment ReadAssignment(ref WireReader r)
