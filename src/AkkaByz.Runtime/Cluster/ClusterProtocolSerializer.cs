@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
@@ -135,24 +137,37 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
     // string sender, i32 total floats, i32 chunk floats, i32 chunk count], then the floats (i32 count + raw bytes).
     private static byte[] WriteChunk(VectorChunk c)
     {
+        // Written straight into an array of the exact size (a chunk is MBs: no growing buffer, no final copy).
         var e = c.Envelope;
-        var w = new WireWriter(64 + 4 * c.Part.Length + (e is null ? 0 : 3 * (e.TargetPath.Length + e.SenderPath.Length)));
-        w.Int64(c.TransferId);
-        w.Int32(c.Index);
-        w.Bool(e is not null);
+        var target = e is null ? 0 : Encoding.UTF8.GetByteCount(e.TargetPath);
+        var sender = e is null ? 0 : Encoding.UTF8.GetByteCount(e.SenderPath);
+        var head = 13 + (e is null ? 0 : 4 + 8 + 8 + 4 + target + 4 + sender + 12);
+        var bytes = GC.AllocateUninitializedArray<byte>(checked(head + 4 + 4 * c.Part.Length));
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteInt64LittleEndian(span, c.TransferId);
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], c.Index);
+        span[12] = e is null ? (byte)0 : (byte)1;
         if (e is not null)
         {
-            w.Int32((byte)e.Kind);
-            w.Int64(e.Round);
-            w.Double(e.Loss);
-            w.String(e.TargetPath);
-            w.String(e.SenderPath);
-            w.Int32(e.TotalFloats);
-            w.Int32(e.ChunkFloats);
-            w.Int32(e.ChunkCount);
+            BinaryPrimitives.WriteInt32LittleEndian(span[13..], (byte)e.Kind);
+            BinaryPrimitives.WriteInt64LittleEndian(span[17..], e.Round);
+            BinaryPrimitives.WriteDoubleLittleEndian(span[25..], e.Loss);
+            BinaryPrimitives.WriteInt32LittleEndian(span[33..], target);
+            Encoding.UTF8.GetBytes(e.TargetPath, span[37..]);
+            BinaryPrimitives.WriteInt32LittleEndian(span[(37 + target)..], sender);
+            Encoding.UTF8.GetBytes(e.SenderPath, span[(41 + target)..]);
+            var tail = span[(41 + target + sender)..];
+            BinaryPrimitives.WriteInt32LittleEndian(tail, e.TotalFloats);
+            BinaryPrimitives.WriteInt32LittleEndian(tail[4..], e.ChunkFloats);
+            BinaryPrimitives.WriteInt32LittleEndian(tail[8..], e.ChunkCount);
         }
-        w.Floats(c.Part.Span);
-        return w.ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(span[head..], c.Part.Length);
+        var floats = span[(head + 4)..];
+        if (BitConverter.IsLittleEndian)
+            MemoryMarshal.AsBytes(c.Part.Span).CopyTo(floats);
+        else
+            for (var i = 0; i < c.Part.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(floats[(4 * i)..], c.Part.Span[i]);
+        return bytes;
     }
 
     /// <summary>
