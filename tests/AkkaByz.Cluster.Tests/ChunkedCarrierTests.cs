@@ -159,10 +159,14 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
         Assert.Equal(new ChunkAck(111, 0), (await Next(answers)).Message);
         await Eventually(() => Rejected(_b, "not-local") == notLocal + 1, "the relay to another node is refused");
 
-        // A transfer that stops half-way is dropped after the timeout (2 s here).
-        var stalled = Rejected(_b, "stalled");
+        // A transfer cut short by the next one from the same node lost chunks; one that stops half-way is dropped
+        // after the timeout (2 s here).
+        var (incomplete, stalled) = (Rejected(_b, "incomplete"), Rejected(_b, "stalled"));
+        chunks.Tell(Chunk(115, 0, 16, Envelope(100, 16, 7)), probe);
         chunks.Tell(Chunk(112, 0, 16, Envelope(100, 16, 7)), probe);
+        Assert.Equal(new ChunkAck(115, 0), (await Next(answers)).Message);
         Assert.Equal(new ChunkAck(112, 0), (await Next(answers)).Message);
+        Assert.Equal(incomplete + 1, Rejected(_b, "incomplete"));
         await Eventually(() => Rejected(_b, "stalled") == stalled + 1, "the stalled transfer is dropped", seconds: 10);
 
         // Nothing was delivered; the inbox still works.

@@ -8,7 +8,7 @@ namespace AkkaByz.Runtime.Transport.Chunked;
 /// each <see cref="VectorChunk"/>, copies it into place, acknowledges it (which paces the sender), and once the last
 /// chunk is in hands the rebuilt message to <see cref="VectorTransport.Deliver"/> (target and sender resolved there).
 /// <para>
-/// Transfers are keyed by (sending actor, transfer id). Everything is checked before it is used: chunk 0 and only it
+/// A transfer is identified by its sending actor and transfer id. Everything is checked before it is used: chunk 0 and only it
 /// carries the envelope, whose kind, paths, float count, chunk size and chunk count must agree, and whose vector must
 /// fit <c>akkabyz-transport.tcp.maximum-message-size</c> (checked before allocating); the sender it names must live on
 /// the node the chunks come from (Akka.Remote's association says which node that is, so a node cannot speak for
@@ -18,10 +18,10 @@ namespace AkkaByz.Runtime.Transport.Chunked;
 /// dropped silently. Nothing is delivered unless every chunk arrived, and nothing is thrown.
 /// </para>
 /// <para>
-/// Memory is bounded: a sender sends its transfers to this node one after another, so a new transfer from the same
-/// sender means the previous one lost chunks (dropped, counted "incomplete"), and a transfer that gets no chunk for
-/// <c>chunked.timeout</c> is dropped (counted "stalled"). At most one partial vector per sending actor is held (one
-/// per node for AkkaByz peers), and none longer than the timeout.
+/// Memory is bounded: a node sends its transfers to this node one after another (one sending actor per node), so a
+/// new transfer from the same node means the previous one lost chunks (dropped, counted "incomplete"), and a
+/// transfer that gets no chunk for <c>chunked.timeout</c> is dropped (counted "stalled"). At most one partial vector
+/// per sending node is held, of at most <c>tcp.maximum-message-size</c>, and none for longer than the timeout.
 /// </para>
 /// </summary>
 internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
@@ -33,7 +33,7 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
 
     private readonly VectorTransport _transport;
     private readonly VectorTransportSettings _settings;
-    private readonly Dictionary<IActorRef, Partial> _partial = [];
+    private readonly Dictionary<Address, Partial> _partial = [];
     private readonly HashSet<(IActorRef, long)> _refused = [];
     private readonly Queue<(IActorRef, long)> _refusedOrder = new();
 
@@ -66,10 +66,11 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
     private void OnChunk(VectorChunk chunk)
     {
         var from = Sender;
+        var node = from.Path.Address;
         if (chunk.Envelope is { } envelope)
         {
-            if (_partial.Remove(from, out var previous))
-                _transport.Reject("incomplete", $"transfer {previous.Id} from {from.Path} lost chunks after {previous.Next} of {previous.Envelope.ChunkCount} (a new transfer started)");
+            if (_partial.Remove(node, out var previous))
+                _transport.Reject("incomplete", $"transfer {previous.Id} from {previous.From.Path} lost chunks after {previous.Next} of {previous.Envelope.ChunkCount} (a new transfer from that node started)");
             if (Check(chunk, envelope) is { } problem)
             {
                 Refuse(from, chunk.TransferId, problem.Reason, problem.Detail);
@@ -80,9 +81,9 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
             var vector = envelope.Kind == VectorKind.Update
                 ? _transport.Buffers.Rent(envelope.TotalFloats)
                 : GC.AllocateUninitializedArray<float>(envelope.TotalFloats);
-            _partial[from] = new Partial(chunk.TransferId, envelope, vector);
+            _partial[node] = new Partial(from, chunk.TransferId, envelope, vector);
         }
-        if (!_partial.TryGetValue(from, out var p) || p.Id != chunk.TransferId)
+        if (!_partial.TryGetValue(node, out var p) || p.Id != chunk.TransferId || !p.From.Equals(from))
         {
             if (_refused.Contains((from, chunk.TransferId))) return; // the rest of a refused transfer
             Refuse(from, chunk.TransferId, "no-envelope", $"chunk {chunk.Index} of transfer {chunk.TransferId} from {from.Path} belongs to no transfer in progress (its chunk 0 never arrived)");
@@ -91,7 +92,7 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
         var expected = p.Envelope.LengthOf(p.Next);
         if (chunk.Index != p.Next || chunk.Part.Length != expected)
         {
-            _partial.Remove(from);
+            _partial.Remove(node);
             Refuse(from, chunk.TransferId, chunk.Index != p.Next ? "bad-index" : "bad-length",
                 $"transfer {p.Id} from {from.Path}: got chunk {chunk.Index} of {chunk.Part.Length} floats, expected chunk {p.Next} of {expected} floats (of {p.Envelope.ChunkCount})");
             return;
@@ -101,7 +102,7 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
         p.LastChunk = Stopwatch.GetTimestamp();
         from.Tell(new ChunkAck(p.Id, chunk.Index));
         if (p.Next < p.Envelope.ChunkCount) return;
-        _partial.Remove(from);
+        _partial.Remove(node);
         var e = p.Envelope;
         _transport.Deliver(e.TargetPath, e.SenderPath, new VectorPayload(e.Kind, e.Round, e.Loss, p.Vector));
     }
@@ -137,10 +138,10 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
     private void DropStalled()
     {
         var now = Stopwatch.GetTimestamp();
-        foreach (var (from, p) in _partial.Where(kv => Stopwatch.GetElapsedTime(kv.Value.LastChunk, now) > _settings.ChunkTimeout).ToList())
+        foreach (var (node, p) in _partial.Where(kv => Stopwatch.GetElapsedTime(kv.Value.LastChunk, now) > _settings.ChunkTimeout).ToList())
         {
-            _partial.Remove(from);
-            _transport.Reject("stalled", $"transfer {p.Id} from {from.Path} got no chunk for {_settings.ChunkTimeout.TotalSeconds:0.###} s after {p.Next} of {p.Envelope.ChunkCount} (akkabyz-transport.chunked.timeout)");
+            _partial.Remove(node);
+            _transport.Reject("stalled", $"transfer {p.Id} from {p.From.Path} got no chunk for {_settings.ChunkTimeout.TotalSeconds:0.###} s after {p.Next} of {p.Envelope.ChunkCount} (akkabyz-transport.chunked.timeout)");
         }
     }
 
@@ -149,8 +150,9 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
-    private sealed class Partial(long id, VectorTransferEnvelope envelope, float[] vector)
+    private sealed class Partial(IActorRef from, long id, VectorTransferEnvelope envelope, float[] vector)
     {
+        public IActorRef From { get; } = from;
         public long Id { get; } = id;
         public VectorTransferEnvelope Envelope { get; } = envelope;
         public float[] Vector { get; } = vector;
