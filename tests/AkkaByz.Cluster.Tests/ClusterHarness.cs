@@ -42,7 +42,7 @@ public sealed class ClusterHarness : IDisposable
     /// the tcp carrier: threshold 0, since the test models' vectors are far below the default threshold), plus fast
     /// failure detection (tests only). Pass it to every node so all use the same transport.
     /// </summary>
-    public string WriteConfig(string akkabyz, string transport = "mode = tcp, threshold = 0b")
+    public string WriteConfig(string akkabyz, string transport = "mode = tcp, threshold = 0b", string extraHocon = "")
     {
         var path = Path.Combine(Directory, "test-cluster.conf");
         File.WriteAllText(path, $$"""
@@ -61,12 +61,23 @@ public sealed class ClusterHarness : IDisposable
             }
             akkabyz-cluster { join-interval = 500ms, progress-every = 5, checkpoint-interval = 5 }
             akkabyz-transport { {{transport}} }
+            {{extraHocon}}
             # Fast failure detection: small messages only, so short pauses are safe here.
             akka.cluster.failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }
             akka.cluster.split-brain-resolver.stable-after = 2s
             """);
         ConfigPath = path;
         return path;
+    }
+
+    /// <summary>A self-signed certificate with its private key as a PFX (what docs/cluster.md makes with openssl).</summary>
+    public static void WriteSelfSignedPfx(string path, string password)
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=akkabyz-test", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, password));
     }
 
     /// <summary>The file written by the last <see cref="WriteConfig"/>.</summary>

@@ -148,4 +148,32 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.True(accuracy >= 0.70, $"final test accuracy {accuracy} < 0.70");
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
     }
+
+    [Fact]
+    public async Task Over_tls_the_nodes_and_the_vector_sockets_are_encrypted_and_the_run_completes()
+    {
+        var pfx = Path.Combine(_cluster.Directory, "akkabyz.pfx");
+        ClusterHarness.WriteSelfSignedPfx(pfx, "test-password");
+        var config = _cluster.WriteConfig("workers = 2, rounds = 15, barrier.round-deadline = 10s", extraHocon: $$"""
+            akka.remote.dot-netty.tcp {
+              enable-ssl = on
+              ssl {
+                suppress-validation = on
+                certificate { path = "{{pfx}}", password = "test-password", flags = [ "default-key-set" ] }
+              }
+            }
+            """);
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(2, port);
+
+        Assert.Equal(0, await ExitOf(aggregator));
+        foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+        var report = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json"));
+        Assert.StartsWith("akka.ssl.tcp://", report.GetProperty("aggregator_node").GetString(), StringComparison.Ordinal);
+        var transport = report.GetProperty("vector_transport");
+        Assert.Equal(15 * 2, transport.GetProperty("vectors_received").GetInt64()); // every update over the TLS vector socket
+        Assert.Equal(0, transport.GetProperty("send_failures").GetInt64());
+        Assert.True(ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json")).GetProperty("completed").GetBoolean());
+    }
 }
