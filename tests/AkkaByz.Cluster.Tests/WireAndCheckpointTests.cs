@@ -5,6 +5,7 @@ using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Transport;
+using AkkaByz.Runtime.Transport.Chunked;
 
 namespace AkkaByz.Cluster.Tests;
 
@@ -31,10 +32,10 @@ public sealed class WireAndCheckpointTests : IDisposable
         Assert.Equal(["akkabyz.rounds = 5", "akkabyz.seed = 3 # é"], assignment.ConfigLayers);
         Assert.Equal(new JoinRun("w", -1, ""), RoundTrip(new JoinRun("w", -1, "")));
         Assert.Equal(new RunFinished(false, "quorum"), RoundTrip(new RunFinished(false, "quorum")));
-        var chunk = RoundTrip(new VectorChunk(7, 1, 3, 10, [1f, float.NaN, -0f]));
-        Assert.Equal((7L, 1, 3, 10), (chunk.TransferId, chunk.Index, chunk.Count, chunk.TotalLength));
-        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(chunk.Part[2]));
-        Assert.True(float.IsNaN(chunk.Part[1]));
+        var chunk = RoundTrip(new VectorChunk(7, 1, new float[] { 1f, float.NaN, -0f }, null));
+        Assert.Equal((7L, 1, (VectorTransferEnvelope?)null), (chunk.TransferId, chunk.Index, chunk.Envelope));
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(chunk.Part.Span[2]));
+        Assert.True(float.IsNaN(chunk.Part.Span[1]));
     }
 
     [Fact]

@@ -59,9 +59,9 @@ public sealed record ClusterNodeSettings(
 
     /// <summary>
     /// Checks at start-up that the configured limits can carry the model's Params/Update (d floats each): below the
-    /// vector threshold (or with <c>mode = akka</c>) the whole message must fit one Akka.Remote frame; above it,
-    /// <c>tcp</c> needs it within <c>tcp.maximum-message-size</c> on the receiving side, and <c>akka-chunked</c> splits it
-    /// into frame-sized chunks. Throws a <see cref="SettingsException"/> saying what to change otherwise.
+    /// vector threshold (or with <c>mode = akka</c>) the whole message must fit one Akka.Remote frame; above it, both
+    /// carriers need it within <c>tcp.maximum-message-size</c> on the receiving side (<c>akka-chunked</c> splits it
+    /// into frame-sized chunks). Throws a <see cref="SettingsException"/> saying what to change otherwise.
     /// </summary>
     public void CheckVectorFits(int dimension, string model)
     {
@@ -74,7 +74,7 @@ public sealed record ClusterNodeSettings(
                 $"d = {dimension} floats need {bytes} bytes plus {FrameOverhead} of envelope = {needed} bytes per Params/Update message. " +
                 $"Set maximum-frame-size to at least {needed}b on EVERY node (a node with a smaller limit drops the frame and gates the link for 5 s), " +
                 "or send vectors through akkabyz-transport (mode = tcp or akka-chunked).");
-        if (carried && Transport.Mode == VectorTransportMode.Tcp && bytes > Transport.MaximumMessageSize)
+        if (carried && bytes > Transport.MaximumMessageSize)
             throw new SettingsException(
                 $"akkabyz-transport.tcp.maximum-message-size = {Transport.MaximumMessageSize} bytes cannot carry the vectors of model '{model}': " +
                 $"d = {dimension} floats need {bytes} bytes. Raise it on EVERY node.");

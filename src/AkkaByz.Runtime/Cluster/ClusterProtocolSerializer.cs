@@ -1,15 +1,20 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
+using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using AkkaByz.Runtime.Serialization;
 using AkkaByz.Runtime.Transport;
+using AkkaByz.Runtime.Transport.Chunked;
 
 namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
-/// Binary serializer for the cluster-mode messages (<see cref="IAkkaByzClusterMessage"/>) and the chunked vector
-/// transport (<see cref="Transport.VectorChunk"/>, <see cref="Transport.ChunkAck"/>): the same little-endian wire
-/// primitives as <see cref="AkkaByzSerializer"/>; malformed bytes throw <see cref="SerializationException"/>.
+/// Binary serializer for the cluster-mode messages (<see cref="IAkkaByzClusterMessage"/>) and the akka-chunked vector
+/// carrier (<see cref="VectorChunk"/>, <see cref="ChunkAck"/>, <see cref="ChunkRefused"/>): the same little-endian wire
+/// primitives as <see cref="AkkaByzSerializer"/>; malformed bytes throw <see cref="SerializationException"/>. A
+/// chunk's contents (indices, lengths, envelope) are checked by its receiver, which counts what it refuses.
 /// </summary>
 public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -24,6 +29,7 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
     internal const string RunFinishedManifest = "cf";
     internal const string VectorChunkManifest = "vc";
     internal const string ChunkAckManifest = "va";
+    internal const string ChunkRefusedManifest = "vr";
     internal const string VectorEndpointQueryManifest = "vq";
     internal const string VectorEndpointManifest = "ve";
 
@@ -35,6 +41,7 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         RunFinished => RunFinishedManifest,
         VectorChunk => VectorChunkManifest,
         ChunkAck => ChunkAckManifest,
+        ChunkRefused => ChunkRefusedManifest,
         VectorEndpointQuery => VectorEndpointQueryManifest,
         VectorEndpoint => VectorEndpointManifest,
         _ => throw new ArgumentException($"ClusterProtocolSerializer cannot serialize {o?.GetType().FullName ?? "null"}.", nameof(o)),
@@ -76,20 +83,19 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
                 return w.ToArray();
             }
             case VectorChunk c:
-            {
-                var w = new WireWriter(40 + c.Part.Length * 4);
-                w.Int64(c.TransferId);
-                w.Int32(c.Index);
-                w.Int32(c.Count);
-                w.Int32(c.TotalLength);
-                w.Floats(c.Part);
-                return w.ToArray();
-            }
+                return WriteChunk(c);
             case ChunkAck a:
             {
                 var w = new WireWriter();
                 w.Int64(a.TransferId);
                 w.Int32(a.Index);
+                return w.ToArray();
+            }
+            case ChunkRefused f:
+            {
+                var w = new WireWriter();
+                w.Int64(f.TransferId);
+                w.String(f.Reason);
                 return w.ToArray();
             }
             case VectorEndpointQuery:
@@ -109,6 +115,7 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
     public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
+        if (manifest == VectorChunkManifest) return ReadChunk(bytes);
         var r = new WireReader(bytes, manifest);
         object result = manifest switch
         {
@@ -116,14 +123,84 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
             RunAssignmentManifest => ReadAssignment(ref r),
             JoinRefusedManifest => new JoinRefused(r.String("reason")),
             RunFinishedManifest => new RunFinished(r.Bool("completed"), r.String("reason")),
-            VectorChunkManifest => new VectorChunk(r.Int64("transferId"), r.Int32("index"), r.Int32("count"), r.Int32("totalLength"), r.Floats("part")),
             ChunkAckManifest => new ChunkAck(r.Int64("transferId"), r.Int32("index")),
+            ChunkRefusedManifest => new ChunkRefused(r.Int64("transferId"), r.String("reason")),
             VectorEndpointQueryManifest => VectorEndpointQuery.Instance,
             VectorEndpointManifest => new VectorEndpoint(r.Int32("port"), r.String("mode")),
             _ => throw new SerializationException($"AkkaByz cluster wire: unknown manifest '{manifest}' ({bytes.Length} bytes)."),
         };
         r.End();
         return result;
+    }
+
+    // VectorChunk: i64 transfer id, i32 index, bool has-envelope, [i32 kind, i64 round, f64 loss, string target,
+    // string sender, i32 total floats, i32 chunk floats, i32 chunk count], then the floats (i32 count + raw bytes).
+    private static byte[] WriteChunk(VectorChunk c)
+    {
+        // Written straight into an array of the exact size (a chunk is MBs: no growing buffer, no final copy).
+        var e = c.Envelope;
+        var target = e is null ? 0 : Encoding.UTF8.GetByteCount(e.TargetPath);
+        var sender = e is null ? 0 : Encoding.UTF8.GetByteCount(e.SenderPath);
+        var head = 13 + (e is null ? 0 : 4 + 8 + 8 + 4 + target + 4 + sender + 12);
+        var bytes = GC.AllocateUninitializedArray<byte>(checked(head + 4 + 4 * c.Part.Length));
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteInt64LittleEndian(span, c.TransferId);
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], c.Index);
+        span[12] = e is null ? (byte)0 : (byte)1;
+        if (e is not null)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[13..], (byte)e.Kind);
+            BinaryPrimitives.WriteInt64LittleEndian(span[17..], e.Round);
+            BinaryPrimitives.WriteDoubleLittleEndian(span[25..], e.Loss);
+            BinaryPrimitives.WriteInt32LittleEndian(span[33..], target);
+            Encoding.UTF8.GetBytes(e.TargetPath, span[37..]);
+            BinaryPrimitives.WriteInt32LittleEndian(span[(37 + target)..], sender);
+            Encoding.UTF8.GetBytes(e.SenderPath, span[(41 + target)..]);
+            var tail = span[(41 + target + sender)..];
+            BinaryPrimitives.WriteInt32LittleEndian(tail, e.TotalFloats);
+            BinaryPrimitives.WriteInt32LittleEndian(tail[4..], e.ChunkFloats);
+            BinaryPrimitives.WriteInt32LittleEndian(tail[8..], e.ChunkCount);
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(span[head..], c.Part.Length);
+        var floats = span[(head + 4)..];
+        if (BitConverter.IsLittleEndian)
+            MemoryMarshal.AsBytes(c.Part.Span).CopyTo(floats);
+        else
+            for (var i = 0; i < c.Part.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(floats[(4 * i)..], c.Part.Span[i]);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Reads a chunk; its floats are not copied out of <paramref name="bytes"/> (see <see cref="FloatsInBytes"/>) on
+    /// little-endian machines. The part's length must account for every remaining byte.
+    /// </summary>
+    private static VectorChunk ReadChunk(byte[] bytes)
+    {
+        var r = new WireReader(bytes, VectorChunkManifest);
+        var id = r.Int64("transferId");
+        var index = r.Int32("index");
+        var offset = 13;
+        VectorTransferEnvelope? envelope = null;
+        if (r.Bool("hasEnvelope"))
+        {
+            // An out-of-range kind becomes 255 (undefined), which the receiver refuses and counts as bad-kind.
+            var kind = (VectorKind)(byte)Math.Clamp(r.Int32("kind"), 0, 255);
+            envelope = new VectorTransferEnvelope(kind, r.Int64("round"), r.Double("loss"), r.String("targetPath"), r.String("senderPath"),
+                r.Int32("totalFloats"), r.Int32("chunkFloats"), r.Int32("chunkCount"));
+            // Strictly decoded UTF-8 re-encodes to the same byte count.
+            offset += 4 + 8 + 8 + 4 + Encoding.UTF8.GetByteCount(envelope.TargetPath) + 4 + Encoding.UTF8.GetByteCount(envelope.SenderPath) + 12;
+        }
+        if (!BitConverter.IsLittleEndian)
+        {
+            var part = r.Floats("part");
+            r.End();
+            return new VectorChunk(id, index, part, envelope);
+        }
+        var count = r.Int32("part.length");
+        if (count < 0 || offset + 4 + 4L * count != bytes.Length)
+            throw new SerializationException(
+                $"AkkaByz cluster wire: malformed '{VectorChunkManifest}' message: a part of {count} floats after offset {offset + 4} in a message of {bytes.Length} bytes.");
+        return new VectorChunk(id, index, new FloatsInBytes(bytes, offset + 4, count).Memory, envelope);
     }
 
     private static RunAssignment ReadAssignment(ref WireReader r)

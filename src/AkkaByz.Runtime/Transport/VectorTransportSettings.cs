@@ -19,12 +19,13 @@ public sealed record VectorTransportSettings(
     int QueueSize,
     long ReceivePoolBytes,
     int ChunkBytes,
-    int Window)
+    int Window,
+    TimeSpan ChunkTimeout)
 {
     public const string Section = "akkabyz-transport";
 
     /// <summary>Local mode: every message is a plain Tell.</summary>
-    public static VectorTransportSettings Disabled { get; } = new(VectorTransportMode.Akka, long.MaxValue, 0, "", 1L << 30, TimeSpan.FromSeconds(5), 4 << 20, 256, 0, 4 << 20, 4);
+    public static VectorTransportSettings Disabled { get; } = new(VectorTransportMode.Akka, long.MaxValue, 0, "", 1L << 30, TimeSpan.FromSeconds(5), 4 << 20, 256, 0, 4 << 20, 4, TimeSpan.FromSeconds(10));
 
     /// <summary>The mode named in the configuration (<c>tcp</c>, <c>akka-chunked</c>, <c>akka</c>).</summary>
     public static string ModeName(VectorTransportMode mode) => mode switch
@@ -67,7 +68,8 @@ public sealed record VectorTransportSettings(
             Read("tcp.queue-size", p => config.GetInt(p)),
             Read("receive-pool-size", p => config.GetByteSize(p) ?? -1),
             Read("chunked.chunk-size", p => checked((int)(config.GetByteSize(p) ?? -1))),
-            Read("chunked.window", p => config.GetInt(p)));
+            Read("chunked.window", p => config.GetInt(p)),
+            Read("chunked.timeout", p => config.GetTimeSpan(p, null, false)));
 
         if (settings.Threshold < 0)
             throw new SettingsException($"{Section}.threshold: must be 0 bytes or more, got {settings.Threshold}.");
@@ -89,6 +91,8 @@ public sealed record VectorTransportSettings(
             throw new SettingsException($"{Section}.chunked.chunk-size: must be at least 4096 bytes, got {settings.ChunkBytes}.");
         if (settings.Window < 1)
             throw new SettingsException($"{Section}.chunked.window: must be at least 1 chunk in flight, got {settings.Window}.");
+        if (settings.ChunkTimeout <= TimeSpan.Zero)
+            throw new SettingsException($"{Section}.chunked.timeout: must be positive, got {settings.ChunkTimeout}.");
         return settings;
     }
 }
