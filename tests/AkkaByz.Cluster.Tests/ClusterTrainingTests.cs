@@ -176,4 +176,35 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, transport.GetProperty("send_failures").GetInt64());
         Assert.True(ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json")).GetProperty("completed").GetBoolean());
     }
+
+    [Fact]
+    public async Task An_omniscient_attack_runs_through_the_tap_on_the_aggregator_node_and_matches_a_local_run_bit_for_bit()
+    {
+        // ALIE with 4 workers of which 1 Byzantine (z = Φ⁻¹(1/3) ≈ −0.43): honest workers copy the tap, the Byzantine
+        // one asks it; generous timeouts so the tap always has every honest vector (as in the local run).
+        var config = _cluster.WriteConfig(
+            "workers = 4, byzantine = 1, attack = alie, rounds = 20, barrier { round-deadline = 10s, tap-timeout = 10s }");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(4, port);
+
+        Assert.Equal(0, await ExitOf(aggregator));
+        foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains(workers, w => w.Lines.Any(l => l.Contains("Byzantine (alie)", StringComparison.Ordinal)));
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(80, summary.GetProperty("updates_accepted").GetInt64());
+
+        var settings = AkkaByzSettings.Create(AkkaByzConfig.Load(config)) with { Output = new OutputSettings("", false) };
+        var local = await LocalTraining.RunAsync(settings);
+        var clusterParameters = ParameterFile.Read(Path.Combine(_cluster.OutDir, "parameters.bin"));
+        var differing = Enumerable.Range(0, clusterParameters.Length)
+            .Count(i => BitConverter.SingleToInt32Bits(clusterParameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i]));
+        Assert.Equal(0, differing);
+
+        // On the aggregator node: out = 4 Params + 1 crafted vector per round; in = 4 updates + 3 honest copies.
+        var transport = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json")).GetProperty("vector_transport");
+        Assert.Equal(20 * 5, transport.GetProperty("vectors_sent").GetInt64());
+        Assert.Equal(20 * 7, transport.GetProperty("vectors_received").GetInt64());
+    }
 }

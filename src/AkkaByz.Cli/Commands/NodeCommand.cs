@@ -28,7 +28,7 @@ public static class NodeCommand
         var rounds = new Option<long?>("--rounds") { Description = "Aggregator: rounds to run (overrides the config)." };
         var workers = new Option<int?>("--workers", "-m") { Description = "Aggregator: m, the number of worker slots." };
         var byzantine = new Option<int?>("--byzantine", "-f") { Description = "Aggregator: f." };
-        var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots (none, sf, lf, gaussian, nan, inf)." };
+        var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots (none, sf, lf, ipm, alie, gaussian, mimic, nan, inf)." };
         var seed = new Option<int?>("--seed") { Description = "Aggregator: seed of everything random." };
         var outDir = new Option<string>("--out") { Description = "Aggregator: output folder (summary.json, metrics.csv, parameters.bin, cluster.json)." };
         foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir })

@@ -68,7 +68,10 @@ public sealed class WorkerActor : WorkerActorBase
             failure: e => new RoundFailed(round, e));
     }
 
-    protected override void BeforeSend(long round, float[] vector) => _tap?.Tell(new HonestCopy(round, vector));
+    protected override void BeforeSend(long round, float[] vector)
+    {
+        if (_tap is not null) Link.Tell(_tap, new HonestCopy(round, vector), Self);
+    }
 
     protected override void PostStop()
     {

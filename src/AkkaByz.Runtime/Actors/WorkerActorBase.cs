@@ -18,7 +18,8 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     private const string StraggleTimer = "straggle";
 
     protected readonly ILoggingAdapter Log = Context.GetLogger();
-    private readonly VectorTransport _link = VectorTransport.Get(Context.System);
+    /// <summary>How this worker's vector messages leave (a plain Tell locally; see <see cref="VectorTransport"/>).</summary>
+    protected VectorTransport Link { get; } = VectorTransport.Get(Context.System);
     private long _busyRound;
     private long _heldRound;
     private IActorRef? _updateTarget;
@@ -96,7 +97,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         Receive<Release>(r =>
         {
             if (r.Round == _heldRound) _heldRound = 0;
-            Faults.Send(_link, UpdateTarget, Self, r.Round, r.Vector, r.Loss);
+            Faults.Send(Link, UpdateTarget, Self, r.Round, r.Vector, r.Loss);
         });
     }
 
@@ -128,7 +129,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         if (p.Round <= Faults.LastRound)
         {
             // A re-published round (its barrier closed short): resend the cached update, never recompute.
-            if (!Faults.Resend(_link, UpdateTarget, Self, p.Round))
+            if (!Faults.Resend(Link, UpdateTarget, Self, p.Round))
                 Log.Debug("Worker {0}: ignoring Params of old round {1}.", WorkerName, p.Round);
             return;
         }
@@ -158,7 +159,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         }
         else
         {
-            Faults.Send(_link, UpdateTarget, Self, round, vector, loss);
+            Faults.Send(Link, UpdateTarget, Self, round, vector, loss);
         }
     }
 

@@ -9,6 +9,7 @@ using AkkaByz.Runtime.Actors;
 using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Hosting;
 using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
@@ -50,6 +51,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private long _rounds;
     private long _restoredFrom;
     private RunFinished? _finished;
+    private string _tapPath = "";
 
     public AggregatorCoordinator(ClusterNodeSettings node, IReadOnlyList<string> runLayers, string? localData, TextWriter? output)
     {
@@ -114,11 +116,16 @@ public sealed class AggregatorCoordinator : ReceiveActor
             Finish(new RunFinished(true, $"already completed ({done.Round} rounds, checkpoint {_store.FilePath})"), 0);
             return;
         }
-        if (!settings.IsNoAttack && settings.Byzantine > 0 && AttackCatalog.Factory(settings.Attack)?.Invoke() is { NeedsHonestVectors: true })
-            throw new SettingsException($"akkabyz.attack = {settings.Attack}: omniscient attacks need the adversary tap, which cluster mode does not host; " +
-                                        "use attack = none or a data/noise attack (sf, lf, gaussian, nan, inf), or `akkabyz train` locally.");
-
         var components = _components = RunComposer.Compose(settings);
+        // Omniscient attacks (ALIE, IPM, mimic): the simulated adversary is hosted here, next to the aggregator but
+        // outside it; honest workers copy it their updates and Byzantine workers ask it for theirs (over the network,
+        // through the vector transport), exactly as in a local run.
+        var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
+        if (attack is { NeedsHonestVectors: true })
+        {
+            var tap = Context.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
+            _tapPath = Akka.Serialization.Serialization.SerializedActorPath(tap);
+        }
         _node.CheckVectorFits(components.Dimension, settings.Model);
         _rounds = components.Rounds;
         var server = _server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
@@ -190,7 +197,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         Sender.Tell(Assignment(slot));
     }
 
-    private RunAssignment Assignment(int slot) => new(_incarnation, slot, _layers, _components!.Dimension);
+    private RunAssignment Assignment(int slot) => new(_incarnation, slot, _layers, _components!.Dimension, _tapPath);
 
     private async Task OnCompleted(RunCompleted run)
     {

@@ -19,9 +19,11 @@ public sealed record JoinRun(string Name, int PreviousIndex, string Incarnation)
 /// <summary>
 /// Coordinator → worker node: your slot (shard index) and the run's configuration (the HOCON layers, one source of
 /// truth; the node may only override the data path with its own <c>--data</c>). <paramref name="Dimension"/> is d,
-/// checked by the worker after composing its model.
+/// checked by the worker after composing its model. <paramref name="TapPath"/> is the full path of the adversary tap
+/// the aggregator node hosts for an omniscient attack (ALIE, IPM, mimic), "" otherwise: honest workers copy it
+/// their updates, Byzantine workers ask it for theirs.
 /// </summary>
-public sealed record RunAssignment(string Incarnation, int WorkerIndex, IReadOnlyList<string> ConfigLayers, int Dimension) : IAkkaByzClusterMessage;
+public sealed record RunAssignment(string Incarnation, int WorkerIndex, IReadOnlyList<string> ConfigLayers, int Dimension, string TapPath = "") : IAkkaByzClusterMessage;
 
 /// <summary>Coordinator → worker node: no slot for you now (all m slots are held); the node keeps asking.</summary>
 public sealed record JoinRefused(string Reason) : IAkkaByzClusterMessage;

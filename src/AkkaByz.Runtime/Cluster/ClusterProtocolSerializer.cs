@@ -67,6 +67,7 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
                 w.Int32(a.ConfigLayers.Count);
                 foreach (var layer in a.ConfigLayers) w.String(layer);
                 w.Int32(a.Dimension);
+                w.String(a.TapPath);
                 return w.ToArray();
             }
             case JoinRefused r:
@@ -211,6 +212,6 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         if (n is < 0 or > 1024) throw new SerializationException($"AkkaByz cluster wire: malformed 'ca' message: {n} config layers.");
         var layers = new string[n];
         for (var i = 0; i < n; i++) layers[i] = r.String("configLayer");
-        return new RunAssignment(incarnation, index, layers, r.Int32("dimension"));
+        return new RunAssignment(incarnation, index, layers, r.Int32("dimension"), r.String("tapPath"));
     }
 }

@@ -117,6 +117,20 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
             return;
         }
 
+        IActorRef? tap = null;
+        if (c.Assignment.TapPath.Length > 0)
+        {
+            try
+            {
+                tap = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(c.Assignment.TapPath);
+            }
+            catch (Exception e)
+            {
+                Print($"error: the aggregator's adversary tap path '{c.Assignment.TapPath}' does not resolve: {e.Message}");
+                _exit.TrySetResult(2);
+                return;
+            }
+        }
         var faults = WorkerFaults.From(settings, i);
         var name = $"{_name}/slot-{i}";
         var attack = settings.IsByzantine(i) && settings.Byzantine > 0 ? components.CreateAttack?.Invoke() : null;
@@ -126,11 +140,11 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
             var data = attack.NeedsHonestVectors ? components.Train : Hosting.LocalTraining.TransformLabels(components.Train, attack);
             var computation = attack.NeedsHonestVectors ? null : Computation(components, i, data);
             props = ByzantineWorkerActor.Props(i, name, _proxy, faults, attack, i - (settings.Workers - settings.Byzantine),
-                settings.Workers, settings.Byzantine, settings.Seed, computation, tap: null);
+                settings.Workers, settings.Byzantine, settings.Seed, computation, tap);
         }
         else
         {
-            props = WorkerActor.Props(i, name, _proxy, Computation(components, i, components.Train), faults);
+            props = WorkerActor.Props(i, name, _proxy, Computation(components, i, components.Train), faults, tap);
         }
         _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
         Context.Watch(_worker);

@@ -3,6 +3,7 @@ using Akka.Event;
 using AkkaByz.Core.Attacks;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Training;
+using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Runtime.Faults;
 
@@ -18,6 +19,7 @@ namespace AkkaByz.Runtime.Faults;
 public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly VectorTransport _link = VectorTransport.Get(Context.System);
     private readonly IAttack _attack;
     private readonly int _m;
     private readonly int _f;
@@ -134,7 +136,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
             _log.Error(e, "Adversary tap: attack '{0}' failed in round {1}: {2}", _attack.Name, round, e.Message);
             crafted = [];
         }
-        requester.Tell(new CraftedVector(round, crafted));
+        _link.Tell(requester, new CraftedVector(round, crafted), Self);
     }
 
     private sealed class RoundState

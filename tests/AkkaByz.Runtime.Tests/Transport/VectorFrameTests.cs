@@ -30,7 +30,7 @@ public sealed class VectorFrameTests
         { "magic", 0, [0x47, 0x45, 0x54, 0x20], "bad-magic" },  // "GET " — an HTTP client on the vector port
         { "version", 4, [2], "bad-version" },
         { "kind 0", 5, [0], "bad-kind" },
-        { "kind 3", 5, [3], "bad-kind" },
+        { "kind 5", 5, [5], "bad-kind" },
         { "reserved", 6, [1, 0], "bad-header" },
         { "empty target", 8, [0, 0, 0, 0], "bad-header" },
         { "huge target", 8, [0, 0, 1, 0], "bad-header" },

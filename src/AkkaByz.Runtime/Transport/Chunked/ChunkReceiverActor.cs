@@ -112,7 +112,7 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
     {
         var what = $"transfer {chunk.TransferId} from {Sender.Path}";
         if (chunk.Index != 0) return ("bad-envelope", $"{what}: chunk {chunk.Index} carries an envelope (only chunk 0 may)");
-        if (e.Kind is not (VectorKind.Params or VectorKind.Update)) return ("bad-kind", $"{what}: message kind {(byte)e.Kind} (1 = Params, 2 = Update)");
+        if (!VectorPayload.IsKnown(e.Kind)) return ("bad-kind", $"{what}: message kind {(byte)e.Kind} (1 Params, 2 Update, 3 HonestCopy, 4 CraftedVector)");
         if (e.TargetPath.Length is 0 or > Tcp.VectorFrame.MaxPathBytes || e.SenderPath.Length > Tcp.VectorFrame.MaxPathBytes)
             return ("bad-path", $"{what}: target path of {e.TargetPath.Length} and sender path of {e.SenderPath.Length} characters (target 1..{Tcp.VectorFrame.MaxPathBytes}, sender 0..{Tcp.VectorFrame.MaxPathBytes})");
         if (e.SenderPath.Length > 0 && !(ActorPath.TryParse(e.SenderPath, out var claimed) && claimed.Address == Sender.Path.Address))

@@ -19,7 +19,7 @@ public sealed class VectorFrameException(string reason, string message) : Except
 /// <summary>
 /// The wire format of <see cref="TcpVectorCarrier"/>, all little-endian. Per message: a 36-byte header
 /// <code>
-///  0 u32 magic "AKZB"   4 u8 version (1)   5 u8 kind (1 Params, 2 Update)   6 u16 reserved (0)
+///  0 u32 magic "AKZB"   4 u8 version (1)   5 u8 kind (1 Params, 2 Update, 3 HonestCopy, 4 CraftedVector)   6 u16 reserved (0)
 ///  8 i32 target path bytes   12 i32 sender path bytes   16 i64 round   24 f64 loss   32 i32 float count
 /// </code>
 /// then the target and sender actor paths (UTF-8, with address and uid) and the floats as raw IEEE-754 bytes, which
@@ -68,7 +68,7 @@ public static class VectorFrame
         if (magic != Magic) throw new VectorFrameException("bad-magic", $"magic 0x{magic:X8}, expected 0x{Magic:X8} (not an AkkaByz vector stream)");
         if (header[4] != Version) throw new VectorFrameException("bad-version", $"frame version {header[4]}, this node speaks {Version}");
         var kind = (VectorKind)header[5];
-        if (kind is not (VectorKind.Params or VectorKind.Update)) throw new VectorFrameException("bad-kind", $"message kind {header[5]} (1 = Params, 2 = Update)");
+        if (!VectorPayload.IsKnown(kind)) throw new VectorFrameException("bad-kind", $"message kind {header[5]} (1 Params, 2 Update, 3 HonestCopy, 4 CraftedVector)");
         if (BinaryPrimitives.ReadUInt16LittleEndian(header[6..]) != 0) throw new VectorFrameException("bad-header", "reserved bytes are not zero");
         var target = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         var sender = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
