@@ -9,8 +9,9 @@ namespace AkkaByz.Cluster.Tests;
 /// <summary>
 /// An end-to-end cluster run (separate `akkabyz node` processes) with every Params and Update carried by the
 /// akka-chunked carrier: the wiring across processes (envelope, delivery, the sender's identity that the aggregator
-/// validates). The test model's 330-float vectors fit one chunk even at the smallest chunk size (4 KiB);
-/// multi-chunk transfers, pacing and refusals are specified in <see cref="ChunkedCarrierTests"/>.
+/// validates). The model is the MLP on the synthetic task (5,514 floats = 22 KB): every vector travels as 6 chunks
+/// of at most 4 KiB, at most 2 unacknowledged; pacing limits and refusals are specified in
+/// <see cref="ChunkedCarrierTests"/>.
 /// </summary>
 [Collection("cluster processes")]
 public sealed class ChunkedClusterTests(ITestOutputHelper output) : IDisposable
@@ -22,7 +23,7 @@ public sealed class ChunkedClusterTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_run_through_the_akka_chunked_carrier_matches_a_local_run_bit_for_bit_and_counts_every_vector()
     {
-        var config = _cluster.WriteConfig("rounds = 20, barrier.round-deadline = 10s",
+        var config = _cluster.WriteConfig("model = mlp, rounds = 20, barrier.round-deadline = 10s",
             transport: "mode = akka-chunked, threshold = 0b, chunked { chunk-size = 4KiB, window = 2, timeout = 5s }");
         var port = ClusterHarness.FreePort();
         var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
@@ -44,5 +45,7 @@ public sealed class ChunkedClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(60, transport.GetProperty("vectors_sent").GetInt64());     // every Params, in chunks
         Assert.Equal(60, transport.GetProperty("vectors_received").GetInt64()); // and every Update
         Assert.Equal(0, transport.GetProperty("send_failures").GetInt64());
+        Assert.Equal(60L * 4 * 5_514, transport.GetProperty("bytes_received").GetInt64()); // 6 chunks each
+        Assert.Equal(5_514, parameters.Length);
     }
 }
