@@ -13,7 +13,8 @@ namespace AkkaByz.Torch;
 /// <item><c>OMP_WAIT_POLICY=PASSIVE</c> unless set (idle OpenMP threads sleep rather than spin).</item>
 /// <item>Loads libLibTorchSharp/libtorch and, if that fails, throws <see cref="TorchRuntimeException"/> naming the
 /// failing library, the loader's message and the fix — instead of TorchSharp's misleading "not restored".</item>
-/// <item>Sets libtorch's intra-op thread count (process-wide; use 1 when several workers share a process).</item>
+/// <item>Sets libtorch's intra-op thread count (process-wide; use 1 when several workers share a process), applied
+/// on every thread that computes (<see cref="ApplyToCurrentThread"/>).</item>
 /// </list>
 /// </summary>
 public static class TorchRuntime
@@ -36,6 +37,25 @@ public static class TorchRuntime
 
     /// <summary>The intra-op thread count last set by <see cref="EnsureLoaded"/> (0 before the first call).</summary>
     public static int Threads { get; private set; }
+
+    [ThreadStatic] private static int t_threads;
+
+    /// <summary>
+    /// Applies <see cref="Threads"/> to the calling thread (once per thread and value). Needed because libtorch's
+    /// OpenMP backend implements <c>set_num_threads</c> with <c>omp_set_num_threads</c>, which sets the CALLING
+    /// thread's team size only: a worker computing on another (thread-pool) thread ran its parallel regions with
+    /// libgomp's default of every core. Measured here: 4 MLP workers in one process then oversubscribed the 2 cores
+    /// and their float reductions split differently from run to run (the same seed ended at 0.796–0.798 accuracy);
+    /// with the count applied on every computing thread, runs repeat bit for bit. <see cref="TorchModel"/> calls it
+    /// at the start of every step and evaluation.
+    /// </summary>
+    public static void ApplyToCurrentThread()
+    {
+        var n = Threads;
+        if (n <= 0 || t_threads == n) return;
+        torch.set_num_threads(n);
+        t_threads = n;
+    }
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
@@ -70,6 +90,7 @@ public static class TorchRuntime
                 torch.set_num_threads(threads);
                 Threads = threads;
             }
+            t_threads = threads;
         }
     }
 

@@ -32,9 +32,10 @@ public static class AkkaByzConfig
         {
             if (!File.Exists(userFile)) throw new SettingsException($"--config: file '{userFile}' does not exist.");
             Config user;
+            var text = ConfigFile.ReadExpanded(userFile);
             try
             {
-                user = ConfigurationFactory.ParseString(File.ReadAllText(userFile));
+                user = ConfigurationFactory.ParseString(text);
             }
             catch (Exception e) when (e is not SettingsException)
             {

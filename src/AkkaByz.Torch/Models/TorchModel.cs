@@ -148,6 +148,7 @@ public class TorchModel : IGradientModel
     public double LossAndGradient(ReadOnlySpan<float> parameters, DataSet data, ReadOnlySpan<int> batch, Span<float> gradient)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        TorchRuntime.ApplyToCurrentThread(); // before any torch call on this thread: its first matrix product included
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         CheckData(data);
@@ -172,6 +173,7 @@ public class TorchModel : IGradientModel
     public Evaluation Evaluate(ReadOnlySpan<float> parameters, DataSet data)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        TorchRuntime.ApplyToCurrentThread();
         CheckLength(parameters.Length, nameof(parameters));
         CheckData(data);
         if (data.Count == 0) throw new ArgumentException($"Data set '{data.Name}' is empty.", nameof(data));
