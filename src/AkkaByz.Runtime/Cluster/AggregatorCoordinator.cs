@@ -197,7 +197,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
         Sender.Tell(Assignment(slot));
     }
 
-    private RunAssignment Assignment(int slot) => new(_incarnation, slot, _layers, _components!.Dimension, _tapPath);
+    private RunAssignment Assignment(int slot) =>
+        new(_incarnation, slot, _layers, _components!.Dimension, _tapPath, _restoredFrom, _store is null ? 0 : _node.CheckpointInterval);
 
     private async Task OnCompleted(RunCompleted run)
     {

@@ -68,6 +68,8 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
                 foreach (var layer in a.ConfigLayers) w.String(layer);
                 w.Int32(a.Dimension);
                 w.String(a.TapPath);
+                w.Int64(a.ResumeRound);
+                w.Int32(a.SnapshotEvery);
                 return w.ToArray();
             }
             case JoinRefused r:
@@ -212,6 +214,6 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         if (n is < 0 or > 1024) throw new SerializationException($"AkkaByz cluster wire: malformed 'ca' message: {n} config layers.");
         var layers = new string[n];
         for (var i = 0; i < n; i++) layers[i] = r.String("configLayer");
-        return new RunAssignment(incarnation, index, layers, r.Int32("dimension"), r.String("tapPath"));
+        return new RunAssignment(incarnation, index, layers, r.Int32("dimension"), r.String("tapPath"), r.Int64("resumeRound"), r.Int32("snapshotEvery"));
     }
 }

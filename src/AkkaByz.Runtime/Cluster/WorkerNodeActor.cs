@@ -25,6 +25,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
     private readonly TaskCompletionSource<int> _exit;
     private readonly TextWriter? _out;
     private readonly Dictionary<string, Task<RunComponents>> _composed = [];
+    private readonly Dictionary<(string Run, int Slot), WorkerStateLog> _stateLogs = [];
     private string _incarnation = "";
     private int _index = -1;
     private int _generation;
@@ -134,22 +135,38 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         var faults = WorkerFaults.From(settings, i);
         var name = $"{_name}/slot-{i}";
         var attack = settings.IsByzantine(i) && settings.Byzantine > 0 ? components.CreateAttack?.Invoke() : null;
-        Props props;
-        if (attack is not null)
-        {
-            var data = attack.NeedsHonestVectors ? components.Train : Hosting.LocalTraining.TransformLabels(components.Train, attack);
-            var computation = attack.NeedsHonestVectors ? null : Computation(components, i, data);
-            props = ByzantineWorkerActor.Props(i, name, _proxy, faults, attack, i - (settings.Workers - settings.Byzantine),
-                settings.Workers, settings.Byzantine, settings.Seed, computation, tap);
-        }
-        else
-        {
-            props = WorkerActor.Props(i, name, _proxy, Computation(components, i, components.Train), faults, tap);
-        }
+        var data = attack is null || attack.NeedsHonestVectors ? components.Train : Hosting.LocalTraining.TransformLabels(components.Train, attack);
+        var computation = attack is { NeedsHonestVectors: true } ? null : Computation(components, i, data);
+        var resumed = computation is not null ? Resume(c.Assignment, computation) : "";
+        var props = attack is not null
+            ? ByzantineWorkerActor.Props(i, name, _proxy, faults, attack, i - (settings.Workers - settings.Byzantine),
+                settings.Workers, settings.Byzantine, settings.Seed, computation, tap)
+            : WorkerActor.Props(i, name, _proxy, computation!, faults, tap);
         _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
         Context.Watch(_worker);
         Print($"slot {i} of {settings.Workers} (aggregator {c.Assignment.Incarnation}): model {settings.Model}, d = {components.Dimension}, " +
-              $"shard of {components.Shards[i].Length} examples{(attack is not null ? $", Byzantine ({settings.Attack})" : "")}");
+              $"shard of {components.Shards[i].Length} examples{(attack is not null ? $", Byzantine ({settings.Attack})" : "")}{resumed}");
+    }
+
+    /// <summary>
+    /// Attaches the slot's state log (states recorded at the aggregator's checkpoint rounds) and, when the assignment
+    /// comes from an aggregator that restored checkpoint R, continues from this worker's own state at R: the run
+    /// then goes on exactly as if the old aggregator had not failed. Returns the note for the slot's line.
+    /// </summary>
+    private string Resume(RunAssignment a, WorkerComputation computation)
+    {
+        if (a.SnapshotEvery <= 0) return "";
+        var key = (string.Join("\u0001", a.ConfigLayers), a.WorkerIndex);
+        if (!_stateLogs.TryGetValue(key, out var log) || log.Every != a.SnapshotEvery)
+            _stateLogs[key] = log = new WorkerStateLog(a.SnapshotEvery);
+        computation.StateLog = log;
+        if (a.ResumeRound <= 0) return "";
+        if (log.TryGet(a.ResumeRound, out var state))
+        {
+            computation.Restore(state);
+            return $"; resuming from its own optimizer state of round {a.ResumeRound}";
+        }
+        return $"; no optimizer state of round {a.ResumeRound} on this node (held: [{string.Join(", ", log.Rounds)}]): its momentum restarts";
     }
 
     private static WorkerComputation Computation(RunComponents c, int worker, Core.Data.DataSet data) =>

@@ -36,6 +36,12 @@ public sealed class WorkerComputation : IDisposable
 
     public int Dimension => _model.ParameterCount;
 
+    /// <summary>Where the optimizer state is recorded at checkpoint rounds (cluster mode; null = nowhere).</summary>
+    public WorkerStateLog? StateLog { get; set; }
+
+    /// <summary>Continues from a recorded optimizer state (after an aggregator fail-over; see <see cref="WorkerStateLog"/>).</summary>
+    public void Restore(OptimizerState state) => _optimizer.SetState(state);
+
     /// <summary>The update of round <paramref name="round"/> at query point <paramref name="x"/> (a fresh array) and the minibatch loss.</summary>
     public (float[] Update, double Loss) Compute(long round, ReadOnlySpan<float> x)
     {
@@ -47,6 +53,7 @@ public sealed class WorkerComputation : IDisposable
         var model = _model;
         var data = _data;
         var loss = _optimizer.ComputeUpdate(round, x, (p, g) => model.LossAndGradient(p, data, batch, g), update);
+        if (StateLog is { } log && log.Wants(round)) log.Record(round, _optimizer.GetState());
         return (update, loss);
     }
 

@@ -101,7 +101,8 @@ public sealed class LocalTrainingSpecs
         // aggregating, stale once the next round has started; the last round's copy may arrive after the run ended).
         var r = faulty.Run.Rejected;
         Assert.InRange(r[RejectReasons.Stale] + r[RejectReasons.Duplicate] + r[RejectReasons.Late], 29 + 29, 29 + 30);
-        Assert.True(r[RejectReasons.Stale] >= 29);
+        // Replays are stale from round 2 on; the last one (round 29's, sent in round 30) may arrive after the run ended.
+        Assert.True(r[RejectReasons.Stale] >= 28, $"{r[RejectReasons.Stale]} stale");
         Assert.Equal(0, r[RejectReasons.Unregistered] + r[RejectReasons.Future]);
     }
 
