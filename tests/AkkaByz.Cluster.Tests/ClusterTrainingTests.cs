@@ -147,6 +147,16 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var accuracy = summary.GetProperty("final_test_accuracy").GetDouble();
         Assert.True(accuracy >= 0.70, $"final test accuracy {accuracy} < 0.70");
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+
+        // Every worker resumed from its own optimizer state at the checkpoint round, so the fail-over changed
+        // nothing: the parameters equal those of an uninterrupted local run, bit for bit.
+        foreach (var w in workers)
+            Assert.Contains(w.Lines, l => l.Contains($"resuming from its own optimizer state of round {from}", StringComparison.Ordinal));
+        var settings = AkkaByzSettings.Create(AkkaByzConfig.Load(config)) with { Output = new OutputSettings("", false) };
+        var local = await LocalTraining.RunAsync(settings);
+        var parameters = ParameterFile.Read(Path.Combine(_cluster.OutDir, "parameters.bin"));
+        Assert.Equal(0, Enumerable.Range(0, parameters.Length)
+            .Count(i => BitConverter.SingleToInt32Bits(parameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i])));
     }
 
     [Fact]
