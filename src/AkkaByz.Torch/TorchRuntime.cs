@@ -42,9 +42,8 @@ public static class TorchRuntime
 
     /// <summary>
     /// Applies <see cref="Threads"/> to the calling thread (once per thread and value). Needed because libtorch's
-    /// OpenMP backend implements <c>set_num_threads</c> with <c>omp_set_num_threads</c>, which sets the CALLING
-    /// thread's team size only: a worker computing on another (thread-pool) thread ran its parallel regions with
-    /// libgomp's default of every core. Measured here: 4 MLP workers in one process then oversubscribed the 2 cores
+    /// <c>set_num_threads</c> sets MKL's team with <c>mkl_set_num_threads_local</c>, for the CALLING thread only: a
+    /// worker computing on another (thread-pool) thread ran its matrix products with MKL's default of every core. Measured here: 4 MLP workers in one process then oversubscribed the 2 cores
     /// and their float reductions split differently from run to run (the same seed ended at 0.796–0.798 accuracy);
     /// with the count applied on every computing thread, runs repeat bit for bit. <see cref="TorchModel"/> calls it
     /// at the start of every step and evaluation.

@@ -173,11 +173,11 @@ public class TorchModelTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void A_thread_that_never_configured_torch_is_configured_before_the_models_first_torch_call()
     {
-        // libtorch's set_num_threads sets MKL's team size for the CALLING thread only (mkl_set_num_threads_local),
-        // and torch itself applies the global count on a new thread only at its first parallel_for — after the first
-        // matrix product of a Linear layer. Workers stepping on thread-pool threads therefore ran some products with
-        // every core: oversubscription, and float reductions that varied between runs (measured: 4 MLP workers, same
-        // seed, 0.796–0.798 final accuracy; 0.8018 every time once fixed). The model now applies the count first.
+        // libtorch's set_num_threads sets MKL's team size for the CALLING thread only (mkl_set_num_threads_local); a
+        // fresh thread starts with MKL's default (every core). Workers stepping on other threads therefore ran matrix
+        // products on both cores: oversubscription, and float reductions that varied between runs (measured: 4 MLP
+        // workers, same seed, 0.796–0.798 final accuracy; 0.8018 every time once fixed). The model now applies the
+        // count before its first torch call on any thread.
         var data = TestData.Synthetic(Mnist, 10, 16, 3);
         using var model = TorchModels.Create("mlp", Mnist, 10, threads: 1);
         var p = new float[model.ParameterCount];
