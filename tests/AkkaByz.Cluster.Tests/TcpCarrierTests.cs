@@ -75,3 +75,84 @@ public sealed class TcpCarrierTests(TcpNodesFixture fixture) : IClassFixture<Tcp
         Assert.Equal(FullPath(from), got.SenderPath);
     }
 }
+
+/// <summary>Two in-process tcp-mode nodes with tight receiving limits (2 connections, 1 s inside a frame).</summary>
+public sealed class TightTcpNodesFixture : IDisposable
+{
+    public TransportNodes Nodes { get; } = new("akkabyz-transport { mode = tcp, threshold = 0, tcp { max-connections = 2, frame-timeout = 1s } }");
+
+    public void Dispose() => Nodes.Dispose();
+}
+
+/// <summary>
+/// The receiving side's resource limits: a peer that stalls inside a frame is cut off, and connections beyond
+/// <c>tcp.max-connections</c> are refused — each counted, and honest vectors still get through afterwards.
+/// </summary>
+[Collection("cluster processes")]
+public sealed class TcpCarrierLimitTests(TightTcpNodesFixture fixture) : IClassFixture<TightTcpNodesFixture>
+{
+    private readonly ActorSystem _a = fixture.Nodes.A;
+    private readonly ActorSystem _b = fixture.Nodes.B;
+
+    private int Port => VectorTransport.Get(_b).ListeningPort ?? throw new InvalidOperationException("node B has no vector port");
+
+    [Fact]
+    public async Task A_peer_stalling_inside_a_frame_is_cut_off_and_counted()
+    {
+        var (sink, _) = Sink(_b, "stall-sink");
+        var stalled = Rejected(_b, "stalled");
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        // A valid header announcing 1,000 floats, its paths, then only 100 of the 4,000 bytes.
+        var prefix = VectorFrame.EncodePrefix(new VectorPayload(VectorKind.Update, 1, 0, new float[1000]), FullPath(sink), "");
+        await client.GetStream().WriteAsync(prefix);
+        await client.GetStream().WriteAsync(new byte[100]);
+        await Eventually(() => Rejected(_b, "stalled") == stalled + 1, "the stalled connection is cut off after frame-timeout (1 s)", seconds: 10);
+        // The node closed it: a read on our side ends.
+        var buffer = new byte[1];
+        Assert.Equal(0, await client.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_cap_are_refused_and_counted_and_vectors_flow_once_they_close()
+    {
+        var (sink, inbox) = Sink(_b, "cap-sink");
+        var (from, _) = Sink(_a, "cap-from");
+        var refused = Rejected(_b, "too-many-connections");
+        var idle = new List<TcpClient>();
+        try
+        {
+            // Hold the cap with idle connections (a previous test's connections may still be closing: take what is left).
+            for (var i = 0; i < 3 && Rejected(_b, "too-many-connections") == refused; i++)
+            {
+                var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, Port);
+                idle.Add(c);
+                await Task.Delay(200);
+            }
+            await Eventually(() => Rejected(_b, "too-many-connections") >= refused + 1, "a connection beyond max-connections = 2 is refused");
+        }
+        finally
+        {
+            foreach (var c in idle) c.Dispose();
+        }
+
+        // Once the idle connections are gone, node A connects and its vectors arrive.
+        var target = await RemoteRef(_a, _b, sink);
+        var vector = Vector(50_000, 3);
+        for (var attempt = 0; ; attempt++)
+        {
+            VectorTransport.Get(_a).Tell(target, new Update(attempt + 1, vector, 0), from);
+            try
+            {
+                var got = await Next(inbox, seconds: 3);
+                AssertBitExact(vector, Assert.IsType<Update>(got.Message).Vector);
+                break;
+            }
+            catch (TimeoutException) when (attempt < 5)
+            {
+                // the first attempts may land while the idle sockets are still being reaped
+            }
+        }
+    }
+}

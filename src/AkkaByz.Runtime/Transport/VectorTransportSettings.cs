@@ -17,6 +17,8 @@ public sealed record VectorTransportSettings(
     TimeSpan ConnectTimeout,
     int SocketBufferSize,
     int QueueSize,
+    int MaxConnections,
+    TimeSpan FrameTimeout,
     long ReceivePoolBytes,
     int ChunkBytes,
     int Window,
@@ -25,7 +27,7 @@ public sealed record VectorTransportSettings(
     public const string Section = "akkabyz-transport";
 
     /// <summary>Local mode: every message is a plain Tell.</summary>
-    public static VectorTransportSettings Disabled { get; } = new(VectorTransportMode.Akka, long.MaxValue, 0, "", 1L << 30, TimeSpan.FromSeconds(5), 4 << 20, 256, 0, 4 << 20, 4, TimeSpan.FromSeconds(10));
+    public static VectorTransportSettings Disabled { get; } = new(VectorTransportMode.Akka, long.MaxValue, 0, "", 1L << 30, TimeSpan.FromSeconds(5), 4 << 20, 256, 256, TimeSpan.FromSeconds(30), 0, 4 << 20, 4, TimeSpan.FromSeconds(10));
 
     /// <summary>The mode named in the configuration (<c>tcp</c>, <c>akka-chunked</c>, <c>akka</c>).</summary>
     public static string ModeName(VectorTransportMode mode) => mode switch
@@ -66,6 +68,8 @@ public sealed record VectorTransportSettings(
             Read("tcp.connect-timeout", p => config.GetTimeSpan(p, null, false)),
             Read("tcp.socket-buffer-size", p => checked((int)(config.GetByteSize(p) ?? -1))),
             Read("tcp.queue-size", p => config.GetInt(p)),
+            Read("tcp.max-connections", p => config.GetInt(p)),
+            Read("tcp.frame-timeout", p => config.GetTimeSpan(p, null, false)),
             Read("receive-pool-size", p => config.GetByteSize(p) ?? -1),
             Read("chunked.chunk-size", p => checked((int)(config.GetByteSize(p) ?? -1))),
             Read("chunked.window", p => config.GetInt(p)),
@@ -85,6 +89,10 @@ public sealed record VectorTransportSettings(
             throw new SettingsException($"{Section}.tcp.socket-buffer-size: must be at least 64KiB, got {settings.SocketBufferSize} bytes.");
         if (settings.QueueSize < 1)
             throw new SettingsException($"{Section}.tcp.queue-size: must be at least 1 message, got {settings.QueueSize}.");
+        if (settings.MaxConnections < 1)
+            throw new SettingsException($"{Section}.tcp.max-connections: must be at least 1, got {settings.MaxConnections}.");
+        if (settings.FrameTimeout <= TimeSpan.Zero)
+            throw new SettingsException($"{Section}.tcp.frame-timeout: must be positive, got {settings.FrameTimeout}.");
         if (settings.ReceivePoolBytes < 0)
             throw new SettingsException($"{Section}.receive-pool-size: must be 0 bytes (no pooling) or more, got {settings.ReceivePoolBytes}.");
         if (settings.ChunkBytes < 4096)

@@ -98,6 +98,13 @@ public sealed class TcpVectorCarrier : IVectorCarrier
                 _log.Warning("Vector transport: accept failed: {0}.", e.Message);
                 continue;
             }
+            if (_incoming.Count >= _settings.MaxConnections)
+            {
+                // One reader thread per connection: cap them, so a flood of connections cannot exhaust the node.
+                _transport.Reject("too-many-connections", $"{_settings.MaxConnections} vector connections are open (akkabyz-transport.tcp.max-connections); closed the one from {socket.RemoteEndPoint}");
+                socket.Dispose();
+                continue;
+            }
             _incoming[socket] = 0;
             new Thread(() => ReadLoop(socket)) { IsBackground = true, Name = "akkabyz-vectors-in" }.Start();
         }
@@ -114,9 +121,10 @@ public sealed class TcpVectorCarrier : IVectorCarrier
             stream = new NetworkStream(socket, ownsSocket: true);
             if (_tls is not null) stream = _tls.Server(stream, _settings.ConnectTimeout);
             var header = new byte[VectorFrame.HeaderSize];
+            var frameTimeout = (int)Math.Min(int.MaxValue, _settings.FrameTimeout.TotalMilliseconds);
             while (!_stopping.IsCancellationRequested)
             {
-                if (!ReadHeader(stream, header)) return; // the peer closed between frames
+                if (!ReadHeader(stream, header, socket, frameTimeout)) return; // the peer closed between frames
                 VectorFrameHeader h;
                 string target, sender;
                 try
@@ -136,6 +144,7 @@ public sealed class TcpVectorCarrier : IVectorCarrier
                 // by the worker's optimizer, so they get their own.
                 var vector = h.Kind == VectorKind.Update ? _transport.Buffers.Rent(h.Floats) : GC.AllocateUninitializedArray<float>(h.Floats);
                 stream.ReadExactly(MemoryMarshal.AsBytes(vector.AsSpan()));
+                socket.ReceiveTimeout = 0; // between frames a connection may idle as long as a round takes
                 _transport.Deliver(target, sender, new VectorPayload(h.Kind, h.Round, h.Loss, vector));
             }
         }
@@ -145,6 +154,8 @@ public sealed class TcpVectorCarrier : IVectorCarrier
             if (!_stopping.IsCancellationRequested)
             {
                 if (e is EndOfStreamException) _transport.Reject("truncated", $"the connection from {peer} closed inside a frame");
+                else if (e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock } })
+                    _transport.Reject("stalled", $"the connection from {peer} sent nothing for {_settings.FrameTimeout.TotalSeconds:0.#} s inside a frame (akkabyz-transport.tcp.frame-timeout); closed");
                 else _log.Warning("Vector transport: connection from {0} ended: {1}.", peer, e.Message);
             }
         }
@@ -156,13 +167,18 @@ public sealed class TcpVectorCarrier : IVectorCarrier
         }
     }
 
-    /// <summary>Reads a whole header; false on a clean close before its first byte.</summary>
-    private static bool ReadHeader(Stream stream, byte[] header)
+    /// <summary>
+    /// Reads a whole header; false on a clean close before its first byte. Once the first byte is in, the rest of the
+    /// frame must keep coming: each read may wait at most <paramref name="frameTimeoutMs"/> (a peer that stalls
+    /// inside a frame, holding its buffer, is cut off and counted as "stalled").
+    /// </summary>
+    private static bool ReadHeader(Stream stream, byte[] header, Socket socket, int frameTimeoutMs)
     {
         var got = 0;
         while (got < header.Length)
         {
             var n = stream.Read(header, got, header.Length - got);
+            if (got == 0 && n > 0) socket.ReceiveTimeout = frameTimeoutMs;
             if (n == 0)
             {
                 if (got == 0) return false;
