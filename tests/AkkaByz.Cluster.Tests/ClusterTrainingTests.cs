@@ -217,4 +217,15 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(20 * 5, transport.GetProperty("vectors_sent").GetInt64());
         Assert.Equal(20 * 7, transport.GetProperty("vectors_received").GetInt64());
     }
+
+    [Fact]
+    public async Task A_node_stops_on_sigterm_even_before_it_has_joined_a_cluster()
+    {
+        // Akka's own ProcessExit hook used to block the exit of a node that never joined (the sample script's
+        // cleanup sends SIGTERM); the node now runs its bounded graceful shutdown and exits.
+        var node = _cluster.Start("lonely worker", "--role", "worker", "--seed-nodes", $"127.0.0.1:{ClusterHarness.FreePort()}");
+        Assert.NotNull(await node.WaitForLine(l => l.Contains("joining via", StringComparison.Ordinal), Startup));
+        node.Terminate();
+        Assert.NotNull(await node.WaitForExit(TimeSpan.FromSeconds(20)));
+    }
 }

@@ -80,6 +80,15 @@ public sealed class NodeProcess : IDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
     }
 
+    /// <summary>SIGTERM, as <c>kill</c>, systemd or <c>docker stop</c> send it (the process may shut down gracefully).</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited) _ = SysKill(_process.Id, 15);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int SysKill(int pid, int signal);
+
     public string Transcript() => $"---- {Label} ----\n" + string.Join("\n", _lines);
 
     public void Dispose()

@@ -31,7 +31,10 @@ public static class NodeCommand
         var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots (none, sf, lf, ipm, alie, gaussian, mimic, nan, inf)." };
         var seed = new Option<int?>("--seed") { Description = "Aggregator: seed of everything random." };
         var outDir = new Option<string>("--out") { Description = "Aggregator: output folder (summary.json, metrics.csv, parameters.bin, cluster.json)." };
-        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir })
+        var vectorTransport = new Option<string>("--vector-transport") { Description = "How large vectors travel: tcp (a socket per node pair) | akka-chunked | akka. Same on every node." };
+        vectorTransport.AcceptOnlyFromAmong("tcp", "akka-chunked", "akka");
+        var vectorPort = new Option<int?>("--vector-port") { Description = "Port of this node's vector listener (tcp mode; 0 = any free port, the default)." };
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort })
             command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
@@ -51,6 +54,12 @@ public static class NodeCommand
                 var extra = new List<string>();
                 if (parse.GetValue(checkpointDir) is { } dir) extra.Add($"akkabyz-cluster.checkpoint-dir = {AkkaByzConfig.Quote(dir)}");
                 if (parse.GetValue(checkpointEvery) is { } every) extra.Add($"akkabyz-cluster.checkpoint-interval = {every}");
+                if (parse.GetValue(vectorTransport) is { } mode) extra.Add($"akkabyz-transport.mode = {mode}");
+                if (parse.GetValue(vectorPort) is { } vport)
+                {
+                    if (vport is < 0 or > 65535) throw new SettingsException($"--vector-port: {vport} is not a TCP port (0..65535).");
+                    extra.Add($"akkabyz-transport.tcp.port = {vport}");
+                }
 
                 var isAggregator = parse.GetValue(role) == "aggregator";
                 if (!isAggregator && run.Count > 0)
