@@ -41,7 +41,4 @@ public sealed class VectorTransportStats
 /// failure; <paramref name="Rejected"/>: incoming frames or chunks refused, by reason.
 /// </summary>
 public sealed record VectorTransportSnapshot(
-    long Sent, long SentBytes, long Delivered, long DeliveredBytes, long SendFailures, IReadOnlyDictionary<string, long> Rejected)
-{
-    public long RejectedTotal => Rejected.Values.Sum();
-}
+    long Sent, long SentBytes, long Delivered, long DeliveredBytes, long SendFailures, IReadOnlyDictionary<string, long> Rejected);

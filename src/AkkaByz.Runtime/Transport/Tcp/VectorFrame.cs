@@ -4,11 +4,7 @@ using System.Text;
 namespace AkkaByz.Runtime.Transport.Tcp;
 
 /// <summary>The fixed part of a <see cref="VectorFrame"/>: what follows it and how to rebuild the message.</summary>
-public readonly record struct VectorFrameHeader(VectorKind Kind, int TargetLength, int SenderLength, long Round, double Loss, int Floats)
-{
-    /// <summary>Bytes after the fixed header: the two paths and the floats.</summary>
-    public long BodyBytes => TargetLength + SenderLength + 4L * Floats;
-}
+public readonly record struct VectorFrameHeader(VectorKind Kind, int TargetLength, int SenderLength, long Round, double Loss, int Floats);
 
 /// <summary>An incoming frame was refused; <see cref="Reason"/> is the short counter name.</summary>
 public sealed class VectorFrameException(string reason, string message) : Exception(message)
