@@ -70,15 +70,31 @@ public sealed class ClusterHarness : IDisposable
         return path;
     }
 
-    /// <summary>A self-signed certificate with its private key as a PFX (what docs/cluster.md makes with openssl).</summary>
-    public static void WriteSelfSignedPfx(string path, string password)
+    /// <summary>The test cluster's CA folder (made on first use by <see cref="Certificate"/>).</summary>
+    public string CertificateDir => Path.Combine(Directory, "certs");
+
+    /// <summary>The cluster CA's certificate (ca.crt), made on first use.</summary>
+    public string CaCertificate
     {
-        using var key = System.Security.Cryptography.RSA.Create(2048);
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
-            "CN=akkabyz-test", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, password));
+        get
+        {
+            var ca = Path.Combine(CertificateDir, "ca.crt");
+            if (!File.Exists(ca)) AkkaByz.Runtime.Security.CertificateAuthority.Init(CertificateDir, "tests", TimeSpan.FromDays(2));
+            return ca;
+        }
     }
+
+    /// <summary>A node certificate of the test CA for <paramref name="role"/>/<paramref name="name"/> (NAME.pfx), issued on first use.</summary>
+    public string Certificate(string role, string name)
+    {
+        _ = CaCertificate;
+        var pfx = Path.Combine(CertificateDir, name + ".pfx");
+        if (!File.Exists(pfx)) AkkaByz.Runtime.Security.CertificateAuthority.Issue(CertificateDir, role, name, CertificateDir, TimeSpan.FromDays(1));
+        return pfx;
+    }
+
+    /// <summary>The node flags for mutual TLS with the test CA: <c>--ca ca.crt --cert NAME.pfx</c>.</summary>
+    public string[] TlsFlags(string role, string name) => ["--ca", CaCertificate, "--cert", Certificate(role, name)];
 
     /// <summary>The file written by the last <see cref="WriteConfig"/>.</summary>
     public string? ConfigPath { get; private set; }

@@ -160,31 +160,36 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Over_tls_the_nodes_and_the_vector_sockets_are_encrypted_and_the_run_completes()
+    public async Task Over_mutual_tls_every_slot_is_bound_to_a_certificate_identity_and_the_run_matches_a_local_run_bit_for_bit()
     {
-        var pfx = Path.Combine(_cluster.Directory, "akkabyz.pfx");
-        ClusterHarness.WriteSelfSignedPfx(pfx, "test-password");
-        var config = _cluster.WriteConfig("workers = 2, rounds = 15, barrier.round-deadline = 10s", extraHocon: $$"""
-            akka.remote.dot-netty.tcp {
-              enable-ssl = on
-              ssl {
-                suppress-validation = on
-                certificate { path = "{{pfx}}", password = "test-password", flags = [ "default-key-set" ] }
-              }
-            }
-            """);
+        // No threshold: in mode = mtls every protocol message between nodes travels on the certificate-checked carrier.
+        var config = _cluster.WriteConfig("workers = 2, rounds = 15, barrier.round-deadline = 10s", transport: "mode = tcp");
         var port = ClusterHarness.FreePort();
-        var aggregator = StartAggregator(config, port);
-        var workers = StartWorkers(2, port);
+        var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--seed-nodes", $"127.0.0.1:{port}", "--out", _cluster.OutDir, .. _cluster.TlsFlags("aggregator", "agg")]);
+        var workers = Enumerable.Range(0, 2).Select(i => _cluster.Start($"worker {i}",
+            ["--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}", .. _cluster.TlsFlags("worker", $"w{i}")])).ToArray();
 
         Assert.Equal(0, await ExitOf(aggregator));
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
         var report = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json"));
         Assert.StartsWith("akka.ssl.tcp://", report.GetProperty("aggregator_node").GetString(), StringComparison.Ordinal);
+        var identities = report.GetProperty("worker_nodes").EnumerateArray().Select(n => n.GetProperty("identity").GetString() ?? "").Order().ToArray();
+        Assert.Equal(["worker:w0", "worker:w1"], identities);
+        var security = report.GetProperty("security");
+        Assert.Equal("mtls", security.GetProperty("mode").GetString());
+        Assert.Equal("aggregator:agg", security.GetProperty("identity").GetString());
+        Assert.Equal(0, security.GetProperty("refused_total").GetInt64());
         var transport = report.GetProperty("vector_transport");
-        Assert.Equal(15 * 2, transport.GetProperty("vectors_received").GetInt64()); // every update over the TLS vector socket
+        Assert.Equal(15 * 2, transport.GetProperty("vectors_received").GetInt64()); // every update over the TLS carrier
         Assert.Equal(0, transport.GetProperty("send_failures").GetInt64());
         Assert.True(ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json")).GetProperty("completed").GetBoolean());
+
+        var settings = AkkaByzSettings.Create(AkkaByzConfig.Load(config)) with { Output = new OutputSettings("", false) };
+        var local = await LocalTraining.RunAsync(settings);
+        var parameters = ParameterFile.Read(Path.Combine(_cluster.OutDir, "parameters.bin"));
+        Assert.Equal(0, Enumerable.Range(0, parameters.Length)
+            .Count(i => BitConverter.SingleToInt32Bits(parameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i])));
     }
 
     [Fact]

@@ -76,17 +76,22 @@ public sealed class TcpCarrierTests(TcpNodesFixture fixture) : IClassFixture<Tcp
     }
 }
 
-/// <summary>Two in-process tcp-mode nodes with tight receiving limits (2 connections, 1 s inside a frame).</summary>
+/// <summary>Two in-process tcp-mode nodes with tight receiving limits (2 pending handshakes of 1 s, 1 s per frame, 2 connections per peer).</summary>
 public sealed class TightTcpNodesFixture : IDisposable
 {
-    public TransportNodes Nodes { get; } = new("akkabyz-transport { mode = tcp, threshold = 0, tcp { max-connections = 2, frame-timeout = 1s } }");
+    public TransportNodes Nodes { get; } = new("""
+        akkabyz-transport { mode = tcp, threshold = 0, tcp { frame-timeout = 1s } }
+        akkabyz-cluster.security { handshake-timeout = 1s, max-pending-handshakes = 2, max-connections-per-peer = 2 }
+        """);
 
     public void Dispose() => Nodes.Dispose();
 }
 
 /// <summary>
-/// The receiving side's resource limits: a peer that stalls inside a frame is cut off, and connections beyond
-/// <c>tcp.max-connections</c> are refused — each counted, and honest vectors still get through afterwards.
+/// The receiving side's resource limits: a frame must arrive whole within <c>tcp.frame-timeout</c> (a stall or a
+/// trickle is cut off), a connection that never says hello holds only a pending slot and is closed after the
+/// handshake timeout, pending connections beyond their cap are refused without touching connections already
+/// established, and a peer's connections beyond its cap replace its oldest — each counted, honest vectors flowing.
 /// </summary>
 [Collection("cluster processes")]
 public sealed class TcpCarrierLimitTests(TightTcpNodesFixture fixture) : IClassFixture<TightTcpNodesFixture>
@@ -96,13 +101,21 @@ public sealed class TcpCarrierLimitTests(TightTcpNodesFixture fixture) : IClassF
 
     private int Port => VectorTransport.Get(_b).ListeningPort ?? throw new InvalidOperationException("node B has no vector port");
 
+    /// <summary>A raw connection to node B's vector port that has said hello as <paramref name="address"/>.</summary>
+    private async Task<TcpClient> Hello(string address = "akka.tcp://raw@127.0.0.1:1")
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        await client.GetStream().WriteAsync(VectorFrame.EncodeHello(address));
+        return client;
+    }
+
     [Fact]
     public async Task A_peer_stalling_inside_a_frame_is_cut_off_and_counted()
     {
         var (sink, _) = Sink(_b, "stall-sink");
         var stalled = Rejected(_b, "stalled");
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, Port);
+        using var client = await Hello();
         // A valid header announcing 1,000 floats, its paths, then only 100 of the 4,000 bytes.
         var prefix = VectorFrame.EncodePrefix(new VectorPayload(VectorKind.Update, 1, 0, new float[1000]), FullPath(sink), "");
         await client.GetStream().WriteAsync(prefix);
@@ -114,45 +127,90 @@ public sealed class TcpCarrierLimitTests(TightTcpNodesFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task Connections_beyond_the_cap_are_refused_and_counted_and_vectors_flow_once_they_close()
+    public async Task A_peer_trickling_a_frame_byte_by_byte_is_cut_off_at_the_whole_frame_deadline()
     {
-        var (sink, inbox) = Sink(_b, "cap-sink");
-        var (from, _) = Sink(_a, "cap-from");
-        var refused = Rejected(_b, "too-many-connections");
+        var (sink, _) = Sink(_b, "trickle-sink");
+        var stalled = Rejected(_b, "stalled");
+        using var client = await Hello();
+        var prefix = VectorFrame.EncodePrefix(new VectorPayload(VectorKind.Update, 1, 0, new float[1000]), FullPath(sink), "");
+        await client.GetStream().WriteAsync(prefix);
+        // One byte every 100 ms: every read succeeds long before any per-read timeout, yet the frame is never whole.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            for (var i = 0; i < 100 && Rejected(_b, "stalled") == stalled; i++)
+            {
+                await client.GetStream().WriteAsync(new byte[1]);
+                await Task.Delay(100);
+            }
+        }
+        catch (IOException)
+        {
+            // the node closed the connection under us
+        }
+        await Eventually(() => Rejected(_b, "stalled") == stalled + 1, "the trickling connection is cut off", seconds: 10);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"cut off after {clock.Elapsed.TotalSeconds:0.0} s; the frame deadline is 1 s");
+    }
+
+    [Fact]
+    public async Task Connections_that_never_say_hello_are_capped_and_closed_without_disturbing_an_established_peer()
+    {
+        var (sink, inbox) = Sink(_b, "pending-sink");
+        var (from, _) = Sink(_a, "pending-from");
+        var target = await RemoteRef(_a, _b, sink);
+        var vector = Vector(50_000, 3);
+        VectorTransport.Get(_a).Tell(target, new Update(1, vector, 0), from); // A's connection is established first
+        AssertBitExact(vector, Assert.IsType<Update>((await Next(inbox)).Message).Vector);
+
+        var refused = Rejected(_b, "too-many-pending");
+        var timedOut = Rejected(_b, "handshake-timeout");
         var idle = new List<TcpClient>();
         try
         {
-            // Hold the cap with idle connections (a previous test's connections may still be closing: take what is left).
-            for (var i = 0; i < 3 && Rejected(_b, "too-many-connections") == refused; i++)
+            for (var i = 0; i < 4; i++)
             {
                 var c = new TcpClient();
                 await c.ConnectAsync(IPAddress.Loopback, Port);
                 idle.Add(c);
-                await Task.Delay(200);
             }
-            await Eventually(() => Rejected(_b, "too-many-connections") >= refused + 1, "a connection beyond max-connections = 2 is refused");
+            await Eventually(() => Rejected(_b, "too-many-pending") >= refused + 1, "connections beyond max-pending-handshakes = 2 are refused");
+            // The established peer is not affected while the pending slots are held.
+            VectorTransport.Get(_a).Tell(target, new Update(2, vector, 0), from);
+            Assert.Equal(2, Assert.IsType<Update>((await Next(inbox)).Message).Round);
+            await Eventually(() => Rejected(_b, "handshake-timeout") >= timedOut + 2, "silent connections are closed after handshake-timeout = 1 s", seconds: 10);
         }
         finally
         {
             foreach (var c in idle) c.Dispose();
         }
+    }
 
-        // Once the idle connections are gone, node A connects and its vectors arrive.
-        var target = await RemoteRef(_a, _b, sink);
-        var vector = Vector(50_000, 3);
-        for (var attempt = 0; ; attempt++)
+    [Fact]
+    public async Task A_peer_s_connections_beyond_its_cap_replace_its_oldest()
+    {
+        var capped = Rejected(_b, "peer-connection-cap");
+        var clients = new List<TcpClient>();
+        try
         {
-            VectorTransport.Get(_a).Tell(target, new Update(attempt + 1, vector, 0), from);
+            for (var i = 0; i < 3; i++)
+            {
+                clients.Add(await Hello("akka.tcp://same-peer@127.0.0.1:2"));
+                await Task.Delay(200);
+            }
+            await Eventually(() => Rejected(_b, "peer-connection-cap") >= capped + 1, "the third connection of one peer closes its first (max-connections-per-peer = 2)");
+            // The node closed the oldest: a read ends (or the connection was reset).
+            var buffer = new byte[1];
             try
             {
-                var got = await Next(inbox, seconds: 3);
-                AssertBitExact(vector, Assert.IsType<Update>(got.Message).Vector);
-                break;
+                Assert.Equal(0, await clients[0].GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
             }
-            catch (TimeoutException) when (attempt < 5)
+            catch (IOException)
             {
-                // the first attempts may land while the idle sockets are still being reaped
             }
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
         }
     }
 }

@@ -104,7 +104,23 @@ public sealed class WireAndCheckpointTests : IDisposable
         Assert.Equal("akka.tcp://akkabyz@10.0.0.5:4053", ClusterConfig.SeedAddress("10.0.0.5:4053"));
         Assert.Equal("akka.ssl.tcp://akkabyz@h:1", ClusterConfig.SeedAddress("h:1", tls: true));
         Assert.Throws<SettingsException>(() => ClusterConfig.SeedAddress("no-port"));
-        var missing = ConfigurationFactory.ParseString("""akka.remote.dot-netty.tcp { enable-ssl = on, ssl.certificate.path = "/nonexistent.pfx" }""");
-        Assert.Contains("/nonexistent.pfx", Assert.Throws<SettingsException>(() => ClusterConfig.CheckTls(missing)).Message, StringComparison.Ordinal);
+        var missing = ConfigurationFactory.ParseString("""akkabyz-cluster.security { mode = mtls, ca-certificate = "/nonexistent.crt", node-certificate = "/nonexistent.pfx" }""")
+            .WithFallback(ClusterConfig.Reference);
+        Assert.Contains("/nonexistent.crt", Assert.Throws<SettingsException>(() => ClusterConfig.CheckTls(missing)).Message, StringComparison.Ordinal);
+        // Akka's own switch (with suppress-validation any certificate would pass) is refused: TLS means the cluster CA.
+        var handMade = ConfigurationFactory.ParseString("""akka.remote.dot-netty.tcp { enable-ssl = on, ssl.suppress-validation = on }""").WithFallback(ClusterConfig.Reference);
+        Assert.Contains("akkabyz-cluster.security", Assert.Throws<SettingsException>(() => ClusterConfig.CheckTls(handMade)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_certificates_a_node_refuses_a_non_loopback_address_unless_insecure()
+    {
+        var options = new ClusterNodeOptions { Role = NodeRole.Worker, Hostname = "10.1.2.3", SeedNodes = ["10.1.2.3:4053"] };
+        var e = Assert.Throws<SettingsException>(() => ClusterConfig.Build(options));
+        Assert.Contains("--insecure", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--ca", e.Message, StringComparison.Ordinal);
+        _ = ClusterConfig.Build(options with { Insecure = true });
+        _ = ClusterConfig.Build(options with { Hostname = "127.0.0.1" });
+        Assert.Contains("--ca and --cert go together", Assert.Throws<SettingsException>(() => ClusterConfig.Build(options with { CaCertificate = "ca.crt" })).Message, StringComparison.Ordinal);
     }
 }

@@ -34,7 +34,11 @@ public static class NodeCommand
         var vectorTransport = new Option<string>("--vector-transport") { Description = "How large vectors travel: tcp (a socket per node pair) | akka-chunked | akka. Same on every node." };
         vectorTransport.AcceptOnlyFromAmong("tcp", "akka-chunked", "akka");
         var vectorPort = new Option<int?>("--vector-port") { Description = "Port of this node's vector listener (tcp mode; 0 = any free port, the default)." };
-        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort })
+        var ca = new Option<FileInfo>("--ca") { Description = "The cluster CA's certificate (ca.crt from `akkabyz certs init`): turns on mutual TLS pinned to it (needs --cert)." };
+        var cert = new Option<FileInfo>("--cert") { Description = "This node's certificate and key (NAME.pfx from `akkabyz certs issue --role aggregator|worker`)." };
+        var certPassword = new Option<string>("--cert-password") { Description = "Password of the --cert file, if it has one." };
+        var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback address without certificates: anyone who reaches the node can join and take worker slots." };
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure })
             command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
@@ -75,6 +79,10 @@ public static class NodeCommand
                     DataSource = parse.GetValue(data),
                     RunOverrides = run,
                     ExtraHocon = extra.Count > 0 ? string.Join("\n", extra) : null,
+                    CaCertificate = parse.GetValue(ca)?.FullName,
+                    NodeCertificate = parse.GetValue(cert)?.FullName,
+                    NodeCertificatePassword = parse.GetValue(certPassword),
+                    Insecure = parse.GetValue(insecure),
                     Output = output,
                 };
                 var code = await ClusterNode.RunAsync(options, cancellation).ConfigureAwait(false);

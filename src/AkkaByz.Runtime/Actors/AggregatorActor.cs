@@ -7,6 +7,7 @@ using AkkaByz.Core.Aggregation;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport;
 using AkkaByz.Runtime.Training;
 
@@ -43,11 +44,12 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private readonly SortedDictionary<int, (float[] Vector, double Loss)> _received = [];
     private readonly HashSet<int> _answeredInvalid = [];
     private readonly Dictionary<string, long> _rejected = RejectReasons.All.ToDictionary(r => r, _ => 0L);
-    private readonly List<IActorRef> _watchers = [];
+    private readonly HashSet<IActorRef> _watchers = []; // a set: a repeated WatchRun never grows it
     private readonly HashSet<Address> _unreachable = [];
     private readonly Stopwatch _clock = new();
     private float[] _x;
     private readonly VectorTransport _link = VectorTransport.Get(Context.System);
+    private readonly NodeSecurity _security = NodeSecurity.Get(Context.System);
     private long _round;
     private int _retries;
     private int _rejectedThisRound;
@@ -69,6 +71,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// Called on the actor thread after each server step with (round, x_{round+1}, server), while no step runs
     /// (cluster mode: checkpoints). Exceptions are logged, never fatal.
     /// </param>
+    /// <param name="Admit">
+    /// Who may register for a slot: (sender, slot) → null to admit, or the reason to refuse. Cluster mode binds each
+    /// slot to the identity it was assigned to, so a node cannot take another's slot or a second one. Null = any.
+    /// </param>
     public sealed record Setup(
         int ExpectedWorkers,
         int Byzantine,
@@ -80,7 +86,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         IActorRef? Evaluator = null,
         IActorRef? Metrics = null,
         long FirstRound = 1,
-        Action<long, float[], IServerOptimizer>? OnRoundCompleted = null);
+        Action<long, float[], IServerOptimizer>? OnRoundCompleted = null,
+        Func<IActorRef, int, string?>? Admit = null);
 
     public AggregatorActor(Setup setup)
     {
@@ -164,7 +171,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         Receive<WatchRun>(_ => Sender.Tell(_result!));
         Receive<Update>(_ => { });
-        Receive<RegisterWorker>(r => Sender.Tell(new RegistrationRejected(r.WorkerIndex, "the run is over")));
+        Receive<RegisterWorker>(r => _link.Tell(Sender, new RegistrationRejected(r.WorkerIndex, "the run is over"), Self));
         Receive<Terminated>(_ => { });
         Receive<object>(_ => { });
     }
@@ -214,23 +221,28 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         string? refusal = null;
         if (_indexOf.TryGetValue(Sender, out var existing))
         {
-            Sender.Tell(new WorkerRegistered(existing, _dimension));
+            _link.Tell(Sender, new WorkerRegistered(existing, _dimension), Self);
             return false;
         }
         if (r.WorkerIndex < 0 || r.WorkerIndex >= _setup.ExpectedWorkers)
             refusal = $"slot {r.WorkerIndex} is outside 0..{_setup.ExpectedWorkers - 1}";
+        else if (_setup.Admit?.Invoke(Sender, r.WorkerIndex) is { } denied)
+        {
+            refusal = denied;
+            _security.RefuseMessage(r, Sender, "slot-not-yours");
+        }
         else if (_byIndex.ContainsKey(r.WorkerIndex))
             refusal = $"slot {r.WorkerIndex} is taken by {_byIndex[r.WorkerIndex].Path}";
         if (refusal is not null)
         {
-            _log.Warning("Registration of {0} refused: {1}.", Sender.Path, refusal);
-            Sender.Tell(new RegistrationRejected(r.WorkerIndex, refusal));
+            _log.Warning("Registration of {0} ({1}) refused: {2}.", Sender.Path, _security.OriginOf(Sender), refusal);
+            _link.Tell(Sender, new RegistrationRejected(r.WorkerIndex, refusal), Self);
             return false;
         }
         _indexOf[Sender] = r.WorkerIndex;
         _byIndex[r.WorkerIndex] = Sender;
         Context.Watch(Sender);
-        Sender.Tell(new WorkerRegistered(r.WorkerIndex, _dimension));
+        _link.Tell(Sender, new WorkerRegistered(r.WorkerIndex, _dimension), Self);
         _log.Debug("Worker {0} '{1}' registered ({2}/{3}).", r.WorkerIndex, r.Name, _byIndex.Count, _setup.ExpectedWorkers);
         return true;
     }
@@ -292,8 +304,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         {
             Reject(u, reason);
             // A malformed update for this round is this worker's answer (the barrier need not wait for it);
-            // a valid one arriving later in the round is still accepted.
-            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && u.Round == _round && _indexOf.TryGetValue(Sender, out var i))
+            // a valid one arriving later in the round is still accepted. It lowers the round's f only when the channel
+            // proved the update came from that worker (a local actor, or a certificate-checked node).
+            if (reason is RejectReasons.WrongLength or RejectReasons.NonFinite && u.Round == _round && _indexOf.TryGetValue(Sender, out var i)
+                && _security.OriginOf(Sender).IsProven)
             {
                 _answeredInvalid.Add(i);
                 if (BarrierComplete()) CloseBarrier();
@@ -427,7 +441,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         if (completed) _log.Info("Training finished: {0}.", reason);
         else _log.Warning("Training stopped: {0}.", reason);
         var rounds = completed ? _round : Math.Max(0, _round - 1);
-        foreach (var worker in _byIndex.Values) worker.Tell(new TrainingFinished(rounds, reason));
+        foreach (var worker in _byIndex.Values) _link.Tell(worker, new TrainingFinished(rounds, reason), Self);
         _result = new RunCompleted(completed, reason, rounds, _x, new Dictionary<string, long>(_rejected), _suspects, _accepted, _clock.Elapsed.TotalSeconds);
         foreach (var watcher in _watchers) watcher.Tell(_result);
         _watchers.Clear();

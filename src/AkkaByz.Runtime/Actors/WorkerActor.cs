@@ -31,7 +31,7 @@ public sealed class WorkerActor : WorkerActorBase
     protected override void PreStart()
     {
         base.PreStart();
-        _tap?.Tell(new RegisterWorker(WorkerIndex, WorkerName));
+        if (_tap is not null) Link.Tell(_tap, new RegisterWorker(WorkerIndex, WorkerName), Self);
     }
 
     protected override void StartRound(long round, float[] x)

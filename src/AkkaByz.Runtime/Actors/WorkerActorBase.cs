@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Runtime.Actors;
@@ -20,6 +21,12 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     protected readonly ILoggingAdapter Log = Context.GetLogger();
     /// <summary>How this worker's vector messages leave (a plain Tell locally; see <see cref="VectorTransport"/>).</summary>
     protected VectorTransport Link { get; } = VectorTransport.Get(Context.System);
+
+    /// <summary>Who may speak for the aggregator (local actors; in a cluster, the certificate-checked aggregator nodes).</summary>
+    protected NodeSecurity Security { get; } = NodeSecurity.Get(Context.System);
+
+    /// <summary>Largest round number a worker accepts (far beyond any run; bounds the arithmetic on round numbers).</summary>
+    public const long MaxRound = 1L << 40;
     private long _busyRound;
     private long _heldRound;
     private IActorRef? _updateTarget;
@@ -57,7 +64,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     protected override void PreStart()
     {
         Context.Watch(Aggregator);
-        Aggregator.Tell(new RegisterWorker(WorkerIndex, WorkerName));
+        Link.Tell(Aggregator, new RegisterWorker(WorkerIndex, WorkerName), Self);
     }
 
     /// <summary>
@@ -72,8 +79,25 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     /// <summary>Extra messages handled while a round is being produced (e.g. the adversary tap's answer).</summary>
     protected virtual void BusyHandlers() { }
 
+    /// <summary>
+    /// True when the current message comes from the aggregator: from an aggregator identity (or a local actor), and —
+    /// once registered — from the very aggregator actor that accepted this worker. Otherwise it is refused and counted.
+    /// </summary>
+    private bool FromAggregator(object message)
+    {
+        if (Security.IsAggregator(Sender) && (_updateTarget is null || Sender.Equals(_updateTarget) || message is WorkerRegistered or RegistrationRejected)) return true;
+        Security.RefuseMessage(message, Sender, "not-from-aggregator");
+        return false;
+    }
+
     private void Common()
     {
+        Receive<WorkerRegistered>(r => !FromAggregator(r), _ => { });
+        Receive<RegistrationRejected>(r => !FromAggregator(r), _ => { });
+        Receive<TrainingFinished>(r => !FromAggregator(r), _ => { });
+        Receive<Params>(p => !FromAggregator(p), _ => { });
+        Receive<Params>(p => p.Round < 1 || p.Round > MaxRound || p.X.Length == 0, p =>
+            Security.RefuseMessage(p, Sender, $"round-out-of-range"));
         Receive<WorkerRegistered>(r =>
         {
             Log.Debug("Worker {0} registered as slot {1} (d = {2})", WorkerName, r.WorkerIndex, r.Dimension);

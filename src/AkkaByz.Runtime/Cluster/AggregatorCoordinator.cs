@@ -13,6 +13,7 @@ using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Hosting;
 using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport;
 using AkkaByz.Core.Models;
 
@@ -23,8 +24,11 @@ namespace AkkaByz.Runtime.Cluster;
 /// such node; when that node leaves or is downed, the next oldest starts a new incarnation). It owns one run:
 /// restores the last checkpoint if there is one (and then the checkpoint's config, not its own), composes the run,
 /// hands worker nodes their slot (shard index) and the run config (<see cref="JoinRun"/> → <see cref="RunAssignment"/>),
-/// and hosts the unchanged <see cref="AggregatorActor"/> as a child, forwarding it the workers' protocol messages
-/// (which arrive through the singleton proxy with their sender intact, so identity is still the worker's actor ref).
+/// and hosts the unchanged <see cref="AggregatorActor"/> as a child, forwarding it the workers' registrations.
+/// A slot is bound to the worker's principal — its certificate identity in mode = mtls (one slot per identity), the
+/// node actor otherwise — and the aggregator admits a registration for a slot only from that principal. Control
+/// messages are taken only from those entitled to send them (<see cref="NodeSecurity"/>): joins from worker
+/// identities, the run's result only from the child aggregator.
 /// Every checkpoint-interval rounds it saves a checkpoint atomically; at the end it evaluates, writes summary.json,
 /// parameters.bin and cluster.json, marks the checkpoint completed and tells every node the run is over.
 /// </summary>
@@ -36,8 +40,10 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private readonly string? _localData;
     private readonly TextWriter? _out;
     private readonly string _incarnation = Guid.NewGuid().ToString("N")[..12];
-    private readonly Dictionary<IActorRef, int> _slotOfHost = [];
-    private readonly Dictionary<int, IActorRef> _hostOfSlot = [];
+    private readonly Dictionary<string, int> _slotOfPrincipal = [];
+    private readonly Dictionary<int, (string Principal, IActorRef Host)> _hostOfSlot = [];
+    private readonly NodeSecurity _security = NodeSecurity.Get(Context.System);
+    private readonly VectorTransport _link = VectorTransport.Get(Context.System);
     private readonly Stopwatch _setupClock = Stopwatch.StartNew();
     private IReadOnlyList<string> _layers = [];
     private AkkaByzSettings? _settings;
@@ -60,17 +66,26 @@ public sealed class AggregatorCoordinator : ReceiveActor
         _localData = localData;
         _out = output;
 
+        // Worker messages only from worker identities (in mtls mode; any node otherwise).
+        Receive<IAkkaByzMessage>(m => m is RegisterWorker or Update && !_security.IsWorker(Sender), m => _security.RefuseMessage(m, Sender, "not-from-worker"));
+        Receive<JoinRun>(j => !_security.IsWorker(Sender), j => _security.RefuseMessage(j, Sender, "not-from-worker"));
         Receive<JoinRun>(OnJoin);
         Receive<RegisterWorker>(m => _aggregator?.Forward(m));
         Receive<Update>(m => _aggregator?.Forward(m));
-        Receive<WatchRun>(m => _aggregator?.Forward(m));
         Receive<Terminated>(t =>
         {
-            if (!_slotOfHost.Remove(t.ActorRef, out var slot)) return;
-            _hostOfSlot.Remove(slot);
-            Print($"worker node {t.ActorRef.Path.Address} left: slot {slot} is free");
+            var held = _hostOfSlot.Where(kv => kv.Value.Host.Equals(t.ActorRef)).Select(kv => kv.Key).ToArray();
+            foreach (var slot in held)
+            {
+                _slotOfPrincipal.Remove(_hostOfSlot[slot].Principal);
+                _hostOfSlot.Remove(slot);
+                Print($"worker node {t.ActorRef.Path.Address} left: slot {slot} is free");
+            }
         });
+        // The run's result comes from the child aggregator only (remote ones are refused before they get here; this is the second lock).
+        Receive<RunCompleted>(r => !Sender.Equals(_aggregator), r => _security.RefuseMessage(r, Sender, "not-from-the-run"));
         ReceiveAsync<RunCompleted>(OnCompleted);
+        Receive<ClusterEvent.MemberRemoved>(r => _security.Unbind(r.Member.Address));
         // Unreachable = absent this round (and on) for the workers of that node; Terminated (after downing) = removed.
         Receive<ClusterEvent.UnreachableMember>(u => _aggregator?.Tell(new NodeReachability(u.Member.Address, false)));
         Receive<ClusterEvent.ReachableMember>(r => _aggregator?.Tell(new NodeReachability(r.Member.Address, true)));
@@ -83,7 +98,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     protected override void PreStart()
     {
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
+            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.MemberRemoved));
         try
         {
             Start();
@@ -127,6 +142,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
             _tapPath = Akka.Serialization.Serialization.SerializedActorPath(tap);
         }
         _node.CheckVectorFits(components.Dimension, settings.Model);
+        // From now on an incoming vector of any other size is refused on its header, before anything is allocated.
+        VectorTransport.Get(Context.System).ExpectedDimension = components.Dimension;
         _rounds = components.Rounds;
         var server = _server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
         long firstRound = 1;
@@ -154,7 +171,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         _evaluator = Context.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, _metrics), "evaluator");
         _aggregator = Context.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
             settings.Workers, settings.Byzantine, _rounds, settings.EvalInterval, settings.Barrier, server,
-            components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint)), "run");
+            components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint, Admit)), "run");
         _aggregator.Tell(WatchRun.Instance, Self);
         Print($"aggregator {_incarnation} at {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: waiting for {settings.Workers} workers " +
               $"(model {settings.Model}, d = {components.Dimension}, {_rounds} rounds, aggregator {settings.Aggregator}, f = {settings.Byzantine})");
@@ -169,17 +186,34 @@ public sealed class AggregatorCoordinator : ReceiveActor
         Print($"checkpoint: round {round} saved ({watch.Elapsed.TotalMilliseconds:0.#} ms)");
     }
 
+    /// <summary>The key a slot is bound to: the certificate identity in mtls mode, else the node actor's path.</summary>
+    private string PrincipalOf(IActorRef sender) => _security.IsSecure ? _security.OriginOf(sender).Principal : sender.Path.ToString();
+
     private void OnJoin(JoinRun join)
     {
         if (_finished is not null)
         {
-            Sender.Tell(_finished);
+            _link.Tell(Sender, _finished, Self);
             return;
         }
         if (_components is null || _settings is null) return;
-        if (_slotOfHost.TryGetValue(Sender, out var slot))
+        var principal = PrincipalOf(Sender);
+        if (_slotOfPrincipal.TryGetValue(principal, out var slot))
         {
-            if (join.Incarnation != _incarnation) Sender.Tell(Assignment(slot));
+            var (_, host) = _hostOfSlot[slot];
+            if (!host.Equals(Sender))
+            {
+                // The same identity from a new node actor (its node restarted): the slot follows the identity.
+                Context.Unwatch(host);
+                _hostOfSlot[slot] = (principal, Sender);
+                Context.Watch(Sender);
+                Print($"worker {principal} is back at {Sender.Path.Address}: slot {slot}");
+                _link.Tell(Sender, Assignment(slot), Self);
+            }
+            else if (join.Incarnation != _incarnation)
+            {
+                _link.Tell(Sender, Assignment(slot), Self);
+            }
             return;
         }
         var m = _settings.Workers;
@@ -187,15 +221,29 @@ public sealed class AggregatorCoordinator : ReceiveActor
         else slot = Enumerable.Range(0, m).FirstOrDefault(i => !_hostOfSlot.ContainsKey(i), -1);
         if (slot < 0)
         {
-            Sender.Tell(new JoinRefused($"all {m} worker slots are taken; waiting for one to free up"));
+            _link.Tell(Sender, new JoinRefused($"all {m} worker slots are taken; waiting for one to free up"), Self);
             return;
         }
-        _slotOfHost[Sender] = slot;
-        _hostOfSlot[slot] = Sender;
+        _slotOfPrincipal[principal] = slot;
+        _hostOfSlot[slot] = (principal, Sender);
         Context.Watch(Sender);
-        Print($"worker node {Sender.Path.Address} ('{join.Name}') gets slot {slot}");
-        Sender.Tell(Assignment(slot));
+        Print($"worker node {Sender.Path.Address} ('{Truncate(join.Name)}'{(_security.IsSecure ? $", identity {principal}" : "")}) gets slot {slot}");
+        _link.Tell(Sender, Assignment(slot), Self);
     }
+
+    /// <summary>The aggregator's admission rule: slot k only for a worker actor of the principal that holds slot k.</summary>
+    private string? Admit(IActorRef worker, int slot)
+    {
+        if (!_hostOfSlot.TryGetValue(slot, out var held)) return $"slot {slot} is not assigned to any worker node";
+        if (_security.IsSecure)
+        {
+            var principal = _security.OriginOf(worker).Principal;
+            return principal == held.Principal ? null : $"slot {slot} belongs to {held.Principal}, not to {principal}";
+        }
+        return worker.Path.Address.Equals(held.Host.Path.Address) ? null : $"slot {slot} belongs to the node {held.Host.Path.Address}";
+    }
+
+    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "...";
 
     private RunAssignment Assignment(int slot) =>
         new(_incarnation, slot, _layers, _components!.Dimension, _tapPath, _restoredFrom, _store is null ? 0 : _node.CheckpointInterval);
@@ -243,14 +291,32 @@ public sealed class AggregatorCoordinator : ReceiveActor
         w.WriteNumber("rounds_run", run.Rounds);
         w.WriteBoolean("completed", run.Completed);
         w.WriteStartArray("worker_nodes");
-        foreach (var (slot, host) in _hostOfSlot.OrderBy(kv => kv.Key))
+        foreach (var (slot, (principal, host)) in _hostOfSlot.OrderBy(kv => kv.Key))
         {
             w.WriteStartObject();
             w.WriteNumber("slot", slot);
             w.WriteString("address", host.Path.Address.ToString());
+            w.WriteString("identity", _security.IsSecure ? principal : "");
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        var (byReason, byPeer) = _security.Refusals();
+        w.WriteStartObject("security");
+        w.WriteString("mode", _security.IsSecure ? "mtls" : "insecure");
+        w.WriteString("identity", _security.Self?.ToString() ?? "");
+        w.WriteNumber("refused_total", byReason.Values.Sum());
+        w.WriteStartObject("refused");
+        foreach (var (reason, count) in byReason.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(reason, count);
+        w.WriteEndObject();
+        w.WriteStartObject("refused_by_peer");
+        foreach (var (peer, reasons) in byPeer.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            w.WriteStartObject(peer);
+            foreach (var (reason, count) in reasons.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(reason, count);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
         var transport = VectorTransport.Get(Context.System);
         var stats = transport.Stats.Snapshot();
         w.WriteStartObject("vector_transport");
@@ -273,9 +339,15 @@ public sealed class AggregatorCoordinator : ReceiveActor
     {
         _finished = finished;
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var provider = ((ExtendedActorSystem)Context.System).Provider;
+        var told = new HashSet<IActorRef>();
         foreach (var member in cluster.State.Members.Where(m => !m.Address.Equals(cluster.SelfAddress)))
-            Context.ActorSelection(new RootActorPath(member.Address) / "user" / NodeActorName).Tell(finished);
-        foreach (var host in _slotOfHost.Keys) host.Tell(finished);
+        {
+            var node = provider.ResolveActorRef((new RootActorPath(member.Address) / "user" / NodeActorName).ToString());
+            if (told.Add(node)) _link.Tell(node, finished, Self);
+        }
+        foreach (var (_, host) in _hostOfSlot.Values)
+            if (told.Add(host)) _link.Tell(host, finished, Self);
         Context.ActorSelection("/user/" + NodeActorName).Tell(new NodeExit(exitCode));
     }
 

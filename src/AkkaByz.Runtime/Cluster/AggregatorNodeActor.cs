@@ -11,6 +11,8 @@ public sealed class AggregatorNodeActor : ReceiveActor
     public AggregatorNodeActor(TaskCompletionSource<int> exit, TextWriter? output)
     {
         Receive<NodeExit>(e => exit.TrySetResult(e.Code));
+        var security = Security.NodeSecurity.Get(Context.System);
+        Receive<RunFinished>(f => !security.IsAggregator(Sender), f => security.RefuseMessage(f, Sender, "not-from-aggregator"));
         Receive<RunFinished>(f =>
         {
             // The active coordinator finished: a standby has nothing to take over any more.

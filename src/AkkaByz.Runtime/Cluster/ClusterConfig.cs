@@ -1,6 +1,8 @@
 using System.Reflection;
 using Akka.Configuration;
+using System.Net;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Security;
 
 namespace AkkaByz.Runtime.Cluster;
 
@@ -50,6 +52,14 @@ public static class ClusterConfig
             node.Add($"akka.remote.dot-netty.tcp.port = {port}");
         }
         if (options.Hostname is { } host) node.Add($"akka.remote.dot-netty.tcp.hostname = {AkkaByzConfig.Quote(host)}");
+        if (options.CaCertificate is not null || options.NodeCertificate is not null)
+        {
+            if (options.CaCertificate is null || options.NodeCertificate is null)
+                throw new SettingsException("--ca and --cert go together: the cluster CA's certificate (ca.crt) and this node's certificate (NAME.pfx); see docs/cluster.md, Certificates.");
+            node.Add($"akkabyz-cluster.security {{ mode = mtls, ca-certificate = {AkkaByzConfig.Quote(Path.GetFullPath(options.CaCertificate))}, " +
+                     $"node-certificate = {AkkaByzConfig.Quote(Path.GetFullPath(options.NodeCertificate))} }}");
+            if (options.NodeCertificatePassword is { } password) node.Add($"akkabyz-cluster.security.node-certificate-password = {AkkaByzConfig.Quote(password)}");
+        }
         Config config;
         try
         {
@@ -63,6 +73,20 @@ public static class ClusterConfig
         }
         config = config.WithFallback(Reference).WithFallback(AkkaByzConfig.Reference);
         var tls = CheckTls(config);
+        if (tls)
+        {
+            // mtls: Akka.Remote is TLS (certificate and validation are given programmatically, see ClusterNode), nothing
+            // crosses in JSON, and no message is serialized locally (the serializers refuse protocol messages from Akka.Remote).
+            config = ConfigurationFactory.ParseString("""
+                akka.remote.dot-netty.tcp.enable-ssl = on
+                akka.actor.serialize-messages = off
+                akka.actor.serializers.json = "AkkaByz.Runtime.Security.RefusingJsonSerializer, AkkaByz.Runtime"
+                """).WithFallback(config);
+        }
+        else
+        {
+            CheckLoopback(config, options.Insecure);
+        }
         if (options.SeedNodes.Count > 0)
         {
             var seeds = AkkaByzConfig.QuoteList(options.SeedNodes.Select(s => SeedAddress(s, tls)));
@@ -82,20 +106,46 @@ public static class ClusterConfig
     }
 
     /// <summary>
-    /// True when TLS is on (<c>akka.remote.dot-netty.tcp.enable-ssl</c>); then the PFX file must exist. Addresses
-    /// become <c>akka.ssl.tcp://</c>.
+    /// True when the node runs mode = mtls (<c>akkabyz-cluster.security</c>); then both certificate files must exist.
+    /// Addresses become <c>akka.ssl.tcp://</c>. Akka's own <c>enable-ssl</c> switch is not used directly: TLS without
+    /// the cluster CA's pinning (e.g. <c>suppress-validation</c>) admits any certificate.
     /// </summary>
-    /// <exception cref="SettingsException">TLS is on but the certificate path is empty or the file is missing.</exception>
+    /// <exception cref="SettingsException">A certificate file is missing, or enable-ssl is set by hand.</exception>
     public static bool CheckTls(Config config)
     {
-        if (!config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return false;
-        var path = config.GetString("akka.remote.dot-netty.tcp.ssl.certificate.path", "");
-        if (string.IsNullOrWhiteSpace(path))
-            throw new SettingsException("akka.remote.dot-netty.tcp.ssl.certificate.path: TLS is enabled (enable-ssl = on) but no PFX file is configured (see docs/cluster.md, TLS).");
-        if (!File.Exists(path))
-            throw new SettingsException($"akka.remote.dot-netty.tcp.ssl.certificate.path: the PFX file '{path}' does not exist (relative paths are relative to the working directory {Environment.CurrentDirectory}).");
+        var security = SecuritySettings.Create(config);
+        if (!security.IsSecure)
+        {
+            if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false))
+                throw new SettingsException("akka.remote.dot-netty.tcp.enable-ssl: TLS is configured through akkabyz-cluster.security (mode = mtls, or --ca and --cert), " +
+                                            "which pins every connection to the cluster's own CA; remove enable-ssl (see docs/cluster.md, Certificates).");
+            return false;
+        }
+        foreach (var (key, path) in new[] { ("ca-certificate", security.CaCertificate), ("node-certificate", security.NodeCertificate) })
+            if (!File.Exists(path))
+                throw new SettingsException($"{SecuritySettings.Section}.{key}: the file '{path}' does not exist (relative paths are relative to the working directory {Environment.CurrentDirectory}).");
         return true;
     }
+
+    /// <summary>
+    /// Without certificates a node may bind only loopback addresses: anyone who reaches a node's ports could join and
+    /// claim worker slots. <c>--insecure</c> overrides this (the node then warns at start-up).
+    /// </summary>
+    /// <exception cref="SettingsException">A non-loopback address without TLS and without --insecure.</exception>
+    public static void CheckLoopback(Config config, bool insecure)
+    {
+        foreach (var key in new[] { "akka.remote.dot-netty.tcp.hostname", "akka.remote.dot-netty.tcp.public-hostname", "akkabyz-transport.tcp.bind-hostname" })
+        {
+            var host = config.GetString(key, "") ?? "";
+            if (host.Length == 0 || IsLoopback(host) || insecure) continue;
+            throw new SettingsException($"{key} = {host}: without certificates anyone who reaches this address can join the cluster and take worker slots. " +
+                                        "Give the node its certificate (--ca ca.crt --cert NAME.pfx; `akkabyz certs`, docs/cluster.md) or, on a network you trust, --insecure.");
+        }
+    }
+
+    /// <summary>True for localhost and the loopback addresses.</summary>
+    public static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
 
     /// <summary><c>host:port</c> → <c>akka.tcp://akkabyz@host:port</c> (<c>akka.ssl.tcp</c> with TLS); full addresses pass through.</summary>
     public static string SeedAddress(string seed, bool tls = false)

@@ -1,6 +1,9 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Remote.Transport.DotNetty;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Runtime.Cluster;
@@ -27,10 +30,37 @@ public static class ClusterNode
         }
 
         var output = options.Output;
+        var security = SecuritySettings.Create(config);
+        ActorSystem? created = null;
+        var setup = BootstrapSetup.Create().WithConfig(config);
+        var systemSetup = ActorSystemSetup.Create(setup);
+        ClusterTrust? trust = null;
+        if (security.IsSecure)
+        {
+            // Load and check both certificates before anything binds (a clear error names the file).
+            trust = ClusterTrust.Load(security.CaCertificate, security.NodeCertificate, security.NodeCertificatePassword.Length > 0 ? security.NodeCertificatePassword : null);
+            var role = options.Role == NodeRole.Aggregator ? NodeIdentity.AggregatorRole : NodeIdentity.WorkerRole;
+            if (trust.Self.Role != role)
+                throw new SettingsException($"--cert: '{security.NodeCertificate}' is the certificate of {trust.Self}, not of a {role} node (issue one with `akkabyz certs issue --role {role}`).");
+            var t = trust;
+            // Akka.Remote: mutual TLS, and a peer's certificate must chain to the cluster CA (not the system roots) with a valid identity.
+            systemSetup = systemSetup.And(new DotNettySslSetup(t.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+                customValidator: (certificate, _, peer, _, _) =>
+                {
+                    if (t.TryIdentify(certificate, out _, out var reason, out var detail)) return true;
+                    if (created is { } s) NodeSecurity.Get(s).Refuse(reason, $"akka-remote {peer}", $"Akka.Remote TLS handshake refused: {detail}");
+                    return false;
+                }));
+        }
+        else if (options.Insecure)
+        {
+            output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] WARNING: --insecure: this node proves nothing and checks nothing; anyone who reaches its ports " +
+                              "can join, take worker slots and stop the run. Use certificates (akkabyz certs, docs/cluster.md) on any network you do not fully trust.");
+        }
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(ClusterConfig.SystemName, config);
+            system = created = ActorSystem.Create(ClusterConfig.SystemName, systemSetup);
         }
         catch (Exception e)
         {
@@ -43,12 +73,14 @@ public static class ClusterNode
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
+            var identity = NodeSecurity.Get(system).Self;
             // Start receiving vectors before anyone can send us one (the tcp carrier's listener, or the chunk inbox).
             var transport = VectorTransport.Get(system);
             var vectors = transport.ModeName + (transport.ListeningPort is { } vport ? $" on port {vport}" : "") +
                           (transport.Settings.Mode == VectorTransportMode.Akka ? "" : $", for vectors of at least {transport.Settings.Threshold} bytes");
             output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {options.Role.ToString().ToLowerInvariant()} node {cluster.SelfAddress} " +
-                              $"joining via [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]; vector transport: {vectors}");
+                              $"joining via [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]; vector transport: {vectors}; " +
+                              (identity is null ? "security: insecure (no certificates)" : $"security: mutual TLS, identity {identity}, CA '{trust!.Authority.Subject}'"));
             if (options.Role == NodeRole.Aggregator)
             {
                 system.ActorOf(AggregatorNodeActor.Props(exit, output), AggregatorCoordinator.NodeActorName);
@@ -60,11 +92,8 @@ public static class ClusterNode
             }
             else
             {
-                var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/aggregator",
-                        ClusterSingletonProxySettings.Create(system).WithRole("aggregator").WithSingletonName("coordinator")),
-                    "aggregator-proxy");
-                var name = $"worker@{cluster.SelfAddress.Host}:{cluster.SelfAddress.Port}";
-                system.ActorOf(WorkerNodeActor.Props(proxy, options.DataSource, name, node, exit, output), AggregatorCoordinator.NodeActorName);
+                var name = identity?.Name ?? $"worker@{cluster.SelfAddress.Host}:{cluster.SelfAddress.Port}";
+                system.ActorOf(WorkerNodeActor.Props(options.DataSource, name, node, exit, output), AggregatorCoordinator.NodeActorName);
             }
 
             using var registration = cancellation.Register(() => exit.TrySetResult(130));

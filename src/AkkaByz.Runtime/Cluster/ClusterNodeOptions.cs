@@ -29,6 +29,18 @@ public sealed record ClusterNodeOptions
     /// <summary>Extra node-level HOCON (tests: fast failure detection), layered over the file.</summary>
     public string? ExtraHocon { get; init; }
 
+    /// <summary>The cluster CA's certificate (<c>--ca</c>); with <see cref="NodeCertificate"/> it turns on mode = mtls.</summary>
+    public string? CaCertificate { get; init; }
+
+    /// <summary>This node's certificate and key, a PKCS#12 file from <c>akkabyz certs issue</c> (<c>--cert</c>).</summary>
+    public string? NodeCertificate { get; init; }
+
+    /// <summary>The PKCS#12 file's password, if it has one (<c>--cert-password</c>).</summary>
+    public string? NodeCertificatePassword { get; init; }
+
+    /// <summary><c>--insecure</c>: allow binding a non-loopback address without certificates (loudly).</summary>
+    public bool Insecure { get; init; }
+
     /// <summary>Where progress lines go (null = nowhere).</summary>
     public TextWriter? Output { get; init; }
 }

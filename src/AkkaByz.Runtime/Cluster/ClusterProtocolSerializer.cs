@@ -47,7 +47,19 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         _ => throw new ArgumentException($"ClusterProtocolSerializer cannot serialize {o?.GetType().FullName ?? "null"}.", nameof(o)),
     };
 
+    /// <summary>
+    /// Akka's entry point (Akka.Remote, serialize-messages). In mode = mtls a protocol message must never leave through
+    /// Akka.Remote, where its sender would not be proven: this throws (a send that bypassed the vector carrier is a bug).
+    /// </summary>
     public override byte[] ToBinary(object obj)
+    {
+        if (Security.RemoteInbound.IsGuarded(system) && Manifest(obj) is not (VectorEndpointQueryManifest or VectorEndpointManifest))
+            throw new SerializationException($"{obj?.GetType().Name} must travel through the vector carrier in mode = mtls (akkabyz-cluster.security), not through Akka.Remote.");
+        return Encode(obj);
+    }
+
+    /// <summary>The wire form of <paramref name="obj"/> (the vector carrier calls this directly).</summary>
+    internal byte[] Encode(object obj)
     {
         switch (obj)
         {
@@ -101,13 +113,18 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
                 w.String(f.Reason);
                 return w.ToArray();
             }
-            case VectorEndpointQuery:
-                return [];
+            case VectorEndpointQuery q:
+            {
+                var w = new WireWriter();
+                w.Int64(q.Nonce);
+                return w.ToArray();
+            }
             case VectorEndpoint e:
             {
                 var w = new WireWriter();
                 w.Int32(e.Port);
                 w.String(e.Mode);
+                w.Int64(e.Nonce);
                 return w.ToArray();
             }
             default:
@@ -115,7 +132,21 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
         }
     }
 
+    /// <summary>
+    /// Akka's entry point: in mode = mtls every protocol message that arrives through Akka.Remote is refused (counted,
+    /// replaced by <see cref="Security.RefusedRemoteMessage"/>, which no actor handles): between nodes they travel only
+    /// on the certificate-checked vector carrier, which calls <see cref="Decode"/>.
+    /// </summary>
     public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (Security.RemoteInbound.IsGuarded(system) && !(manifest is VectorEndpointQueryManifest or VectorEndpointManifest))
+            return Security.RemoteInbound.Refuse(system, manifest);
+        return Decode(bytes, manifest);
+    }
+
+    /// <summary>Rebuilds a message from its wire form (the vector carrier calls this directly).</summary>
+    /// <exception cref="SerializationException">The bytes are malformed or the manifest is unknown.</exception>
+    internal object Decode(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         if (manifest == VectorChunkManifest) return ReadChunk(bytes);
@@ -128,8 +159,8 @@ public sealed class ClusterProtocolSerializer(ExtendedActorSystem system) : Seri
             RunFinishedManifest => new RunFinished(r.Bool("completed"), r.String("reason")),
             ChunkAckManifest => new ChunkAck(r.Int64("transferId"), r.Int32("index")),
             ChunkRefusedManifest => new ChunkRefused(r.Int64("transferId"), r.String("reason")),
-            VectorEndpointQueryManifest => VectorEndpointQuery.Instance,
-            VectorEndpointManifest => new VectorEndpoint(r.Int32("port"), r.String("mode")),
+            VectorEndpointQueryManifest => new VectorEndpointQuery(r.Int64("nonce")),
+            VectorEndpointManifest => new VectorEndpoint(r.Int32("port"), r.String("mode"), r.Int64("nonce")),
             _ => throw new SerializationException($"AkkaByz cluster wire: unknown manifest '{manifest}' ({bytes.Length} bytes)."),
         };
         r.End();

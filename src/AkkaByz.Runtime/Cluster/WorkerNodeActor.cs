@@ -1,15 +1,20 @@
 using Akka.Actor;
+using Akka.Cluster;
 using AkkaByz.Runtime.Actors;
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Faults;
+using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Training;
+using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
-/// <c>/user/node</c> on a worker node. Every join-interval it sends <see cref="JoinRun"/> to the aggregator through
-/// the ClusterSingletonProxy (which finds whichever aggregator node currently hosts the singleton). On a
+/// <c>/user/node</c> on a worker node. Every join-interval it sends <see cref="JoinRun"/> to the coordinator on the
+/// oldest Up aggregator node (where the cluster singleton lives; the message goes through the vector transport, so
+/// in mode = mtls it travels on the certificate-checked carrier). Assignments, refusals and the end of the run are
+/// taken only from aggregator identities (<see cref="NodeSecurity.IsAggregator"/>); others are refused and counted. On a
 /// <see cref="RunAssignment"/> it composes the run from the received config (its own <c>--data</c> path, if given,
 /// overriding where the data is read from), checks d and the frame size, and starts the unchanged
 /// <see cref="WorkerActor"/> (or <see cref="ByzantineWorkerActor"/> for a Byzantine slot) for its slot, talking to the
@@ -18,7 +23,11 @@ namespace AkkaByz.Runtime.Cluster;
 /// </summary>
 public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
 {
-    private readonly IActorRef _proxy;
+    private readonly NodeSecurity _security = NodeSecurity.Get(Context.System);
+    private readonly VectorTransport _link = VectorTransport.Get(Context.System);
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private (Address Node, IActorRef Coordinator)? _located;
+    private IActorRef _aggregator = ActorRefs.Nobody;
     private readonly string? _localData;
     private readonly string _name;
     private readonly ClusterNodeSettings _node;
@@ -32,16 +41,20 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
     private IActorRef? _worker;
     private string? _lastRefusal;
 
-    public WorkerNodeActor(IActorRef proxy, string? localData, string name, ClusterNodeSettings node, TaskCompletionSource<int> exit, TextWriter? output)
+    public WorkerNodeActor(string? localData, string name, ClusterNodeSettings node, TaskCompletionSource<int> exit, TextWriter? output)
     {
-        _proxy = proxy;
         _localData = localData;
         _name = name;
         _node = node;
         _exit = exit;
         _out = output;
 
-        Receive<Tick>(_ => _proxy.Tell(new JoinRun(_name, _index, _worker is null ? "" : _incarnation)));
+        Receive<Tick>(_ =>
+        {
+            if (Coordinator() is { } coordinator) _link.Tell(coordinator, new JoinRun(_name, _index, _worker is null ? "" : _incarnation), Self);
+        });
+        Receive<IAkkaByzClusterMessage>(m => m is RunAssignment or JoinRefused or RunFinished && !_security.IsAggregator(Sender),
+            m => _security.RefuseMessage(m, Sender, "not-from-aggregator"));
         Receive<RunAssignment>(OnAssignment);
         Receive<Composed>(OnComposed);
         Receive<JoinRefused>(r =>
@@ -62,14 +75,38 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef proxy, string? localData, string name, ClusterNodeSettings node, TaskCompletionSource<int> exit, TextWriter? output) =>
-        Akka.Actor.Props.Create(() => new WorkerNodeActor(proxy, localData, name, node, exit, output));
+    public static Props Props(string? localData, string name, ClusterNodeSettings node, TaskCompletionSource<int> exit, TextWriter? output) =>
+        Akka.Actor.Props.Create(() => new WorkerNodeActor(localData, name, node, exit, output));
+
+    /// <summary>
+    /// The coordinator singleton's reference on the oldest Up aggregator node (the node ClusterSingletonManager runs it
+    /// on), or null while there is none. During a hand-over the message may reach a node that does not host it yet;
+    /// the next tick asks again.
+    /// </summary>
+    private IActorRef? Coordinator()
+    {
+        Member? oldest = null;
+        foreach (var m in _cluster.State.Members)
+            if (m.Status == MemberStatus.Up && m.HasRole("aggregator") && (oldest is null || m.IsOlderThan(oldest))) oldest = m;
+        if (oldest is null) return null;
+        if (_located is { } l && l.Node.Equals(oldest.Address)) return l.Coordinator;
+        var path = (new RootActorPath(oldest.Address) / "user" / "aggregator" / "coordinator").ToString();
+        var coordinator = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(path);
+        _located = (oldest.Address, coordinator);
+        return coordinator;
+    }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("join", Tick.Instance, TimeSpan.Zero, _node.JoinInterval);
 
     private void OnAssignment(RunAssignment a)
     {
         if (a.Incarnation == _incarnation && a.WorkerIndex == _index && _worker is not null) return;
+        if (a.Dimension < 1 || a.WorkerIndex < 0 || a.ResumeRound < 0 || a.SnapshotEvery < 0)
+        {
+            _security.RefuseMessage(a, Sender, "malformed");
+            return;
+        }
+        _aggregator = Sender;
         if (_worker is not null)
         {
             Print($"aggregator {a.Incarnation} took over from {_incarnation}: restarting the worker of slot {a.WorkerIndex}");
@@ -108,6 +145,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
             if (components.Dimension != c.Assignment.Dimension)
                 throw new SettingsException($"this node's model has d = {components.Dimension}, the aggregator's d = {c.Assignment.Dimension} (different data or model on this node?).");
             _node.CheckVectorFits(components.Dimension, settings.Model);
+            _link.ExpectedDimension = components.Dimension; // any other vector size is refused before allocation
             if (i < 0 || i >= components.Shards.Count)
                 throw new SettingsException($"slot {i} is outside the run's {components.Shards.Count} shards.");
         }
@@ -139,9 +177,9 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         var computation = attack is { NeedsHonestVectors: true } ? null : Computation(components, i, data);
         var resumed = computation is not null ? Resume(c.Assignment, computation) : "";
         var props = attack is not null
-            ? ByzantineWorkerActor.Props(i, name, _proxy, faults, attack, i - (settings.Workers - settings.Byzantine),
+            ? ByzantineWorkerActor.Props(i, name, _aggregator, faults, attack, i - (settings.Workers - settings.Byzantine),
                 settings.Workers, settings.Byzantine, settings.Seed, computation, tap)
-            : WorkerActor.Props(i, name, _proxy, computation!, faults, tap);
+            : WorkerActor.Props(i, name, _aggregator, computation!, faults, tap);
         _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
         Context.Watch(_worker);
         Print($"slot {i} of {settings.Workers} (aggregator {c.Assignment.Incarnation}): model {settings.Model}, d = {components.Dimension}, " +

@@ -36,6 +36,9 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         _seed = seed;
         _timeout = timeout;
 
+        // Only worker nodes take part in the simulated attack (in mtls mode: certificate-checked worker identities).
+        Receive<IAkkaByzMessage>(m => m is RegisterWorker or HonestCopy or CraftRequest && !Security.NodeSecurity.Get(Context.System).IsWorker(Sender),
+            m => Security.NodeSecurity.Get(Context.System).RefuseMessage(m, Sender, "not-from-worker"));
         Receive<RegisterWorker>(r =>
         {
             _honest[Sender] = r.WorkerIndex;
@@ -58,7 +61,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         {
             if (Forgotten(c.Round))
             {
-                Sender.Tell(new CraftedVector(c.Round, [])); // far behind: stay silent rather than wait forever
+                _link.Tell(Sender, new CraftedVector(c.Round, []), Self); // far behind: stay silent rather than wait forever
                 return;
             }
             var state = State(c.Round);
@@ -122,7 +125,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
     {
         if (honest.Length == 0)
         {
-            requester.Tell(new CraftedVector(round, []));
+            _link.Tell(requester, new CraftedVector(round, []), Self);
             return;
         }
         var crafted = new float[honest[0].Length];

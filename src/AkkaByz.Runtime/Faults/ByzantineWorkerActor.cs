@@ -51,7 +51,7 @@ public sealed class ByzantineWorkerActor : WorkerActorBase
     {
         if (_attack.NeedsHonestVectors)
         {
-            _tap!.Tell(new CraftRequest(round, _byzantineIndex));
+            Link.Tell(_tap!, new CraftRequest(round, _byzantineIndex), Self);
             return;
         }
         var computation = _computation!;
@@ -69,6 +69,7 @@ public sealed class ByzantineWorkerActor : WorkerActorBase
 
     protected override void BusyHandlers()
     {
+        Receive<CraftedVector>(c => !Equals(Sender, _tap) && !Security.IsAggregator(Sender), c => Security.RefuseMessage(c, Sender, "not-from-adversary-tap"));
         Receive<CraftedVector>(c => c.Round == CurrentRound, c => Finish(c.Round, c.Vector.Length == 0 ? null : c.Vector, double.NaN));
     }
 

@@ -52,7 +52,19 @@ public sealed class AkkaByzSerializer(ExtendedActorSystem system) : SerializerWi
         _ => throw new ArgumentException($"AkkaByzSerializer cannot serialize {o?.GetType().FullName ?? "null"}.", nameof(o)),
     };
 
+    /// <summary>
+    /// Akka's entry point (Akka.Remote, serialize-messages). In mode = mtls a protocol message must never leave through
+    /// Akka.Remote, where its sender would not be proven: this throws (a send that bypassed the vector carrier is a bug).
+    /// </summary>
     public override byte[] ToBinary(object obj)
+    {
+        if (Security.RemoteInbound.IsGuarded(system))
+            throw new SerializationException($"{obj?.GetType().Name} must travel through the vector carrier in mode = mtls (akkabyz-cluster.security), not through Akka.Remote.");
+        return Encode(obj);
+    }
+
+    /// <summary>The wire form of <paramref name="obj"/> (the vector carrier calls this directly).</summary>
+    internal byte[] Encode(object obj)
     {
         switch (obj)
         {
@@ -160,7 +172,21 @@ public sealed class AkkaByzSerializer(ExtendedActorSystem system) : SerializerWi
         }
     }
 
+    /// <summary>
+    /// Akka's entry point: in mode = mtls every protocol message that arrives through Akka.Remote is refused (counted,
+    /// replaced by <see cref="Security.RefusedRemoteMessage"/>, which no actor handles): between nodes they travel only
+    /// on the certificate-checked vector carrier, which calls <see cref="Decode"/>.
+    /// </summary>
     public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (Security.RemoteInbound.IsGuarded(system))
+            return Security.RemoteInbound.Refuse(system, manifest);
+        return Decode(bytes, manifest);
+    }
+
+    /// <summary>Rebuilds a message from its wire form (the vector carrier calls this directly).</summary>
+    /// <exception cref="SerializationException">The bytes are malformed or the manifest is unknown.</exception>
+    internal object Decode(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var r = new WireReader(bytes, manifest);

@@ -1,17 +1,22 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Remote;
+using AkkaByz.Runtime.Cluster;
+using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport.Chunked;
 using AkkaByz.Runtime.Transport.Tcp;
 
 namespace AkkaByz.Runtime.Transport;
 
 /// <summary>
-/// How the training protocol's big messages leave a node. <see cref="Tell"/> is a plain Tell except for a
-/// <see cref="Protocol.Params"/> or <see cref="Protocol.Update"/> whose vector has at least
-/// <c>akkabyz-transport.threshold</c> bytes and whose target lives on another node: that one goes through the
-/// configured <see cref="IVectorCarrier"/> and is delivered there as the same message from the same sender. Actors
-/// stay unaware of the difference; the receiving actor validates it exactly as any other message.
+/// How the protocol's messages leave a node. <see cref="Tell"/> is a plain Tell except for a message whose target
+/// lives on another node and that is either a <see cref="Protocol.Params"/> or <see cref="Protocol.Update"/> (or the
+/// simulated adversary's vectors) of at least <c>akkabyz-transport.threshold</c> bytes, or — in mode = mtls
+/// (<c>akkabyz-cluster.security</c>) — any protocol message at all: that one goes through the configured
+/// <see cref="IVectorCarrier"/> and is delivered there as the same message from the same sender, whose node the
+/// carrier authenticated (see <see cref="NodeSecurity"/>). Actors stay unaware of the difference; the receiving actor
+/// validates it exactly as any other message.
 /// <para>
 /// An Akka extension: one per actor system, created by <see cref="Get"/>. Remote and cluster systems start the
 /// carrier's receiving side at creation, so a node calls <see cref="Get"/> when it starts (before peers send);
@@ -23,12 +28,18 @@ public sealed class VectorTransport : IExtension
     private readonly ExtendedActorSystem _system;
     private readonly ILoggingAdapter _log;
     private readonly IVectorCarrier? _carrier;
+    private readonly NodeSecurity _security;
 
     internal VectorTransport(ExtendedActorSystem system)
     {
         _system = system;
         _log = Logging.GetLogger(system, typeof(VectorTransport));
         Settings = VectorTransportSettings.Create(system.Settings.Config);
+        _security = NodeSecurity.Get(system);
+        if (_security.IsSecure && system.Provider is IRemoteActorRefProvider && Settings.Mode != VectorTransportMode.Tcp)
+            throw new Configuration.SettingsException(
+                $"akkabyz-transport.mode = {VectorTransportSettings.ModeName(Settings.Mode)}: with akkabyz-cluster.security.mode = mtls every message between nodes must travel " +
+                "on the certificate-checked tcp carrier (Akka.Remote cannot prove which node sent a message); use mode = tcp, or mode = insecure on a trusted network.");
         Buffers = new VectorBufferPool(Settings.ReceivePoolBytes);
         if (system.Provider is IRemoteActorRefProvider)
         {
@@ -72,15 +83,39 @@ public sealed class VectorTransport : IExtension
     /// <summary>Sends <paramref name="message"/> to <paramref name="target"/> as from <paramref name="sender"/> (see the class).</summary>
     public void Tell(IActorRef target, object message, IActorRef sender)
     {
-        if (_carrier is not null && target is IActorRefScope { IsLocal: false }
-            && VectorPayload.TryFrom(message, out var payload) && payload.Bytes >= Settings.Threshold)
+        if (_carrier is not null && target is IActorRefScope { IsLocal: false })
         {
-            Stats.Sent(payload.Bytes);
-            _carrier.Send(target, payload, sender);
-            return;
+            var secure = _security.IsSecure;
+            if (VectorPayload.TryFrom(message, out var payload) && (secure || payload.Bytes >= Settings.Threshold))
+            {
+                Stats.Sent(payload.Bytes);
+                _carrier.Send(target, payload, sender);
+                return;
+            }
+            if (secure && _carrier is TcpVectorCarrier tcp && message is IAkkaByzMessage or IAkkaByzClusterMessage)
+            {
+                tcp.SendMessage(target, message, sender);
+                return;
+            }
         }
         target.Tell(message, sender);
     }
+
+    /// <summary>
+    /// The run's d, once this node knows it: from then on an incoming vector of any other size is refused on its
+    /// header, before anything is allocated (tcp carrier; the chunked receiver checks the envelope likewise).
+    /// </summary>
+    public int? ExpectedDimension
+    {
+        get => _expected;
+        set
+        {
+            _expected = value;
+            if (_carrier is TcpVectorCarrier tcp) tcp.ExpectedFloats = value;
+        }
+    }
+
+    private int? _expected;
 
     /// <summary>
     /// The receiving side of every carrier: rebuilds the message and tells it to the local actor at
@@ -88,9 +123,25 @@ public sealed class VectorTransport : IExtension
     /// <see cref="PathOf"/>, with the actor's uid). Returns the reason when the frame is refused: the target must be a
     /// live actor of this node (never a relay to a third node), the sender must parse.
     /// </summary>
-    internal string? Deliver(string targetPath, string senderPath, VectorPayload payload)
+    internal string? Deliver(string targetPath, string senderPath, VectorPayload payload, string peer = "")
     {
-        IActorRef target, sender;
+        if (!Resolve(targetPath, senderPath, peer, out var target, out var sender, out var refusal)) return refusal;
+        Stats.Delivered(payload.Bytes);
+        target.Tell(payload.ToMessage(), sender);
+        return null;
+    }
+
+    /// <summary>As <see cref="Deliver"/>, for a protocol message that is not a vector (mode = mtls).</summary>
+    internal string? DeliverMessage(string targetPath, string senderPath, object message, string peer)
+    {
+        if (!Resolve(targetPath, senderPath, peer, out var target, out var sender, out var refusal)) return refusal;
+        target.Tell(message, sender);
+        return null;
+    }
+
+    private bool Resolve(string targetPath, string senderPath, string peer, out IActorRef target, out IActorRef sender, out string? refusal)
+    {
+        target = sender = ActorRefs.Nobody;
         try
         {
             target = _system.Provider.ResolveActorRef(targetPath);
@@ -98,21 +149,26 @@ public sealed class VectorTransport : IExtension
         }
         catch (Exception e)
         {
-            return Reject("bad-path", $"unparsable actor path ({e.Message})");
+            refusal = Refuse("bad-path", peer, $"unparsable actor path ({e.Message})");
+            return false;
         }
-        if (target is not IActorRefScope { IsLocal: true } || target.IsNobody() || target is DeadLetterActorRef)
-            return Reject("not-local", $"target {targetPath} is not an actor of this node");
-        Stats.Delivered(payload.Bytes);
-        target.Tell(payload.ToMessage(), sender);
-        return null;
+        if (target is not IActorRefScope { IsLocal: true } || target.IsNobody() || target is DeadLetterActorRef || target is EmptyLocalActorRef)
+        {
+            refusal = Refuse("not-local", peer, $"target {targetPath} is not a live actor of this node");
+            return false;
+        }
+        refusal = null;
+        return true;
     }
 
-    internal string Reject(string reason, string detail)
+    /// <summary>Counts a refused incoming connection, frame or transfer (by reason here, by reason and peer in <see cref="NodeSecurity"/>) and logs it, rate-limited per peer.</summary>
+    internal string Refuse(string reason, string peer, string detail)
     {
         Stats.Rejected(reason);
-        _log.Warning("Vector transport: refused an incoming vector message ({0}): {1}.", reason, detail);
-        return reason;
+        return _security.Refuse(reason, peer.Length == 0 ? "unknown" : peer, detail);
     }
+
+    internal string Reject(string reason, string detail) => Refuse(reason, "", detail);
 
     /// <summary>The full path of <paramref name="actor"/> including its address and uid, as carriers write it.</summary>
     internal string PathOf(IActorRef actor) =>

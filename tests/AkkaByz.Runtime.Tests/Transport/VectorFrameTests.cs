@@ -18,7 +18,7 @@ public sealed class VectorFrameTests
     {
         var prefix = Prefix();
         var h = VectorFrame.ParseHeader(prefix, 1 << 20);
-        Assert.Equal(new VectorFrameHeader(VectorKind.Update, Target.Length, Sender.Length, 42, 0.25, 3), h);
+        Assert.Equal(new VectorFrameHeader(FrameKind.Update, 0, Target.Length, Sender.Length, 42, 0.25, 3), h);
         Assert.Equal(Target, VectorFrame.DecodePath(prefix.AsSpan(VectorFrame.HeaderSize, h.TargetLength)));
         Assert.Equal(Sender, VectorFrame.DecodePath(prefix.AsSpan(VectorFrame.HeaderSize + h.TargetLength, h.SenderLength)));
         Assert.Equal(VectorFrame.HeaderSize + Target.Length + Sender.Length, prefix.Length);
@@ -27,10 +27,11 @@ public sealed class VectorFrameTests
     public static TheoryData<string, int, byte[], string> Corruptions => new()
     {
         { "magic", 0, [0x47, 0x45, 0x54, 0x20], "bad-magic" },  // "GET " — an HTTP client on the vector port
-        { "version", 4, [2], "bad-version" },
+        { "version 1", 4, [1], "bad-version" },
         { "kind 0", 5, [0], "bad-kind" },
-        { "kind 5", 5, [5], "bad-kind" },
-        { "reserved", 6, [1, 0], "bad-header" },
+        { "kind 8", 5, [8], "bad-kind" },
+        { "manifest on a vector", 6, [1, 0], "bad-header" },
+        { "negative round", 16, [0, 0, 0, 0, 0, 0, 0, 0x80], "bad-header" },
         { "empty target", 8, [0, 0, 0, 0], "bad-header" },
         { "huge target", 8, [0, 0, 1, 0], "bad-header" },
         { "negative sender", 12, [0xFF, 0xFF, 0xFF, 0xFF], "bad-header" },
@@ -56,6 +57,45 @@ public sealed class VectorFrameTests
         Assert.Equal("too-large", e.Reason);
         Assert.Contains("maximum-message-size", e.Message, StringComparison.Ordinal);
         Assert.Equal(1 << 18, VectorFrame.ParseHeader(Prefix(floats: 1 << 18), 1L << 20).Floats); // exactly at the limit is fine
+    }
+
+    [Fact]
+    public void Once_the_run_s_d_is_known_a_vector_of_any_other_size_is_refused_on_its_header()
+    {
+        var limits = new FrameLimits(1L << 30, ExpectedFloats: 330);
+        Assert.Equal(330, VectorFrame.ParseHeader(Prefix(floats: 330), limits).Floats);
+        var e = Assert.Throws<VectorFrameException>(() => VectorFrame.ParseHeader(Prefix(floats: 331), limits));
+        Assert.Equal("wrong-size", e.Reason);
+        var huge = Prefix(floats: 330);
+        BinaryPrimitives.WriteInt32LittleEndian(huge.AsSpan(32), 250_000_000); // 1 GB announced, below the size cap
+        Assert.Equal("wrong-size", Assert.Throws<VectorFrameException>(() => VectorFrame.ParseHeader(huge, limits)).Reason);
+    }
+
+    [Fact]
+    public void Message_frames_are_bounded_by_the_control_message_limit_and_carry_a_manifest()
+    {
+        var frame = VectorFrame.EncodeMessage(FrameKind.ClusterMessage, Target, Sender, "cj", new byte[100]);
+        var limits = new FrameLimits(1L << 30, 330, MaximumControlBytes: 4096);
+        var h = VectorFrame.ParseHeader(frame, limits);
+        Assert.Equal((FrameKind.ClusterMessage, 2, 100), (h.Kind, h.ManifestLength, h.Body));
+        Assert.Equal("cj", VectorFrame.DecodePath(frame.AsSpan(VectorFrame.HeaderSize + h.TargetLength + h.SenderLength, h.ManifestLength)));
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(32), 1 << 20);
+        Assert.Equal("too-large", Assert.Throws<VectorFrameException>(() => VectorFrame.ParseHeader(frame, limits)).Reason);
+        var noManifest = VectorFrame.EncodeMessage(FrameKind.Message, Target, Sender, "u", new byte[4]);
+        noManifest[6] = 0;
+        Assert.Equal("bad-header", Assert.Throws<VectorFrameException>(() => VectorFrame.ParseHeader(noManifest, limits)).Reason);
+    }
+
+    [Fact]
+    public void A_hello_names_an_address_and_carries_no_paths()
+    {
+        var hello = VectorFrame.EncodeHello("akka.ssl.tcp://akkabyz@127.0.0.1:4053");
+        var h = VectorFrame.ParseHeader(hello, 1 << 20);
+        Assert.Equal(FrameKind.Hello, h.Kind);
+        Assert.Equal("akka.ssl.tcp://akkabyz@127.0.0.1:4053", VectorFrame.DecodePath(hello.AsSpan(VectorFrame.HeaderSize, h.Body)));
+        BinaryPrimitives.WriteInt32LittleEndian(hello.AsSpan(8), 5);
+        Assert.Equal("bad-header", Assert.Throws<VectorFrameException>(() => VectorFrame.ParseHeader(hello, 1 << 20)).Reason);
+        Assert.Throws<ArgumentException>(() => VectorFrame.EncodeHello(new string('a', VectorFrame.MaxHelloBytes + 1)));
     }
 
     [Fact]

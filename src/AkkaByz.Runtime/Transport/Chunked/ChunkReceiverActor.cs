@@ -115,12 +115,17 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
         if (!VectorPayload.IsKnown(e.Kind)) return ("bad-kind", $"{what}: message kind {(byte)e.Kind} (1 Params, 2 Update, 3 HonestCopy, 4 CraftedVector)");
         if (e.TargetPath.Length is 0 or > Tcp.VectorFrame.MaxPathBytes || e.SenderPath.Length > Tcp.VectorFrame.MaxPathBytes)
             return ("bad-path", $"{what}: target path of {e.TargetPath.Length} and sender path of {e.SenderPath.Length} characters (target 1..{Tcp.VectorFrame.MaxPathBytes}, sender 0..{Tcp.VectorFrame.MaxPathBytes})");
+        // Only a consistency check: Akka.Remote takes Sender from the envelope the peer wrote, so in insecure mode a
+        // peer can name any sender (mode = mtls does not use this carrier; see docs/cluster.md, "Threat model").
         if (e.SenderPath.Length > 0 && !(ActorPath.TryParse(e.SenderPath, out var claimed) && claimed.Address == Sender.Path.Address))
             return ("forged-sender", $"{what}: the envelope names the sender {e.SenderPath}, which is not an actor of the node that sent it ({Sender.Path.Address})");
         if (e.TotalFloats < 0 || e.ChunkFloats < 1 || e.ChunkCount != VectorTransferEnvelope.CountFor(e.TotalFloats, e.ChunkFloats))
             return ("bad-envelope", $"{what}: {e.TotalFloats} floats in chunks of {e.ChunkFloats} cannot make {e.ChunkCount} chunks");
         if (4L * e.TotalFloats > _settings.MaximumMessageSize)
             return ("too-large", $"{what}: a vector of {e.TotalFloats} floats ({4L * e.TotalFloats} bytes) exceeds akkabyz-transport.tcp.maximum-message-size = {_settings.MaximumMessageSize} bytes");
+        // Once the node knows the run's d, nothing else is allocated for (chunk 0 announces the whole vector).
+        if (_transport.ExpectedDimension is { } d && e.TotalFloats != d)
+            return ("wrong-size", $"{what}: a vector of {e.TotalFloats} floats; this run's vectors have d = {d}");
         return null;
     }
 

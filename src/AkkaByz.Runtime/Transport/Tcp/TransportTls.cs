@@ -1,56 +1,76 @@
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Akka.Configuration;
+using AkkaByz.Runtime.Security;
 
 namespace AkkaByz.Runtime.Transport.Tcp;
 
-/// <summary>
-/// TLS for the vector sockets, from the same settings as Akka.Remote's (<c>akka.remote.dot-netty.tcp.enable-ssl</c>,
-/// <c>ssl.certificate.path/password</c>, <c>ssl.suppress-validation</c>): when Akka's link is encrypted, so is ours,
-/// with the same certificate, and both ends present it (mutual authentication).
-/// </summary>
-internal sealed class TransportTls(X509Certificate2 certificate, bool suppressValidation) : IDisposable
+/// <summary>A TLS handshake was refused; <see cref="Reason"/> is the counter name (no-certificate, foreign-ca, expired...).</summary>
+internal sealed class TlsRefusedException(string reason, string message, Exception? inner = null) : IOException(message, inner)
 {
-    public X509Certificate2 Certificate { get; } = certificate;
+    public string Reason { get; } = reason;
+}
 
-    /// <summary>Null when TLS is off.</summary>
-    public static TransportTls? From(Config config)
-    {
-        if (!config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return null;
-        var path = config.GetString("akka.remote.dot-netty.tcp.ssl.certificate.path", "");
-        var password = config.GetString("akka.remote.dot-netty.tcp.ssl.certificate.password", null);
-        var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
-        return new TransportTls(certificate, config.GetBoolean("akka.remote.dot-netty.tcp.ssl.suppress-validation", false));
-    }
+/// <summary>
+/// Mutual TLS for the vector sockets, pinned to the cluster CA (mode = mtls): both ends present their node
+/// certificate and each checks the other's with <see cref="ClusterTrust.TryIdentify"/> — the chain must end at the
+/// cluster's own CA (not the system roots), be within its validity, and carry a role and name. The handshake returns
+/// the peer's identity; a refused handshake throws <see cref="TlsRefusedException"/> naming why.
+/// </summary>
+internal sealed class TransportTls(ClusterTrust trust)
+{
+    public ClusterTrust Trust { get; } = trust;
 
-    public SslStream Server(Stream inner, TimeSpan timeout)
+    public (SslStream Stream, NodeIdentity Peer) Server(Stream inner, TimeSpan timeout) => Handshake(inner, timeout, server: true, host: "");
+
+    public (SslStream Stream, NodeIdentity Peer) Client(Stream inner, string host, TimeSpan timeout) => Handshake(inner, timeout, server: false, host);
+
+    private (SslStream, NodeIdentity) Handshake(Stream inner, TimeSpan timeout, bool server, string host)
     {
+        NodeIdentity? peer = null;
+        string reason = "no-certificate", detail = "the peer presented no certificate";
+        bool Validate(object _, X509Certificate? certificate, X509Chain? __, SslPolicyErrors ___)
+        {
+            // Our own chain check (ClusterTrust) replaces the platform's: only the cluster CA is trusted.
+            if (Trust.TryIdentify(certificate, out var identity, out var r, out var d))
+            {
+                peer = identity;
+                return true;
+            }
+            (reason, detail) = (r, d);
+            return false;
+        }
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false, Validate);
         using var cancel = new CancellationTokenSource(timeout);
-        ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        try
         {
-            ServerCertificate = Certificate,
-            ClientCertificateRequired = true,
-        }, cancel.Token).GetAwaiter().GetResult();
-        return ssl;
-    }
-
-    public SslStream Client(Stream inner, string host, TimeSpan timeout)
-    {
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false, Validate);
-        using var cancel = new CancellationTokenSource(timeout);
-        ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            if (server)
+                ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = Trust.Certificate,
+                    ClientCertificateRequired = true,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                }, cancel.Token).GetAwaiter().GetResult();
+            else
+                ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = host,
+                    ClientCertificates = [Trust.Certificate],
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                }, cancel.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException)
         {
-            TargetHost = host,
-            ClientCertificates = [Certificate],
-        }, cancel.Token).GetAwaiter().GetResult();
-        return ssl;
+            ssl.Dispose();
+            if (e is OperationCanceledException) throw new TlsRefusedException("handshake-timeout", $"no TLS handshake within {timeout.TotalSeconds:0.#} s", e);
+            if (peer is null && e is AuthenticationException) throw new TlsRefusedException(reason, detail, e);
+            throw new TlsRefusedException("handshake-failed", e.Message, e);
+        }
+        if (peer is null)
+        {
+            ssl.Dispose();
+            throw new TlsRefusedException(reason, detail);
+        }
+        return (ssl, peer);
     }
-
-    // As Akka.Remote: with suppress-validation any presented certificate is accepted (self-signed set-ups);
-    // otherwise the chain and name must validate.
-    private bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
-        certificate is not null && (suppressValidation || errors == SslPolicyErrors.None);
-
-    public void Dispose() => Certificate.Dispose();
 }
