@@ -30,6 +30,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
+        root.Subcommands.Add(CertsCommand.Create());
         return root;
     }
 }
