@@ -98,6 +98,10 @@ public static class ClusterNode
 
             using var registration = cancellation.Register(() => exit.TrySetResult(130));
             var code = await exit.Task.ConfigureAwait(false);
+            var (refused, _) = NodeSecurity.Get(system).Refusals();
+            if (refused.Count > 0)
+                output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] security: this node refused {refused.Values.Sum()} connections or messages (" +
+                                  string.Join(", ", refused.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")) + ")");
             // Let the last messages (RunFinished to the other nodes) leave before this node leaves the cluster.
             await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None).ConfigureAwait(false);
             return code;

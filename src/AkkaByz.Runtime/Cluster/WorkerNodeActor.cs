@@ -183,7 +183,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
         Context.Watch(_worker);
         Print($"slot {i} of {settings.Workers} (aggregator {c.Assignment.Incarnation}): model {settings.Model}, d = {components.Dimension}, " +
-              $"shard of {components.Shards[i].Length} examples{(attack is not null ? $", Byzantine ({settings.Attack})" : "")}{resumed}");
+              $"shard of {components.Shards[i].Length} examples{(attack is not null ? $", Byzantine ({settings.Attack})" : "")}{resumed}; actor {_worker.Path.ToStringWithoutAddress()}");
     }
 
     /// <summary>
