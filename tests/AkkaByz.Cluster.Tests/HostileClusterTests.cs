@@ -99,6 +99,8 @@ public sealed class HostileClusterTests(ITestOutputHelper output) : IDisposable
         eve.ActorSelection($"{aggregatorAddress}/user/node").Tell(new RunFinished(true, "forged"));
         eve.ActorSelection($"{aggregatorAddress}/user/node").Tell(new NodeExit(0)); // no binary serializer: JSON
         eve.ActorSelection($"{w0Address}/user/node/*").Tell(new Params(1L << 50, new float[D]));
+        eve.ActorSelection($"{aggregatorAddress}/user/aggregator/coordinator").Tell(PoisonPill.Instance); // stop the run
+        eve.ActorSelection($"{w0Address}/user/node").Tell(Kill.Instance);
 
         // ---- outsiders on Akka.Remote: a node whose certificate comes from another CA
         var foreignDir = Path.Combine(_cluster.Directory, "foreign");
@@ -172,12 +174,12 @@ public sealed class HostileClusterTests(ITestOutputHelper output) : IDisposable
         var missing = new[]
         {
             "no-certificate", "foreign-ca", "expired", "address-claimed", "wrong-size", "stalled", "too-many-pending", "handshake-timeout",
-            "forged-sender", "not-allowed", "via-akka-remote", "json", "slot-not-yours:RegisterWorker",
+            "forged-sender", "not-allowed", "via-akka-remote", "json", "remote-stop", "slot-not-yours:RegisterWorker",
         }.Where(r => Count(r) == 0).ToArray();
         Assert.True(missing.Length == 0, $"not counted: {string.Join(", ", missing)}; counted: {refused}");
         var w0 = workers.Single(w => w.Label == "worker w0");
         var w0Summary = w0.Lines.LastOrDefault(l => l.Contains("security: this node refused", StringComparison.Ordinal)) ?? "";
-        foreach (var reason in new[] { "not-from-aggregator:RunFinished", "not-from-aggregator:RunAssignment", "not-from-aggregator:Params", "not-from-aggregator:WorkerRegistered", "via-akka-remote" })
+        foreach (var reason in new[] { "not-from-aggregator:RunFinished", "not-from-aggregator:RunAssignment", "not-from-aggregator:Params", "not-from-aggregator:WorkerRegistered", "via-akka-remote", "remote-stop" })
             Assert.True(w0Summary.Contains(reason, StringComparison.Ordinal), $"w0 did not count {reason}: '{w0Summary}'");
     }
 

@@ -76,11 +76,14 @@ public static class ClusterConfig
         if (tls)
         {
             // mtls: Akka.Remote is TLS (certificate and validation are given programmatically, see ClusterNode), nothing
-            // crosses in JSON, and no message is serialized locally (the serializers refuse protocol messages from Akka.Remote).
+            // crosses in JSON, no message is serialized locally (the serializers refuse protocol messages from Akka.Remote),
+            // and no node can stop (PoisonPill, Kill) or deploy actors on another.
             config = ConfigurationFactory.ParseString("""
                 akka.remote.dot-netty.tcp.enable-ssl = on
                 akka.actor.serialize-messages = off
                 akka.actor.serializers.json = "AkkaByz.Runtime.Security.RefusingJsonSerializer, AkkaByz.Runtime"
+                akka.actor.serializers.akka-misc = "AkkaByz.Runtime.Security.GuardedMiscSerializer, AkkaByz.Runtime"
+                akka.actor.serializers.daemon-create = "AkkaByz.Runtime.Security.RefusingDeploymentSerializer, AkkaByz.Runtime"
                 """).WithFallback(config);
         }
         else

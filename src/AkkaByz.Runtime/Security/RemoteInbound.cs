@@ -55,3 +55,52 @@ public sealed class RefusingJsonSerializer : Serializer
         return new RefusedRemoteMessage(type?.Name ?? "json");
     }
 }
+
+/// <summary>
+/// Akka's "akka-misc" serializer (identifier 16) on mtls nodes, unchanged except that a PoisonPill or Kill that
+/// arrives from another node is refused (counted) instead of stopping the actor it names: an admitted node could
+/// otherwise stop the coordinator or any worker with one message. Everything else (Identify, heartbeats, Status...)
+/// is Akka's own code.
+/// </summary>
+public sealed class GuardedMiscSerializer : SerializerWithStringManifest
+{
+    private readonly Akka.Remote.Serialization.MiscMessageSerializer _inner;
+
+    public GuardedMiscSerializer(ExtendedActorSystem system) : base(system) => _inner = new Akka.Remote.Serialization.MiscMessageSerializer(system);
+
+    public override int Identifier => 16;
+
+    public override string Manifest(object o) => _inner.Manifest(o);
+
+    public override byte[] ToBinary(object obj) => _inner.ToBinary(obj);
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (manifest is "PP" or "K")
+        {
+            NodeSecurity.Get(system).Refuse("remote-stop", "akka-remote", $"a {(manifest == "PP" ? "PoisonPill" : "Kill")} arrived from another node; nodes never stop each other's actors");
+            return new RefusedRemoteMessage(manifest);
+        }
+        return _inner.FromBinary(bytes, manifest);
+    }
+}
+
+/// <summary>
+/// Replaces Akka's "daemon-create" serializer (identifier 3, remote deployment) on mtls nodes: no node may create
+/// actors on another (a deployment names the actor type to instantiate). Refused and counted.
+/// </summary>
+public sealed class RefusingDeploymentSerializer(ExtendedActorSystem system) : Serializer(system)
+{
+    public override int Identifier => 3;
+
+    public override bool IncludeManifest => false;
+
+    public override byte[] ToBinary(object obj) =>
+        throw new SerializationException("AkkaByz nodes do not deploy actors on other nodes (remote deployment is refused in mode = mtls).");
+
+    public override object FromBinary(byte[] bytes, Type type)
+    {
+        NodeSecurity.Get(system).Refuse("remote-deployment", "akka-remote", "another node tried to create an actor here (remote deployment); refused");
+        return new RefusedRemoteMessage("daemon-create");
+    }
+}
