@@ -4,6 +4,9 @@
 #   samples/cluster-localhost.sh 5 --rounds 400  5 workers; extra flags go to the aggregator node (akkabyz node --help)
 #   STANDBY=1 samples/cluster-localhost.sh       also a standby aggregator (kill -9 the active one to see the fail-over)
 #   PORT=4060 CONFIG=my.conf samples/...         another seed port / config file
+#   INSECURE=1 samples/cluster-localhost.sh      no certificates (any local process could then join and take slots)
+# Security: mutual TLS by default. On first use a cluster CA and one certificate per node are made in certs/
+# (`akkabyz certs init` / `akkabyz certs issue`; certs/ is git-ignored); every node proves its identity with its own.
 # Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/.
 # Every node started here is stopped when the script exits (Ctrl-C included).
 set -euo pipefail
@@ -20,20 +23,33 @@ mkdir -p "$RUN/logs"
 SEEDS=(127.0.0.1:$PORT)
 [[ -n ${STANDBY:-} ]] && SEEDS+=(127.0.0.1:$((PORT + 1)))
 
+# tls ROLE NAME: the node flags for its certificate (made on first use), or nothing with INSECURE=1.
+CERTS=${CERTS:-certs}
+SCHEME=akka.ssl.tcp
+if [[ -n ${INSECURE:-} ]]; then SCHEME=akka.tcp; fi
+tls() {
+  [[ -n ${INSECURE:-} ]] && return 0
+  if [[ ! -f $CERTS/ca.crt ]]; then dotnet "$DLL" certs init --out "$CERTS" --cluster-name localhost >/dev/null; echo "made a cluster CA in $CERTS/" >&2; fi
+  if [[ ! -f $CERTS/$2.pfx ]]; then dotnet "$DLL" certs issue --ca "$CERTS" --role "$1" --name "$2" --out "$CERTS" >/dev/null; fi
+  echo --ca "$CERTS/ca.crt" --cert "$CERTS/$2.pfx"
+}
+
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The aggregator owns the run's configuration: its --config file plus the flags below; workers receive it.
-dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" \
+# shellcheck disable=SC2046 # tls prints separate flags
+dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" $(tls aggregator aggregator-1) \
   --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
 active=$!; pids+=("$active"); echo "$active" >"$RUN/aggregator.pid"
-echo "aggregator: pid $active, akka.tcp://akkabyz@127.0.0.1:$PORT (log $RUN/logs/aggregator.log)"
+echo "aggregator: pid $active, $SCHEME://akkabyz@127.0.0.1:$PORT (log $RUN/logs/aggregator.log)${INSECURE:+, INSECURE}"
 
 if [[ -n ${STANDBY:-} ]]; then
   sleep 3 # the first aggregator must be the oldest member: it hosts the run, the standby waits
-  dotnet "$DLL" node --role aggregator --config "$CONFIG" --port $((PORT + 1)) --seed-nodes "${SEEDS[@]}" \
+  # shellcheck disable=SC2046
+  dotnet "$DLL" node --role aggregator --config "$CONFIG" --port $((PORT + 1)) --seed-nodes "${SEEDS[@]}" $(tls aggregator aggregator-2) \
     --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/standby.log" 2>&1 &
   standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/standby.pid"
   echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/aggregator.pid)"
@@ -41,7 +57,8 @@ fi
 
 # Workers need only the seed nodes: slot, shard and run config come from the aggregator.
 for i in $(seq 1 "$N"); do
-  dotnet "$DLL" node --role worker --config "$CONFIG" --seed-nodes "${SEEDS[@]}" >"$RUN/logs/worker-$i.log" 2>&1 &
+  # shellcheck disable=SC2046
+  dotnet "$DLL" node --role worker --config "$CONFIG" --seed-nodes "${SEEDS[@]}" $(tls worker "worker-$i") >"$RUN/logs/worker-$i.log" 2>&1 &
   pids+=("$!")
 done
 echo "$N workers started (logs $RUN/logs/worker-*.log)"
@@ -61,6 +78,6 @@ echo
 if [[ -f $RUN/summary.json ]]; then
   echo "summary ($RUN/summary.json):"
   grep -E '"(completed|rounds_run|final_test_accuracy|rounds_per_second|updates_accepted|rejected_total)"' "$RUN/summary.json"
-  grep -E '"(aggregator_node|restored_from_round)"' "$RUN/cluster.json"
+  grep -E '"(aggregator_node|restored_from_round|mode|refused_total)"' "$RUN/cluster.json"
 fi
 exit "$rc"

@@ -1,12 +1,17 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
 using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Protocol;
+using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport;
 
 namespace AkkaByz.Cli.Benchmarks;
@@ -27,8 +32,13 @@ internal sealed class TransportBenchmark : IAsyncDisposable
     private readonly IActorRef _sink;
     private readonly IActorRef _from;
 
-    private TransportBenchmark(string mode, long frameBytes, int chunkBytes, int window)
+    private TransportBenchmark(string mode, long frameBytes, int chunkBytes, int window, Pki? pki)
     {
+        var security = pki is null ? "" : $$"""
+            akka.remote.dot-netty.tcp.enable-ssl = on
+            akka.actor.serialize-messages = off
+            akkabyz-cluster.security { mode = mtls, ca-certificate = "{{pki.Ca}}" }
+            """;
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = remote
             akka.remote.dot-netty.tcp {
@@ -46,17 +56,54 @@ internal sealed class TransportBenchmark : IAsyncDisposable
             }
             akka.loglevel = WARNING
             akka.log-dead-letters = off
+            {{security}}
             """).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference);
-        _sender = ActorSystem.Create("bench-sender", config);
-        _receiver = ActorSystem.Create("bench-receiver", config);
+        _sender = Create("bench-sender", config, pki?.Sender);
+        _receiver = Create("bench-receiver", config, pki?.Receiver);
         Transport = VectorTransport.Get(_sender);
         var inbound = VectorTransport.Get(_receiver);
         _sink = _receiver.ActorOf(Props.Create(() => new CountingSink(_counter, inbound)), "sink");
         _from = _sender.ActorOf(Props.Create(() => new Idle()), "worker");
     }
 
-    /// <summary>Two actor systems whose vectors travel with <paramref name="mode"/> (tcp, akka-chunked or akka).</summary>
-    public static TransportBenchmark Create(string mode, long frameBytes, int chunkBytes, int window) => new(mode, frameBytes, chunkBytes, window);
+    /// <summary>
+    /// Two actor systems whose vectors travel with <paramref name="mode"/> (tcp, akka-chunked or akka), or with
+    /// <c>mtls</c>: the tcp carrier in mode = mtls (mutual TLS with node certificates of a throw-away cluster CA, the
+    /// sender's hello confirmed as in a cluster).
+    /// </summary>
+    public static TransportBenchmark Create(string mode, long frameBytes, int chunkBytes, int window, Pki? pki = null) =>
+        new(mode == "mtls" ? "tcp" : mode, frameBytes, chunkBytes, window, mode == "mtls" ? pki ?? throw new ArgumentNullException(nameof(pki)) : null);
+
+    private static ActorSystem Create(string name, Config config, string? pfx)
+    {
+        if (pfx is null) return ActorSystem.Create(name, config);
+        config = ConfigurationFactory.ParseString($"akkabyz-cluster.security.node-certificate = \"{pfx}\"").WithFallback(config);
+        var certificate = X509CertificateLoader.LoadPkcs12FromFile(pfx, null);
+        return ActorSystem.Create(name, ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config))
+            .And(new DotNettySslSetup(certificate, suppressValidation: true, requireMutualAuthentication: true)));
+    }
+
+    /// <summary>A throw-away cluster CA with a sender and a receiver certificate (for the mtls rows).</summary>
+    public sealed class Pki : IDisposable
+    {
+        private readonly string _dir = Path.Combine(Path.GetTempPath(), "akkabyz-bench-" + Guid.NewGuid().ToString("N")[..8]);
+
+        public Pki()
+        {
+            CertificateAuthority.Init(_dir, "bench", TimeSpan.FromDays(1));
+            Sender = CertificateAuthority.Issue(_dir, NodeIdentity.WorkerRole, "sender", _dir, TimeSpan.FromDays(1)).PfxPath;
+            Receiver = CertificateAuthority.Issue(_dir, NodeIdentity.AggregatorRole, "receiver", _dir, TimeSpan.FromDays(1)).PfxPath;
+        }
+
+        public string Ca => Path.Combine(_dir, "ca.crt");
+        public string Sender { get; }
+        public string Receiver { get; }
+
+        public void Dispose()
+        {
+            try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        }
+    }
 
     public VectorTransport Transport { get; }
 
@@ -82,8 +129,10 @@ internal sealed class TransportBenchmark : IAsyncDisposable
     /// reading each straight into one reused buffer on its own thread (the fastest plain-socket code we know, so
     /// the ratio is not flattered by a slow baseline).
     /// </summary>
-    public static async Task<double> SocketAsync(int floats, int transfers)
+    public static async Task<double> SocketAsync(int floats, int transfers, Pki? tls = null)
     {
+        using var serverCert = tls is null ? null : X509CertificateLoader.LoadPkcs12FromFile(tls.Receiver, null);
+        using var clientCert = tls is null ? null : X509CertificateLoader.LoadPkcs12FromFile(tls.Sender, null);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -92,7 +141,14 @@ internal sealed class TransportBenchmark : IAsyncDisposable
         {
             using var client = listener.AcceptTcpClient();
             client.ReceiveBufferSize = 4 << 20;
-            using var stream = client.GetStream();
+            Stream stream = client.GetStream();
+            if (serverCert is not null)
+            {
+                var ssl = new SslStream(stream, false, (_, _, _, _) => true);
+                ssl.AuthenticateAsServer(new SslServerAuthenticationOptions { ServerCertificate = serverCert, ClientCertificateRequired = true });
+                stream = ssl;
+            }
+            using var owned = stream;
             var target = new float[floats];
             for (var t = 0; t < transfers; t++) stream.ReadExactly(MemoryMarshal.AsBytes(target.AsSpan()));
         }, TaskCreationOptions.LongRunning);
@@ -100,7 +156,14 @@ internal sealed class TransportBenchmark : IAsyncDisposable
         {
             using var sender = new TcpClient { NoDelay = true, SendBufferSize = 4 << 20 };
             sender.Connect(IPAddress.Loopback, port);
-            using var stream = sender.GetStream();
+            Stream stream = sender.GetStream();
+            if (clientCert is not null)
+            {
+                var ssl = new SslStream(stream, false, (_, _, _, _) => true);
+                ssl.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = "127.0.0.1", ClientCertificates = [clientCert] });
+                stream = ssl;
+            }
+            using var owned = stream;
             var watch = Stopwatch.StartNew();
             for (var t = 0; t < transfers; t++) stream.Write(MemoryMarshal.AsBytes(vector.AsSpan()));
             receive.GetAwaiter().GetResult();
