@@ -40,16 +40,20 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The aggregator owns the run's configuration: its --config file plus the flags below; workers receive it.
-# shellcheck disable=SC2046 # tls prints separate flags
-dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" $(tls aggregator aggregator-1) \
+# Certificates first, in this shell (never inside the background jobs: they would race to make the CA).
+read -r -a AGG_TLS <<<"$(tls aggregator aggregator-1)"
+read -r -a STANDBY_TLS <<<"$([[ -n ${STANDBY:-} ]] && tls aggregator aggregator-2)"
+WORKER_TLS=()
+for i in $(seq 1 "$N"); do WORKER_TLS[i]="$(tls worker "worker-$i")"; done
+
+dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" "${AGG_TLS[@]}" \
   --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
 active=$!; pids+=("$active"); echo "$active" >"$RUN/aggregator.pid"
 echo "aggregator: pid $active, $SCHEME://akkabyz@127.0.0.1:$PORT (log $RUN/logs/aggregator.log)${INSECURE:+, INSECURE}"
 
 if [[ -n ${STANDBY:-} ]]; then
   sleep 3 # the first aggregator must be the oldest member: it hosts the run, the standby waits
-  # shellcheck disable=SC2046
-  dotnet "$DLL" node --role aggregator --config "$CONFIG" --port $((PORT + 1)) --seed-nodes "${SEEDS[@]}" $(tls aggregator aggregator-2) \
+  dotnet "$DLL" node --role aggregator --config "$CONFIG" --port $((PORT + 1)) --seed-nodes "${SEEDS[@]}" "${STANDBY_TLS[@]}" \
     --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/standby.log" 2>&1 &
   standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/standby.pid"
   echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/aggregator.pid)"
@@ -57,8 +61,8 @@ fi
 
 # Workers need only the seed nodes: slot, shard and run config come from the aggregator.
 for i in $(seq 1 "$N"); do
-  # shellcheck disable=SC2046
-  dotnet "$DLL" node --role worker --config "$CONFIG" --seed-nodes "${SEEDS[@]}" $(tls worker "worker-$i") >"$RUN/logs/worker-$i.log" 2>&1 &
+  read -r -a flags <<<"${WORKER_TLS[i]}"
+  dotnet "$DLL" node --role worker --config "$CONFIG" --seed-nodes "${SEEDS[@]}" "${flags[@]}" >"$RUN/logs/worker-$i.log" 2>&1 &
   pids+=("$!")
 done
 echo "$N workers started (logs $RUN/logs/worker-*.log)"
