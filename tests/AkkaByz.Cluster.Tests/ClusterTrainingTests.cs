@@ -95,6 +95,26 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_frozen_until_the_cluster_downs_it_exits_with_code_4_when_it_thaws_and_the_run_completes()
+    {
+        var config = _cluster.WriteConfig("""rounds = 150, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/150", StringComparison.Ordinal), Startup));
+        var victim = workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+        victim.Freeze();
+        // Unreachable after ~2 s, downed by the split-brain resolver 2 s later (fast settings of WriteConfig), then removed.
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("left: slot 1 is free", StringComparison.Ordinal), TimeSpan.FromSeconds(60)));
+        victim.Thaw();
+
+        Assert.Equal(4, await victim.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains(victim.Lines, l => l.Contains("removed from the cluster", StringComparison.Ordinal));
+        Assert.Equal(0, await ExitOf(aggregator));
+        Assert.True(ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json")).GetProperty("completed").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_worker_node_joining_mid_run_takes_the_free_slot_and_is_served_from_the_next_round()
     {
         // m = 3 slots but only 2 workers at first: after the start timeout the run starts with them (quorum 1).

@@ -86,6 +86,18 @@ public sealed class NodeProcess : IDisposable
         if (!_process.HasExited) _ = SysKill(_process.Id, 15);
     }
 
+    /// <summary>SIGSTOP: the process freezes (as a paused VM or a long GC would), without closing its sockets.</summary>
+    public void Freeze()
+    {
+        if (!_process.HasExited) _ = SysKill(_process.Id, 19);
+    }
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw()
+    {
+        if (!_process.HasExited) _ = SysKill(_process.Id, 18);
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int SysKill(int pid, int signal);
 

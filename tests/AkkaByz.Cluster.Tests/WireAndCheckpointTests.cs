@@ -113,6 +113,13 @@ public sealed class WireAndCheckpointTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_without_seed_nodes_is_refused_before_it_starts()
+    {
+        var e = await Assert.ThrowsAsync<SettingsException>(() => ClusterNode.RunAsync(new ClusterNodeOptions { Role = NodeRole.Worker }));
+        Assert.Contains("--seed-nodes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_certificates_a_node_refuses_a_non_loopback_address_unless_insecure()
     {
         var options = new ClusterNodeOptions { Role = NodeRole.Worker, Hostname = "10.1.2.3", SeedNodes = ["10.1.2.3:4053"] };

@@ -85,7 +85,13 @@ public sealed class AggregatorCoordinator : ReceiveActor
         // The run's result comes from the child aggregator only (remote ones are refused before they get here; this is the second lock).
         Receive<RunCompleted>(r => !Sender.Equals(_aggregator), r => _security.RefuseMessage(r, Sender, "not-from-the-run"));
         ReceiveAsync<RunCompleted>(OnCompleted);
-        Receive<ClusterEvent.MemberRemoved>(r => _security.Unbind(r.Member.Address));
+        Receive<ClusterEvent.MemberRemoved>(r =>
+        {
+            // The node is gone; a node restarted at the same address is a new member: neither its identity binding nor
+            // the old one's unreachability carries over.
+            _security.Unbind(r.Member.Address);
+            _aggregator?.Tell(new NodeReachability(r.Member.Address, true));
+        });
         // Unreachable = absent this round (and on) for the workers of that node; Terminated (after downing) = removed.
         Receive<ClusterEvent.UnreachableMember>(u => _aggregator?.Tell(new NodeReachability(u.Member.Address, false)));
         Receive<ClusterEvent.ReachableMember>(r => _aggregator?.Tell(new NodeReachability(r.Member.Address, true)));

@@ -13,7 +13,8 @@ namespace AkkaByz.Runtime.Cluster;
 /// cluster provider, joined through the seed nodes. Aggregator nodes run a ClusterSingletonManager for the
 /// <see cref="AggregatorCoordinator"/> (only the oldest aggregator node hosts it; the others are standbys that take
 /// over when it leaves or is downed); worker nodes run a ClusterSingletonProxy to it and a
-/// <see cref="WorkerNodeActor"/>. Returns the process exit code: 0 completed, 3 stopped early, 2 bad configuration.
+/// <see cref="WorkerNodeActor"/>. Returns the process exit code: 0 completed, 3 stopped early, 2 bad configuration,
+/// 4 removed from the cluster (downed), 130 interrupted.
 /// </summary>
 public static class ClusterNode
 {
@@ -21,6 +22,8 @@ public static class ClusterNode
     {
         ArgumentNullException.ThrowIfNull(options);
         var (config, layers) = ClusterConfig.Build(options);
+        if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+            throw new SettingsException("--seed-nodes: none given; every node needs at least one seed node to join through (host:port of an aggregator node, e.g. 127.0.0.1:4053).");
         var node = ClusterNodeSettings.Create(config);
         if (options.Role == NodeRole.Aggregator)
         {
@@ -97,6 +100,15 @@ public static class ClusterNode
             }
 
             using var registration = cancellation.Register(() => exit.TrySetResult(130));
+            // A node the cluster removed (downed while frozen or partitioned) cannot rejoin under the same incarnation:
+            // exit non-zero and say so, rather than wait forever outside the cluster. At the end of a run the exit code
+            // is already set and this changes nothing.
+            cluster.RegisterOnMemberRemoved(() =>
+            {
+                if (exit.TrySetResult(4))
+                    output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] error: this node was removed from the cluster (downed: unreachable for too long, " +
+                                      "e.g. frozen or cut off); exiting with code 4 — start it again to rejoin");
+            });
             var code = await exit.Task.ConfigureAwait(false);
             var (refused, _) = NodeSecurity.Get(system).Refusals();
             if (refused.Count > 0)
