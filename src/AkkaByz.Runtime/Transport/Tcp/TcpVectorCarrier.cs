@@ -290,6 +290,11 @@ public sealed class TcpVectorCarrier : IVectorCarrier
     /// <summary>Counts an authenticated connection against the total cap and the per-peer cap (closing the peer's oldest one).</summary>
     private void Admit(Socket socket, string key, string peer)
     {
+        lock (_incoming) AdmitLocked(socket, key, peer);
+    }
+
+    private void AdmitLocked(Socket socket, string key, string peer)
+    {
         var mine = _incoming.Where(kv => kv.Value.Peer == key).OrderBy(kv => kv.Value.Since).ToList();
         while (mine.Count >= _limits.MaxConnectionsPerPeer)
         {
