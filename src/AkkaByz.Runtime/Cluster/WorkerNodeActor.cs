@@ -87,7 +87,12 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
     {
         Member? oldest = null;
         foreach (var m in _cluster.State.Members)
-            if (m.Status == MemberStatus.Up && m.HasRole("aggregator") && (oldest is null || m.IsOlderThan(oldest))) oldest = m;
+        {
+            if (m.Status != MemberStatus.Up || !m.HasRole("aggregator")) continue;
+            // The cluster role is self-declared in gossip; a node whose certificate proved another role is skipped.
+            if (_security.Bindings.TryGetValue(m.Address, out var identity) && !identity.IsAggregator) continue;
+            if (oldest is null || m.IsOlderThan(oldest)) oldest = m;
+        }
         if (oldest is null) return null;
         if (_located is { } l && l.Node.Equals(oldest.Address)) return l.Coordinator;
         var path = (new RootActorPath(oldest.Address) / "user" / "aggregator" / "coordinator").ToString();
