@@ -109,7 +109,7 @@ public sealed class SettingsSpecs
         {
             File.WriteAllText(file, "akkabyz { workers = ");
             var e = Assert.Throws<SettingsException>(() => AkkaByzSettings.Create(AkkaByzConfig.Load(file)));
-            Assert.True(e.Message.Contains("--config") || e.Message.Contains("akkabyz.workers"), e.Message);
+            Assert.StartsWith(file + ":1: '=' has no value", e.Message, StringComparison.Ordinal);
         }
         finally
         {
