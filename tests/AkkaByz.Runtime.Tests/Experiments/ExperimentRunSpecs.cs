@@ -223,7 +223,7 @@ public sealed class ExperimentRunSpecs(SmokeGridFixture smoke) : IClassFixture<S
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = Program.Quiet(Program.BuildRoot().Parse(args)).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var code = Program.Run(args, new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 }
