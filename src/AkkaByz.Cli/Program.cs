@@ -20,7 +20,10 @@ public static class Program
             (configuration?.Error ?? Console.Error).WriteLine(Display.UsageErrors.Describe(parse));
             return 2;
         }
-        return configuration is null ? parse.Invoke() : parse.Invoke(configuration);
+        // Ctrl-C: train and experiment write their outputs for the work done; give them longer than the default 2 s.
+        configuration ??= new InvocationConfiguration();
+        if (parse.CommandResult.Command.Name is "train" or "experiment") configuration.ProcessTerminationTimeout = TimeSpan.FromSeconds(30);
+        return parse.Invoke(configuration);
     }
 
     /// <summary>The command tree; one file per command under Commands/.</summary>

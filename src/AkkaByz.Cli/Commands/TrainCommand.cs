@@ -106,6 +106,11 @@ public static class TrainCommand
                     new LocalTrainingOptions { OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed },
                     cancellation).ConfigureAwait(false);
                 display.Summary(settings, result);
+                if (cancellation.IsCancellationRequested)
+                {
+                    error.WriteLine($"akkabyz train: interrupted after round {result.Rounds}; the outputs in {outDir}/ cover the completed rounds.");
+                    return 130;
+                }
                 if (!result.Run.Completed)
                 {
                     error.WriteLine($"akkabyz train: the run did not complete: {result.Run.Reason}");

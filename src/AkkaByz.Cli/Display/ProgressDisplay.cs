@@ -68,7 +68,7 @@ internal sealed class ProgressDisplay(TextWriter output, bool quiet)
             output.WriteLine($"final test accuracy {P(100 * r.Final.Accuracy, "0.00")}% (loss {P(r.Final.Loss, "0.0000")})");
             output.WriteLine($"updates accepted {run.UpdatesAccepted}, rejected {rejected}, suspects trimmed {run.Suspects}");
             if (r.OutputDirectory is not null)
-                output.WriteLine($"outputs: {r.OutputDirectory}/ (metrics.csv, summary.json{(s.Output.Chart ? ", chart.png" : "")})");
+                output.WriteLine($"outputs: {r.OutputDirectory}/ (metrics.csv, summary.json, parameters.bin{(s.Output.Chart ? ", chart.png" : "")})");
         }
     }
 }

@@ -163,6 +163,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void Finished()
     {
         Receive<WatchRun>(_ => Sender.Tell(_result!));
+        Receive<StopRun>(_ => { });
         Receive<Update>(_ => { });
         Receive<RegisterWorker>(r => Sender.Tell(new RegistrationRejected(r.WorkerIndex, "the run is over")));
         Receive<Terminated>(_ => { });
@@ -172,6 +173,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void Common()
     {
         Receive<WatchRun>(_ => _watchers.Add(Sender));
+        // The host asks to end now (Ctrl-C): the run ends after its last completed round; a round in flight is dropped.
+        Receive<StopRun>(s => Finish(false, $"{s.Reason} after round {Math.Max(0, _round - 1)}"));
         Receive<EvaluationResult>(_ => { });
         Receive<StartTimeout>(_ => { });
         Receive<NodeReachability>(OnReachability);

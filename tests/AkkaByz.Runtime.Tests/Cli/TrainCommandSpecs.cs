@@ -87,11 +87,34 @@ public sealed class TrainCommandSpecs
             Assert.True(File.Exists(Path.Combine(dir, "metrics.csv")));
             Assert.True(File.Exists(Path.Combine(dir, "summary.json")));
             Assert.False(File.Exists(Path.Combine(dir, "chart.png")));
+            Assert.True(File.Exists(Path.Combine(dir, "parameters.bin")));
         }
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void Out_onto_a_file_must_be_a_one_line_error_not_a_stack_trace()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            AssertOneLineError(Run("--rounds", "2", "--out", file), "is a file, not a folder");
+            AssertOneLineError(Akkabyz("experiment", FindRepoFile("hocon/experiments/smoke.conf"), "--dry-run", "--out", file), "is a file, not a folder");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string FindRepoFile(string relative)
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, relative))) dir = Path.GetDirectoryName(dir);
+        return Path.Combine(dir!, relative);
     }
 
     [Fact]
