@@ -67,6 +67,19 @@ public sealed class RunOutputSpecs : IDisposable
         Assert.Equal(result.Rounds, csvRounds.Max());
     }
 
+    [Fact]
+    public async Task A_long_run_keeps_a_bounded_series_in_memory_while_metrics_csv_has_every_row()
+    {
+        var dir = Path.Combine(_dir, "long");
+        var result = await LocalTraining.RunAsync(LocalTrainingSpecs.Fakes(Base.Replace("rounds = 20", "rounds = 3000").Replace("eval-interval = 5", "eval-interval = 500")),
+            Options with { OutputDirectory = dir, MetricsSeriesCapacity = 256 });
+        Assert.True(result.Run.Completed, result.Run.Reason);
+        Assert.InRange(result.Rows.Count, 128, 2 * 256 + 2);
+        Assert.Equal(3000, result.Rows[^1].Round);
+        Assert.Equal(7, result.Rows.Count(r => r.Evaluated)); // round 0 and every 500th
+        Assert.Equal(3001, File.ReadLines(Path.Combine(dir, "metrics.csv")).Count() - 1);
+    }
+
     [Theory]
     [InlineData(300L)]
     [InlineData(286_000L)]
