@@ -13,7 +13,7 @@ using AkkaByz.Runtime.Training;
 namespace AkkaByz.Runtime.Actors;
 
 /// <summary>
-/// The parameter server of the synchronous protocol (DESIGN §2). Workers register (DeathWatched; Terminated =
+/// The parameter server of the synchronous protocol (docs/runtime.md, The round protocol). Workers register (DeathWatched; Terminated =
 /// removed for good). Once the expected number have registered (or the start timeout fires with at least the
 /// quorum) it runs rounds: Params(t, x_t) to every registered worker; Updates are validated (unregistered sender,
 /// stale/future round, wrong length, non-finite, duplicate — each rejection counted and logged); the barrier closes
