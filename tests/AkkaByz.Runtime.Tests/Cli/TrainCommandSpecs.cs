@@ -51,6 +51,9 @@ public sealed class TrainCommandSpecs
     [InlineData(new[] { "--aggregator", "cwtn" }, "unknown rule 'cwtn' (valid: mean, cwmed, cwtm, geomed, krum, multikrum, ctma, nnm, bucketing, nnm+ctma) (did you mean 'cwtm'?); spec syntax and every rule: docs/aggregators.md.")]
     [InlineData(new[] { "--model", "cnn-mnist", "--rounds", "1" }, "needs images of at least 4×4 pixels")]
     [InlineData(new[] { "extra" }, "akkabyz train: unexpected argument 'extra'")]
+    [InlineData(new[] { "--attack", "alei" }, "Unknown attack 'alei'")]
+    [InlineData(new[] { "--attack", "alei" }, "(did you mean 'alie'?)")]
+    [InlineData(new[] { "--partition", "dirichlet(x)" }, "cannot read α from 'x'.")]
     public void Usage_errors_must_exit_2_with_one_line_a_suggestion_when_close_and_no_dotnet_wording(string[] args, string expected)
     {
         var r = Run(args);
