@@ -19,7 +19,7 @@ public static class AttackCatalog
         {
             var name = spec.Split('(')[0].Trim();
             var hint = Suggestions.DidYouMean(name, AttackRegistry.Names.Select(n => n.Split('(')[0]));
-            throw new SettingsException($"akkabyz.attack = \"{spec}\": {e.Message.TrimEnd()}{(hint.Length > 0 ? hint.TrimStart() : "")}", e);
+            throw new SettingsException($"akkabyz.attack = \"{spec}\": {(hint.Length > 0 ? SettingsException.Plain(e.Message).TrimEnd().TrimEnd('.') + hint + "." : e.Message)}", e);
         }
         if (probe.Name.StartsWith("none", StringComparison.OrdinalIgnoreCase)) return null;
         return () => AttackRegistry.Create(spec);
