@@ -10,7 +10,7 @@ namespace AkkaByz.Cli.Commands;
 /// <summary>
 /// <c>akkabyz bench soak [--rounds N]</c>: one long local run of the default job (17 workers, 8 ALIE, ctma(cwtm),
 /// µ²-SGD, synthetic task, metrics.csv written to a temporary folder) that samples the process's resident memory and
-/// the managed heap (after a full collection) at even intervals, then prints the least-squares slope of each in bytes
+/// the managed heap (after a full collection) and the GC's committed memory at even intervals, then prints the least-squares slope of each in bytes
 /// per round over the samples after the first tenth (warm-up). A flat run has a slope near 0; a per-round leak shows
 /// as a steady positive slope (keeping every metrics row cost ~116 B per round).
 /// </summary>
@@ -41,21 +41,22 @@ public static class BenchSoakCommand
             var settings = AkkaByzSettings.Default with { Rounds = n };
             var dir = Directory.CreateTempSubdirectory("akkabyz-soak-").FullName;
             var every = Math.Max(1, n / k);
-            var points = new List<(long Round, double Rss, double Heap)>();
+            var points = new List<(long Round, double Rss, double Heap, double Committed)>();
             var process = Process.GetCurrentProcess();
             var clock = Stopwatch.StartNew();
             output.WriteLine($"bench soak: {n} rounds of the default job (m = {settings.Workers}, f = {settings.Byzantine}, {settings.Attack}, {settings.Aggregator}, " +
                              $"eval every {settings.EvalInterval}); metrics series capacity {parse.GetValue(capacity)}; memory every {every} rounds");
-            output.WriteLine("| round | RSS (MiB) | managed heap after GC (MiB) | elapsed (s) |");
-            output.WriteLine("|---:|---:|---:|---:|");
+            output.WriteLine("| round | RSS (MiB) | managed heap after GC (MiB) | GC committed (MiB) | elapsed (s) |");
+            output.WriteLine("|---:|---:|---:|---:|---:|");
             void Sample(long round)
             {
                 var heap = GC.GetTotalMemory(forceFullCollection: true);
                 process.Refresh();
                 var rss = process.WorkingSet64;
-                lock (points) points.Add((round, rss, heap));
+                var committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+                lock (points) points.Add((round, rss, heap, committed));
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {round} | {rss / 1048576.0:F1} | {heap / 1048576.0:F2} | {clock.Elapsed.TotalSeconds:F0} |"));
+                    $"| {round} | {rss / 1048576.0:F1} | {heap / 1048576.0:F2} | {committed / 1048576.0:F1} | {clock.Elapsed.TotalSeconds:F0} |"));
             }
             try
             {
@@ -68,7 +69,7 @@ public static class BenchSoakCommand
                 var warm = points.Where(p => p.Round > n / 10).ToArray();
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"slope over rounds {warm.First().Round}..{warm.Last().Round}: RSS {Slope(warm.Select(p => (p.Round, p.Rss))):+0.0;-0.0} B/round, " +
-                    $"managed heap {Slope(warm.Select(p => (p.Round, p.Heap))):+0.00;-0.00} B/round; {result.Rounds} rounds at {result.RoundsPerSecond:F0} rounds/s" +
+                    $"managed heap {Slope(warm.Select(p => (p.Round, p.Heap))):+0.00;-0.00} B/round, GC committed {Slope(warm.Select(p => (p.Round, p.Committed))):+0.0;-0.0} B/round; {result.Rounds} rounds at {result.RoundsPerSecond:F0} rounds/s" +
                     $"{(result.Run.Completed ? "" : $" (stopped: {result.Run.Reason})")}"));
                 return result.Run.Completed ? 0 : 3;
             }
