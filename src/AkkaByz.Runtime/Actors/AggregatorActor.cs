@@ -57,6 +57,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _lastAggregationTicks = long.MaxValue;
     private double _roundStartMs;
     private RunCompleted? _result;
+    private bool _stopRequested;
 
     /// <summary>What the aggregator needs besides messages.</summary>
     /// <param name="ExpectedWorkers">m: start once this many have registered.</param>
@@ -174,7 +175,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         Receive<WatchRun>(_ => _watchers.Add(Sender));
         // The host asks to end now (Ctrl-C): the run ends after its last completed round; a round in flight is dropped.
-        Receive<StopRun>(s => Finish(false, $"{s.Reason} after round {Math.Max(0, _round - 1)}"));
+        Receive<StopRun>(s =>
+        {
+            _stopRequested = true; // asked for (Ctrl-C): not a warning
+            Finish(false, $"{s.Reason} after round {Math.Max(0, _round - 1)}");
+        });
         Receive<EvaluationResult>(_ => { });
         Receive<StartTimeout>(_ => { });
         Receive<NodeReachability>(OnReachability);
@@ -427,7 +432,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         _clock.Stop();
-        if (completed) _log.Info("Training finished: {0}.", reason);
+        if (completed || _stopRequested) _log.Info("Training {0}: {1}.", completed ? "finished" : "ended on request", reason);
         else _log.Warning("Training stopped: {0}.", reason);
         var rounds = completed ? _round : Math.Max(0, _round - 1);
         foreach (var worker in _byIndex.Values) worker.Tell(new TrainingFinished(rounds, reason));
