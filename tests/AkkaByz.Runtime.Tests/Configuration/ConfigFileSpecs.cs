@@ -92,6 +92,7 @@ public sealed class ConfigFileSpecs : IDisposable
     [InlineData("akkabyz {\n  roundz = 5\n}\n", 2, "unknown key 'akkabyz.roundz' (did you mean 'akkabyz.rounds'?)")]
     [InlineData("akkabyz-cluster {\n  checkpoint-intervall = 5\n}\n", 2, "unknown key 'akkabyz-cluster.checkpoint-intervall' (did you mean 'akkabyz-cluster.checkpoint-interval'?)")]
     [InlineData("akkabyz.rounds = 5\nakka.actor.provider = local\n", 2, "akka.actor.provider = local is not supported")]
+    [InlineData("akkabyz {\n  seed = 2\n  rounds\n}\n", 3, "'akkabyz.rounds' has no value")]
     public void Keys_outside_the_known_blocks_must_be_refused_not_ignored(string text, int line, string problem)
     {
         var path = Write("keys.conf", text);
@@ -122,6 +123,11 @@ public sealed class ConfigFileSpecs : IDisposable
     [InlineData("a {\n b = 1\n c = ,\n}", 3)]
     [InlineData("a = [\n 1,\n 2:300ms ]", 3)] // Akka's parser loops on [:1]
     [InlineData("a = [ { b = 1 }, { c: 2 } ]", null)]
+    // Inputs on which Akka's parser loops (found by feeding it random fragments): all refused here.
+    [InlineData("a.b\na.b+=[:]:1", 2)]
+    [InlineData("+=[a${a}$]", 1)]
+    [InlineData("a = [=]", 1)]
+    [InlineData("\"\"\" #\"+=[\\\"x\"+=\\=ba{\"\"\"", 1)]
     public void The_lint_must_pass_sound_hocon_and_name_the_line_of_a_broken_one(string text, int? line) =>
         Assert.Equal(line, HoconLint.Check(text)?.Line);
 }
