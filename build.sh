@@ -50,6 +50,25 @@ install_test_data() {
   fi
 }
 
+# The usage: the comment block at the top of this file.
+usage() { sed -n '2,/^[^#]/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
+
+# " (did you mean 'X'?)" for the closest of the commands (edit distance at most 2), or nothing.
+did_you_mean() {
+  local word=$1; shift
+  awk -v w="$word" -v list="$*" 'function d(a, b,   i, j, n, m, p, c, x) {
+      n = length(a); m = length(b)
+      for (j = 0; j <= m; j++) p[j] = j
+      for (i = 1; i <= n; i++) { c[0] = i
+        for (j = 1; j <= m; j++) { x = p[j-1] + (substr(a,i,1) != substr(b,j,1))
+          if (p[j] + 1 < x) x = p[j] + 1; if (c[j-1] + 1 < x) x = c[j-1] + 1; c[j] = x }
+        for (j = 0; j <= m; j++) p[j] = c[j] }
+      return p[m] }
+    BEGIN { k = split(list, names, " "); best = 99
+      for (i = 1; i <= k; i++) { e = d(w, names[i]); if (e < best) { best = e; name = names[i] } }
+      if (best <= 2 && best < length(w)) printf " (did you mean %c%s%c?)", 39, name, 39 }'
+}
+
 cmd=${1:-help}; shift || true
 case "$cmd" in
   train)   build; exec dotnet "$CLI_DLL" train "$@" ;;
@@ -59,5 +78,8 @@ case "$cmd" in
     install_test_data
     build
     run_tests "$@" ;;
-  *) sed -n '2,7p' "$0"; exit 2 ;;
+  help|-h|--help) usage ;;
+  *)
+    echo "build.sh: unknown command '$cmd'$(did_you_mean "$cmd" train test bench akkabyz)" >&2
+    usage >&2; exit 2 ;;
 esac

@@ -5,21 +5,25 @@ namespace AkkaByz.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
-    {
-        var root = BuildRoot();
-        return Quiet(root.Parse(args)).Invoke();
-    }
+    public static int Main(string[] args) => Run(args);
 
-    /// <summary>Parse errors print one line each (no help screen, no typo list) and exit non-zero.</summary>
-    public static ParseResult Quiet(ParseResult result)
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. A usage error (unknown option or command, a value of the wrong type, a
+    /// missing argument) prints one line on stderr, with the closest known name when one is near, and exits 2 —
+    /// the same code as every other usage error the commands report.
+    /// </summary>
+    public static int Run(string[] args, InvocationConfiguration? configuration = null)
     {
-        if (result.Action is System.CommandLine.Invocation.ParseErrorAction errors)
+        var parse = BuildRoot().Parse(args);
+        if (Display.UsageErrors.Any(parse))
         {
-            errors.ShowHelp = false;
-            errors.ShowTypoCorrections = false;
+            (configuration?.Error ?? Console.Error).WriteLine(Display.UsageErrors.Describe(parse));
+            return 2;
         }
-        return result;
+        // Ctrl-C: train and experiment write their outputs for the work done; give them longer than the default 2 s.
+        configuration ??= new InvocationConfiguration();
+        if (parse.CommandResult.Command.Name is "train" or "experiment") configuration.ProcessTerminationTimeout = TimeSpan.FromSeconds(30);
+        return parse.Invoke(configuration);
     }
 
     /// <summary>The command tree; one file per command under Commands/.</summary>

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace AkkaByz.Torch;
 
 /// <summary>
-/// Process-wide start-up of TorchSharp's native runtime (DESIGN.md §4). Call <see cref="EnsureLoaded"/> before any
+/// Process-wide start-up of TorchSharp's native runtime (docs/torch.md, Native library and runtime settings). Call <see cref="EnsureLoaded"/> before any
 /// other torch call; <see cref="TorchModels.Create"/> does it for you.
 /// <list type="bullet">
 /// <item>glibc allocator settings, applied before libtorch loads: <c>M_MMAP_THRESHOLD</c> = 32 MiB,

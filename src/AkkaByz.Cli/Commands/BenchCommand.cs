@@ -7,12 +7,13 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "Benchmarks: aggregation kernels, models, runtime, transport.");
+        var bench = new Command("bench", "Benchmarks: aggregation kernels, models, runtime, transport, memory soak.");
         bench.Subcommands.Add(BenchAggregatorsCommand.Create());
         bench.Subcommands.Add(BenchModelsCommand.Create());
         bench.Subcommands.Add(BenchRuntimeCommand.Create());
         bench.Subcommands.Add(BenchTransportCommand.Create());
         bench.Subcommands.Add(BenchAggregationCostCommand.Create());
+        bench.Subcommands.Add(BenchSoakCommand.Create());
         return bench;
     }
 }

@@ -38,6 +38,8 @@ public static class ExperimentCommand
                 var spec = GridSpec.Load(parse.GetValue(grid)!.FullName);
                 var cells = GridExpansion.Expand(spec);
                 var store = new ResultsStore(parse.GetValue(outDir) is { Length: > 0 } o ? o : Path.Combine("runs", "experiments", spec.Name));
+                if (File.Exists(store.Directory))
+                    throw new SettingsException($"--out: '{store.Directory}' is a file, not a folder; choose a new folder (or an experiment's folder with --resume).");
                 var requested = parse.GetValue(parallel);
                 if (parse.GetResult(parallel) is { Implicit: false } && requested < 1)
                     throw new SettingsException($"--parallel: must be at least 1, got {requested}.");

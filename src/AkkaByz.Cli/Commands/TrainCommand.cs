@@ -17,7 +17,17 @@ public static class TrainCommand
 
     private static string Str(object v) => AkkaByzConfig.Quote((string)v);
     private static string Num(object v) => Convert.ToString(v, CultureInfo.InvariantCulture)!;
-    private static string Raw(object v) => (string)v;
+    private static string Duration(string flag, object v)
+    {
+        try
+        {
+            return Durations.Format(Durations.Parse((string)v));
+        }
+        catch (FormatException e)
+        {
+            throw new SettingsException($"{flag}: {e.Message}", e);
+        }
+    }
     private static string List(object v) => AkkaByzConfig.QuoteList((string[])v);
     private static string OnOff(object v) => (bool)v ? "on" : "off";
 
@@ -66,7 +76,7 @@ public static class TrainCommand
         Add<int>("--epochs", "akkabyz.epochs", "Epochs over each shard when --rounds is 0.", Num);
         Add<int>("--eval-every", "akkabyz.eval-interval", "Evaluate on the test set every N rounds (0 = only at the end).", Num);
         Add<int>("--seed", "akkabyz.seed", "Seed of everything random.", Num);
-        Add<string>("--deadline", "akkabyz.barrier.round-deadline", "Round deadline, e.g. 5s or 500ms.", Raw);
+        Add<string>("--deadline", "akkabyz.barrier.round-deadline", "Round deadline with a unit: 500ms, 5s, 1m.", v => Duration("--deadline", v));
         Add<int>("--quorum", "akkabyz.barrier.quorum", "Minimum valid updates per round (0 = 2f + 1).", Num);
         AddList("--crash", "akkabyz.faults.crash", "Crash worker K at round R: K@R (repeatable).");
         Add<double>("--crash-rate", "akkabyz.faults.crash-rate", "Per-worker, per-round crash probability.", Num);
@@ -96,9 +106,14 @@ public static class TrainCommand
                     new LocalTrainingOptions { OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed },
                     cancellation).ConfigureAwait(false);
                 display.Summary(settings, result);
+                if (cancellation.IsCancellationRequested)
+                {
+                    error.WriteLine($"akkabyz train: interrupted after round {result.Rounds}; the outputs in {outDir}/ cover the completed rounds.");
+                    return 130;
+                }
                 if (!result.Run.Completed)
                 {
-                    error.WriteLine($"akkabyz train: the run stopped early: {result.Run.Reason}");
+                    error.WriteLine($"akkabyz train: the run did not complete: {result.Run.Reason}");
                     return 3;
                 }
                 return 0;

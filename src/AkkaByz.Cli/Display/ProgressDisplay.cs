@@ -64,11 +64,11 @@ internal sealed class ProgressDisplay(TextWriter output, bool quiet)
         {
             output.WriteLine(run.Completed
                 ? $"done: {run.Rounds} rounds in {P(run.WallSeconds, "0.0")} s ({P(r.RoundsPerSecond, "0.0")} rounds/s; setup {P(r.SetupSeconds, "0.0")} s)"
-                : $"stopped: {run.Reason}");
+                : run.Reason.StartsWith("stopped", StringComparison.Ordinal) ? run.Reason : $"stopped: {run.Reason}");
             output.WriteLine($"final test accuracy {P(100 * r.Final.Accuracy, "0.00")}% (loss {P(r.Final.Loss, "0.0000")})");
             output.WriteLine($"updates accepted {run.UpdatesAccepted}, rejected {rejected}, suspects trimmed {run.Suspects}");
             if (r.OutputDirectory is not null)
-                output.WriteLine($"outputs: {r.OutputDirectory}/ (metrics.csv, summary.json{(s.Output.Chart ? ", chart.png" : "")})");
+                output.WriteLine($"outputs: {r.OutputDirectory}/ (metrics.csv, summary.json, parameters.bin{(s.Output.Chart ? ", chart.png" : "")})");
         }
     }
 }

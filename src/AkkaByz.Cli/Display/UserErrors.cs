@@ -10,7 +10,7 @@ internal static class UserErrors
 
     public static string Describe(Exception e)
     {
-        var message = e.Message.ReplaceLineEndings(" ");
+        var message = SettingsException.Plain(e.Message.ReplaceLineEndings(" "));
         return e is SettingsException ? message : $"error: {message}";
     }
 }

@@ -14,7 +14,7 @@ using AkkaByz.Runtime.Training;
 namespace AkkaByz.Runtime.Actors;
 
 /// <summary>
-/// The parameter server of the synchronous protocol (DESIGN §2). Workers register (DeathWatched; Terminated =
+/// The parameter server of the synchronous protocol (docs/runtime.md, The round protocol). Workers register (DeathWatched; Terminated =
 /// removed for good). Once the expected number have registered (or the start timeout fires with at least the
 /// quorum) it runs rounds: Params(t, x_t) to every registered worker; Updates are validated (unregistered sender,
 /// stale/future round, wrong length, non-finite, duplicate — each rejection counted and logged); the barrier closes
@@ -59,6 +59,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _lastAggregationTicks = long.MaxValue;
     private double _roundStartMs;
     private RunCompleted? _result;
+    private bool _stopRequested;
 
     /// <summary>What the aggregator needs besides messages.</summary>
     /// <param name="ExpectedWorkers">m: start once this many have registered.</param>
@@ -170,6 +171,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void Finished()
     {
         Receive<WatchRun>(_ => Sender.Tell(_result!));
+        Receive<StopRun>(_ => { });
         Receive<Update>(_ => { });
         Receive<RegisterWorker>(r => _link.Tell(Sender, new RegistrationRejected(r.WorkerIndex, "the run is over"), Self));
         Receive<Terminated>(_ => { });
@@ -179,6 +181,12 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void Common()
     {
         Receive<WatchRun>(_ => _watchers.Add(Sender));
+        // The host asks to end now (Ctrl-C): the run ends after its last completed round; a round in flight is dropped.
+        Receive<StopRun>(s =>
+        {
+            _stopRequested = true; // asked for (Ctrl-C): not a warning
+            Finish(false, $"{s.Reason} after round {Math.Max(0, _round - 1)}");
+        });
         Receive<EvaluationResult>(_ => { });
         Receive<StartTimeout>(_ => { });
         Receive<NodeReachability>(OnReachability);
@@ -438,7 +446,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         _clock.Stop();
-        if (completed) _log.Info("Training finished: {0}.", reason);
+        if (completed || _stopRequested) _log.Info("Training {0}: {1}.", completed ? "finished" : "ended on request", reason);
         else _log.Warning("Training stopped: {0}.", reason);
         var rounds = completed ? _round : Math.Max(0, _round - 1);
         foreach (var worker in _byIndex.Values) _link.Tell(worker, new TrainingFinished(rounds, reason), Self);

@@ -1,3 +1,5 @@
+using AkkaByz.Runtime.Configuration;
+
 namespace AkkaByz.Runtime.Checkpointing;
 
 /// <summary>
@@ -23,6 +25,31 @@ public sealed class CheckpointStore
     /// <summary>The checkpoint file's full path.</summary>
     public string FilePath { get; }
 
+    /// <summary>
+    /// Creates the folder and proves a file can be created, written and removed in it. Call it when the node starts,
+    /// before it joins or trains, so a read-only or unusable checkpoint folder fails then — not as an error at every
+    /// checkpoint of a run that ends with none.
+    /// </summary>
+    /// <exception cref="SettingsException">The folder cannot be created or written; the message names it.</exception>
+    public void EnsureWritable()
+    {
+        var probe = System.IO.Path.Combine(Directory, $".write-test.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            using (var stream = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.WriteByte(0);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"akkabyz-cluster.checkpoint-dir (--checkpoint-dir): '{Directory}' is not writable: {e.Message}", e);
+        }
+    }
+
     /// <summary>Writes <paramref name="checkpoint"/> atomically (temp file + rename).</summary>
     public void Save(Checkpoint checkpoint)
     {
@@ -44,7 +71,7 @@ public sealed class CheckpointStore
     }
 
     /// <summary>The last checkpoint, or null when there is none.</summary>
-    /// <exception cref="InvalidDataException">The file exists but is not a valid checkpoint (the message names it).</exception>
+    /// <exception cref="InvalidDataException">The file exists but is not a valid checkpoint or is corrupt (the message names it).</exception>
     public Checkpoint? TryLoad()
     {
         if (!File.Exists(FilePath)) return null;

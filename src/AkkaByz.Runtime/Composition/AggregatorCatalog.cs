@@ -5,7 +5,7 @@ using AkkaByz.Runtime.Training;
 namespace AkkaByz.Runtime.Composition;
 
 /// <summary><c>akkabyz.aggregator</c> → AkkaByz.Core's <see cref="AggregatorSpec"/> (parsed once, built per input count).</summary>
-public static class AggregatorCatalog
+public static partial class AggregatorCatalog
 {
     /// <summary>Parses the spec and checks it can be built for m inputs and f Byzantine; returns the factory (n, f) ↦ rule.</summary>
     /// <exception cref="SettingsException">Malformed spec or an (m, f) the rule cannot tolerate.</exception>
@@ -16,7 +16,13 @@ public static class AggregatorCatalog
         {
             spec = AggregatorSpec.Parse(text);
         }
-        catch (Exception e) when (e is AggregatorSpecException or ArgumentException)
+        catch (AggregatorSpecException e)
+        {
+            // The problem alone: Core's message goes on with the whole syntax help (1,500 characters on one line).
+            var hint = UnknownRule().Match(e.Problem) is { Success: true } unknown ? Suggestions.DidYouMean(unknown.Groups[1].Value, AggregatorSpec.RuleNames) : "";
+            throw new SettingsException($"akkabyz.aggregator = \"{text}\": {e.Problem}{hint}; spec syntax and every rule: docs/aggregators.md.", e);
+        }
+        catch (ArgumentException e)
         {
             throw new SettingsException($"akkabyz.aggregator = \"{text}\": {e.Message}", e);
         }
@@ -31,4 +37,7 @@ public static class AggregatorCatalog
         }
         return (n, tolerated) => spec.Build(n, tolerated, ruleSeed);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("unknown rule '([^']*)'")]
+    private static partial System.Text.RegularExpressions.Regex UnknownRule();
 }

@@ -17,7 +17,9 @@ public static class AttackCatalog
         }
         catch (ArgumentException e)
         {
-            throw new SettingsException($"akkabyz.attack = \"{spec}\": {e.Message}", e);
+            var name = spec.Split('(')[0].Trim();
+            var hint = Suggestions.DidYouMean(name, AttackRegistry.Names.Select(n => n.Split('(')[0]));
+            throw new SettingsException($"akkabyz.attack = \"{spec}\": {(hint.Length > 0 ? SettingsException.Plain(e.Message).TrimEnd().TrimEnd('.') + hint + "." : e.Message)}", e);
         }
         if (probe.Name.StartsWith("none", StringComparison.OrdinalIgnoreCase)) return null;
         return () => AttackRegistry.Create(spec);

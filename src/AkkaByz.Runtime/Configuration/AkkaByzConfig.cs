@@ -1,5 +1,6 @@
 using System.Reflection;
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 
 namespace AkkaByz.Runtime.Configuration;
 
@@ -20,28 +21,49 @@ public static class AkkaByzConfig
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 
+    /// <summary>The embedded cluster defaults (<c>akkabyz-cluster</c>, <c>akkabyz-transport</c>, <c>akka</c>): which node keys exist.</summary>
+    private static Config ClusterReference { get; } = LoadResource("AkkaByz.Runtime.cluster-reference.conf");
+
+    private static Config LoadResource(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in AkkaByz.Runtime.dll.");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+    /// <summary>
+    /// The blocks a configuration file may hold: <c>akkabyz</c> (the run) and, for <c>akkabyz node</c>, <c>akka</c>,
+    /// <c>akkabyz-cluster</c> and <c>akkabyz-transport</c> (<c>akkabyz train</c> reads only <c>akkabyz</c>, so a node's
+    /// file also runs locally). Anything else is a typo (<c>akkabz { }</c>) and is refused rather than ignored.
+    /// </summary>
+    public static IReadOnlyList<string> Sections { get; } =
+        TopLevel(Reference).Concat(TopLevel(ClusterReference)).Distinct(StringComparer.Ordinal).ToArray();
+
+    private static IEnumerable<string> TopLevel(Config c) => c.Root?.GetObject()?.Items.Keys ?? Enumerable.Empty<string>();
+
     /// <summary>
     /// The full layered configuration. <paramref name="userFile"/> may be null; <paramref name="overrides"/> are
-    /// HOCON paths to values (already rendered HOCON values, see <see cref="Quote"/>).
+    /// HOCON paths to values (already rendered HOCON values, see <see cref="Quote"/>); <paramref name="extraSections"/>
+    /// are further top-level blocks the file may hold (a grid file's <c>experiment</c>).
     /// </summary>
-    /// <exception cref="SettingsException">The user file is missing or does not parse.</exception>
-    public static Config Load(string? userFile = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)
+    /// <exception cref="SettingsException">
+    /// The user file is missing or malformed (the message names the file and line), holds an unknown block or key, or
+    /// sets <c>akka.actor.provider</c>.
+    /// </exception>
+    public static Config Load(string? userFile = null, IEnumerable<KeyValuePair<string, string>>? overrides = null,
+        IReadOnlyCollection<string>? extraSections = null)
     {
         var config = Reference;
         if (userFile is not null)
         {
+            if (Directory.Exists(userFile)) throw new SettingsException($"--config: '{userFile}' is a folder, not a file.");
             if (!File.Exists(userFile)) throw new SettingsException($"--config: file '{userFile}' does not exist.");
             Config user;
-            var text = ConfigFile.ReadExpanded(userFile);
-            try
-            {
-                user = ConfigurationFactory.ParseString(text);
-            }
-            catch (Exception e) when (e is not SettingsException)
-            {
-                throw new SettingsException($"--config: '{userFile}' is not valid HOCON: {e.Message}", e);
-            }
-            CheckKnownKeys(user, $"--config {userFile}");
+            var files = new List<string>();
+            var text = ConfigFile.ReadExpanded(userFile, files);
+            user = Parse(text, Path.GetFullPath(userFile));
+            CheckKeys(user, files, extraSections ?? []);
             config = user.WithFallback(config);
         }
         if (overrides is not null)
@@ -49,6 +71,8 @@ public static class AkkaByzConfig
             var text = string.Join("\n", overrides.Select(kv => $"{kv.Key} = {kv.Value}"));
             if (text.Length > 0)
             {
+                if (HoconLint.Check(text) is { } problem)
+                    throw new SettingsException($"command-line overrides are not valid: {problem.Problem} ({text.Split('\n')[problem.Line - 1]}).");
                 try
                 {
                     config = ConfigurationFactory.ParseString(text).WithFallback(config);
@@ -62,23 +86,75 @@ public static class AkkaByzConfig
         return config;
     }
 
-    /// <summary>Refuses keys under <c>akkabyz</c> that the reference does not define (a typo would otherwise be ignored).</summary>
-    private static void CheckKnownKeys(Config user, string source)
+    /// <summary>How long Akka's parser may take over a file that passed <see cref="HoconLint"/> (a backstop: it loops on some inputs).</summary>
+    private static readonly TimeSpan ParseBudget = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Akka's parser on a background thread, given <see cref="ParseBudget"/>: <see cref="HoconLint"/> refuses every input
+    /// known to make it loop, and should another one exist the user gets an error instead of a process that hangs
+    /// (the runaway parse is abandoned; the CLI exits right after the error).
+    /// </summary>
+    private static Config Parse(string text, string file)
     {
-        if (user.Root?.GetObject() is not { } root || !root.Items.TryGetValue("akkabyz", out var section) || !section.IsObject()) return;
-        var reference = Reference.GetConfig("akkabyz");
-        foreach (var path in Leaves(section.GetObject(), ""))
-            if (!reference.HasPath(path))
-                throw new SettingsException($"{source}: unknown key 'akkabyz.{path}' (see the commented keys in hocon/local.conf).");
+        var parse = Task.Factory.StartNew(() => ConfigurationFactory.ParseString(text), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (!((IAsyncResult)parse).AsyncWaitHandle.WaitOne(ParseBudget))
+            throw new SettingsException($"{file}: Akka's HOCON parser did not finish within {ParseBudget.TotalSeconds:0} s; check the file's brackets, quotes and separators.");
+        if (parse.Exception?.InnerException is { } e)
+            throw new SettingsException($"{file}: not valid HOCON: {e.Message.ReplaceLineEndings(" ")}", e);
+        return parse.Result;
     }
 
-    private static IEnumerable<string> Leaves(Akka.Configuration.Hocon.HoconObject obj, string prefix)
+    /// <summary>
+    /// Refuses what a typo would otherwise make silently ignored: an unknown top-level block, a key under
+    /// <c>akkabyz</c>, <c>akkabyz-cluster</c> or <c>akkabyz-transport</c> that the references do not define, a key
+    /// without a value, and <c>akka.actor.provider</c> (AkkaByz chooses it: local for train, cluster for nodes).
+    /// </summary>
+    private static void CheckKeys(Config user, IReadOnlyList<string> files, IReadOnlyCollection<string> extraSections)
     {
-        foreach (var (key, value) in obj.Items)
+        if (user.Root?.GetObject() is not { } root) return;
+        string Where(string key) => ConfigFile.FindKey(files, key) is { } at ? $"{at.File}:{at.Line}" : files[0];
+
+        var sections = Sections.Concat(extraSections).ToArray();
+        foreach (var (name, value) in root.Items)
         {
-            var path = prefix.Length == 0 ? key : prefix + "." + key;
-            if (value.IsObject()) foreach (var leaf in Leaves(value.GetObject(), path)) yield return leaf;
-            else yield return path;
+            if (!sections.Contains(name, StringComparer.Ordinal))
+                throw new SettingsException($"{Where(name)}: unknown top-level key '{name}'{Suggestions.DidYouMean(name, sections)}; " +
+                                            $"a file holds {string.Join(", ", sections.Select(s => s + " { }"))}.");
+            foreach (var (path, leaf) in Leaves(value, name))
+            {
+                if (leaf.Values.Count == 0)
+                    throw new SettingsException($"{Where(path)}: '{path}' has no value (write {path.Split('.')[^1]} = VALUE).");
+            }
+        }
+
+        foreach (var (section, reference) in new[] { ("akkabyz", Reference), ("akkabyz-cluster", ClusterReference), ("akkabyz-transport", ClusterReference) })
+        {
+            if (!root.Items.TryGetValue(section, out var value) || !value.IsObject()) continue;
+            var known = Leaves(reference.GetValue(section), section).Select(l => l.Path).ToArray();
+            foreach (var (path, _) in Leaves(value, section))
+                if (!reference.HasPath(path))
+                    throw new SettingsException($"{Where(path)}: unknown key '{path}'{Suggestions.DidYouMean(path, known)} (see the commented keys in " +
+                                                $"{(section == "akkabyz" ? "hocon/local.conf" : "hocon/cluster.conf")}).");
+        }
+
+        // train ignores akka.* (its actor system is always local); a node needs the cluster provider.
+        if (user.HasPath("akka.actor.provider") && user.GetString("akka.actor.provider") is var provider &&
+            !provider.Equals("cluster", StringComparison.OrdinalIgnoreCase) && !provider.StartsWith("Akka.Cluster.ClusterActorRefProvider", StringComparison.Ordinal))
+            throw new SettingsException($"{Where("akka.actor.provider")}: akka.actor.provider = {provider} is not supported: AkkaByz nodes run the cluster provider and train always runs locally; remove the line.");
+    }
+
+    private static IEnumerable<(string Path, HoconValue Value)> Leaves(HoconValue value, string path)
+    {
+        if (value.IsObject())
+        {
+            foreach (var (key, child) in value.GetObject().Items)
+                foreach (var leaf in Leaves(child, path + "." + key))
+                    yield return leaf;
+        }
+        else
+        {
+            yield return (path, value);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Configuration;
 using AkkaByz.Runtime.Faults;
 
@@ -174,11 +175,23 @@ public sealed record AkkaByzSettings(
         }
 
         public string String(string key) => Get(key, () => config.GetString(key) ?? "");
-        public int Int(string key) => Get(key, () => config.GetInt(key));
-        public long Long(string key) => Get(key, () => config.GetLong(key));
-        public double Double(string key) => Get(key, () => config.GetDouble(key));
-        public bool Bool(string key) => Get(key, () => config.GetBoolean(key));
-        public TimeSpan Duration(string key) => Get(key, () => config.GetTimeSpan(key, null, allowInfinite: false));
+        public int Int(string key) => Number<int>(key, "a whole number", t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null);
+        public long Long(string key) => Number<long>(key, "a whole number", t => long.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null);
+        public double Double(string key) => Number<double>(key, "a number", t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null);
+        public bool Bool(string key) => Number<bool>(key, "on or off", t => t.ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => null,
+        });
+
+        /// <summary>A scalar read from its text, so a wrong value is named with what was expected (not .NET's format message).</summary>
+        private T Number<T>(string key, string expected, Func<string, T?> parse) where T : struct
+        {
+            var text = String(key).Trim();
+            return parse(text) ?? throw new SettingsException($"{key}: '{text}' is not {expected}.");
+        }
+        public TimeSpan Duration(string key) => Parse(key, Durations.Parse);
 
         public T Parse<T>(string key, Func<string, T> parse)
         {

@@ -110,6 +110,8 @@ public static class ExperimentRunner
         var settings = cell.Settings with { Output = new OutputSettings(dir, chart) };
         var watch = Stopwatch.StartNew();
         var run = await LocalTraining.RunAsync(settings, new LocalTrainingOptions { OutputDirectory = dir, LogLevel = logLevel }, cancellation).ConfigureAwait(false);
+        // Ctrl-C ends a local run early but still returns it; an interrupted cell is not a result (--resume reruns it).
+        cancellation.ThrowIfCancellationRequested();
         var wall = watch.Elapsed.TotalSeconds;
         var curve = run.Rows.Where(r => r.Evaluated).OrderBy(r => r.Round)
             .Select(r => new CurvePoint(r.Round, r.TestAccuracy, r.TestLoss)).ToList();

@@ -44,7 +44,7 @@ public sealed record GridSpec(
     public static GridSpec Load(string path)
     {
         if (!File.Exists(path)) throw new SettingsException($"grid file '{path}' does not exist.");
-        var baseConfig = AkkaByzConfig.Load(path); // validates the akkabyz section's keys, names typos
+        var baseConfig = AkkaByzConfig.Load(path, extraSections: ["experiment"]); // validates the akkabyz section's keys, names typos
         return FromConfig(baseConfig, Path.GetFileNameWithoutExtension(path), path);
     }
 

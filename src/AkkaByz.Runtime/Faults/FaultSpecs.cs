@@ -18,7 +18,7 @@ public sealed record CrashFault(int Worker, long Round)
     public override string ToString() => $"{Worker}@{Round}";
 }
 
-/// <summary>Worker <paramref name="Worker"/> delays every reply by <paramref name="Delay"/> (spec <c>K:D</c>, D in ms or with a unit: 250ms, 1.5s).</summary>
+/// <summary>Worker <paramref name="Worker"/> delays every reply by <paramref name="Delay"/> (spec <c>K:D</c>, D with a unit: 250ms, 1.5s).</summary>
 public sealed record StragglerFault(int Worker, TimeSpan Delay)
 {
     public static StragglerFault Parse(string text)
@@ -31,13 +31,14 @@ public sealed record StragglerFault(int Worker, TimeSpan Delay)
 
     internal static TimeSpan ParseDuration(string d, string whole)
     {
-        double scale = 1;
-        var number = d;
-        if (d.EndsWith("ms", StringComparison.OrdinalIgnoreCase)) number = d[..^2];
-        else if (d.EndsWith('s')) { number = d[..^1]; scale = 1000; }
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || double.IsInfinity(v))
-            throw new FormatException($"'{whole}': '{d}' is not a non-negative duration (milliseconds, or with ms/s).");
-        return TimeSpan.FromMilliseconds(v * scale);
+        try
+        {
+            return Configuration.Durations.Parse(d);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"'{whole}': the delay {e.Message}", e);
+        }
     }
 
     public override string ToString() => $"{Worker}:{Delay.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";

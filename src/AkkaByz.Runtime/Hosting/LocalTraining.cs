@@ -17,7 +17,8 @@ namespace AkkaByz.Runtime.Hosting;
 /// Runs one training job in a single, port-less actor system: metrics sink, evaluator, aggregator, adversary tap
 /// (omniscient attacks), and m worker actors (the last f Byzantine), all talking only through serializable
 /// messages, exactly as across processes. Waits for the aggregator's <see cref="RunCompleted"/>, evaluates the
-/// final point, writes metrics.csv / summary.json / chart.png, and shuts the system down.
+/// final point, writes metrics.csv / summary.json / parameters.bin / chart.png, and shuts the system down. On
+/// cancellation (Ctrl-C) the run ends after its last completed round and the same outputs are written for it.
 /// </summary>
 public static class LocalTraining
 {
@@ -41,7 +42,7 @@ public static class LocalTraining
         string? csv = null;
         if (options.OutputDirectory is { } dir)
         {
-            Directory.CreateDirectory(dir);
+            RunOutput.Prepare(dir);
             csv = Path.Combine(dir, "metrics.csv");
         }
 
@@ -61,7 +62,7 @@ public static class LocalTraining
         var system = ActorSystem.Create("akkabyz-local", akkaConfig.WithFallback(AkkaByzConfig.Reference));
         try
         {
-            var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow), "metrics");
+            var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow, options.MetricsSeriesCapacity), "metrics");
             var evaluator = system.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, metrics), "evaluator");
             var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
             var aggregator = system.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
@@ -91,26 +92,29 @@ public static class LocalTraining
             }
             var setupSeconds = setup.Elapsed.TotalSeconds;
 
-            var timeout = settings.Barrier.StartTimeout + TimeSpan.FromTicks(settings.Barrier.RoundDeadline.Ticks * rounds * (settings.Barrier.MaxRetries + 1)) + TimeSpan.FromMinutes(1);
-            var completion = aggregator.Ask<RunCompleted>(WatchRun.Instance, timeout, cancellation);
-            var aggregatorStopped = aggregator.WatchAsync(cancellation);
-            if (await Task.WhenAny(completion, aggregatorStopped).ConfigureAwait(false) != completion)
+            // Ctrl-C (cancellation) does not abandon the run: the aggregator ends it after its last completed round and
+            // the outputs below are written for those rounds (the result says Completed = false, "interrupted ...").
+            var completion = aggregator.Ask<RunCompleted>(WatchRun.Instance, RunTimeout(settings.Barrier, rounds), CancellationToken.None);
+            var aggregatorStopped = aggregator.WatchAsync(CancellationToken.None);
+            using (cancellation.Register(() => aggregator.Tell(new StopRun("interrupted"))))
             {
-                await Task.WhenAny(completion, Task.Delay(TimeSpan.FromSeconds(1), cancellation)).ConfigureAwait(false);
-                if (!completion.IsCompletedSuccessfully)
+                if (await Task.WhenAny(completion, aggregatorStopped).ConfigureAwait(false) != completion)
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    throw new InvalidOperationException("The aggregator stopped before the run completed (see the error logged above).");
+                    await Task.WhenAny(completion, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+                    if (!completion.IsCompletedSuccessfully)
+                        throw new InvalidOperationException("The aggregator stopped before the run completed (see the error logged above).");
                 }
             }
             var run = await completion.ConfigureAwait(false);
 
-            var finalEval = await evaluator.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10), cancellation).ConfigureAwait(false);
-            var snapshot = await metrics.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1), cancellation).ConfigureAwait(false);
+            var finalEval = await evaluator.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10), CancellationToken.None).ConfigureAwait(false);
+            var snapshot = await metrics.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
             var result = new TrainingResult(run, new Evaluation(finalEval.Loss, finalEval.Accuracy), snapshot.Rows, options.OutputDirectory, setupSeconds);
             if (options.OutputDirectory is not null)
             {
                 RunReport.WriteSummary(Path.Combine(options.OutputDirectory, "summary.json"), settings, rounds, result);
+                // The same file as a cluster run's, so the two can be compared bit for bit.
+                Cluster.ParameterFile.Write(Path.Combine(options.OutputDirectory, "parameters.bin"), run.FinalParameters);
                 if (settings.Output.Chart) TrainingChart.Write(Path.Combine(options.OutputDirectory, "chart.png"), snapshot.Rows, settings);
             }
             return result;
@@ -119,6 +123,20 @@ public static class LocalTraining
         {
             await system.Terminate().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The longest Task.Delay / Ask accepts (about 24.8 days): a longer timeout throws at start.</summary>
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(int.MaxValue - 1);
+
+    /// <summary>
+    /// A safety net over the whole run: the start timeout, every round at its deadline with every re-publication,
+    /// and a minute, computed without overflow and capped at <see cref="MaxTimeout"/> (the aggregator's own deadlines
+    /// end a stuck run long before).
+    /// </summary>
+    internal static TimeSpan RunTimeout(BarrierSettings barrier, long rounds)
+    {
+        var ms = barrier.StartTimeout.TotalMilliseconds + barrier.RoundDeadline.TotalMilliseconds * rounds * (barrier.MaxRetries + 1.0) + 60_000;
+        return ms >= MaxTimeout.TotalMilliseconds ? MaxTimeout : TimeSpan.FromMilliseconds(ms);
     }
 
     private static WorkerComputation Computation(RunComponents c, int worker, DataSet data) =>

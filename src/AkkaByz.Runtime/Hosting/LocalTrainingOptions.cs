@@ -18,6 +18,9 @@ public sealed record LocalTrainingOptions
     /// <summary>Extra Akka configuration on top of the reference (tests: <c>akka.actor.serialize-messages = on</c>).</summary>
     public Config? AkkaConfig { get; init; }
 
+    /// <summary>Metrics rows kept in memory before the series is decimated (<see cref="MetricsSeries"/>; metrics.csv has every row).</summary>
+    public int MetricsSeriesCapacity { get; init; } = MetricsSeries.DefaultCapacity;
+
     /// <summary>Akka log level for the run's actor system (WARNING shows rejections, deadlines and crashes).</summary>
     public string LogLevel { get; init; } = "WARNING";
 }

@@ -9,7 +9,9 @@ namespace AkkaByz.Runtime.Metrics;
 /// appends rows to <c>metrics.csv</c> in round order (a row due for evaluation waits for its result; the last row
 /// waits for the final evaluation, written on <see cref="FlushMetrics"/>; with evaluations on, the evaluation of the
 /// starting point is row 0). Each completed row is also handed to an
-/// optional progress callback (the CLI's display).
+/// optional progress callback (the CLI's display). Memory stays flat however long the run: rows are streamed to the
+/// file, and only a bounded, evenly decimated series (<see cref="MetricsSeries"/>) is kept for the chart and the
+/// caller.
 /// </summary>
 public sealed class MetricsSinkActor : ReceiveActor
 {
@@ -19,14 +21,16 @@ public sealed class MetricsSinkActor : ReceiveActor
     private readonly Action<MetricsRow>? _onRow;
     private readonly SortedDictionary<long, MetricsRow> _pending = [];
     private readonly Dictionary<long, EvaluationResult> _evaluations = [];
-    private readonly List<MetricsRow> _rows = [];
+    private readonly MetricsSeries _rows;
     private StreamWriter? _csv;
     private bool _initialSeen;
 
     /// <param name="csvPath">Where to write metrics.csv; null = keep rows in memory only.</param>
     /// <param name="evalInterval">Rounds that are multiples of this wait for their evaluation (0 = none).</param>
-    public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow)
+    /// <param name="seriesCapacity">Rows kept in memory before the series is decimated (<see cref="MetricsSeries"/>).</param>
+    public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow, int seriesCapacity = MetricsSeries.DefaultCapacity)
     {
+        _rows = new MetricsSeries(seriesCapacity);
         _csvPath = csvPath;
         _evalInterval = evalInterval;
         _onRow = onRow;
@@ -59,12 +63,12 @@ public sealed class MetricsSinkActor : ReceiveActor
         {
             Drain(final: true);
             _csv?.Flush();
-            Sender.Tell(new MetricsSnapshot(_rows.ToArray()));
+            Sender.Tell(new MetricsSnapshot(_rows.Snapshot()));
         });
     }
 
-    public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null) =>
-        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow));
+    public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null, int seriesCapacity = MetricsSeries.DefaultCapacity) =>
+        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow, seriesCapacity));
 
     protected override void PreStart()
     {
@@ -118,5 +122,5 @@ public sealed record FlushMetrics : INoSerializationVerificationNeeded
     public static readonly FlushMetrics Instance = new();
 }
 
-/// <summary>Metrics sink → host (local): all rows written so far, in round order.</summary>
+/// <summary>Metrics sink → host (local): the rows kept so far, in round order (all of them up to <see cref="MetricsSeries.DefaultCapacity"/>, then an even decimation that keeps the first, the last and the evaluated rows; metrics.csv has every row).</summary>
 public sealed record MetricsSnapshot(IReadOnlyList<MetricsRow> Rows) : INoSerializationVerificationNeeded;

@@ -44,6 +44,12 @@ public sealed record WatchRun : IAkkaByzMessage
 }
 
 /// <summary>
+/// Host → aggregator (same process): end the run now, after the last completed round (Ctrl-C). Watchers receive a
+/// <see cref="RunCompleted"/> with <c>Completed = false</c> and the reason "<paramref name="Reason"/> after round t".
+/// </summary>
+public sealed record StopRun(string Reason) : INoSerializationVerificationNeeded;
+
+/// <summary>
 /// Aggregator → watchers: the run ended. <paramref name="Completed"/> is false when it stopped early
 /// (<paramref name="Reason"/> says why). Rejection counts are per validation reason (see <see cref="RejectReasons"/>).
 /// </summary>

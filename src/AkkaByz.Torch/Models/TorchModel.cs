@@ -16,7 +16,7 @@ namespace AkkaByz.Torch.Models;
 /// <para>
 /// Each call copies the vector into the module's parameter tensors (a memcpy per tensor through
 /// <see cref="Tensor.bytes"/>), runs the step inside a <see cref="torch.NewDisposeScope"/> (every temporary tensor,
-/// autograd graph and gradient is freed at the end of the call — without it RSS grows without bound, DESIGN §4), and
+/// autograd graph and gradient is freed at the end of the call — without it RSS grows without bound; docs/torch.md), and
 /// copies the gradients back out the same way.
 /// </para>
 /// <para>

@@ -5,17 +5,19 @@ namespace AkkaByz.Runtime.Tests.Cli;
 
 public sealed class TrainCommandSpecs
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    private static (int Code, string Out, string Err) Run(params string[] args) => Akkabyz(["train", .. args]);
+
+    private static (int Code, string Out, string Err) Akkabyz(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = Program.Quiet(Program.BuildRoot().Parse(["train", .. args])).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var code = Program.Run(args, new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 
     private static void AssertOneLineError((int Code, string Out, string Err) r, string expected)
     {
-        Assert.NotEqual(0, r.Code);
+        Assert.True(r.Code == 2, $"exit {r.Code}, expected 2 (usage error): {r.Err}");
         var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Single(lines);
         Assert.Contains(expected, lines[0]);
@@ -33,9 +35,43 @@ public sealed class TrainCommandSpecs
     [InlineData(new[] { "--model", "transformer" }, "akkabyz.model")]
     [InlineData(new[] { "--crash", "3-10" }, "akkabyz.faults.crash")]
     [InlineData(new[] { "--fault", "2:garble" }, "akkabyz.faults.messages")]
-    [InlineData(new[] { "--deadline", "soon" }, "akkabyz.barrier.round-deadline")]
+    [InlineData(new[] { "--deadline", "soon" }, "--deadline: 'soon' is not a duration")]
     [InlineData(new[] { "--lr", "-1" }, "akkabyz.optimizer.lr")]
     public void Bad_input_must_exit_non_zero_with_one_clear_line(string[] args, string expected) => AssertOneLineError(Run(args), expected);
+
+    [Theory]
+    [InlineData(new[] { "--bogus" }, "akkabyz train: unknown option '--bogus'; see akkabyz train --help.")]
+    [InlineData(new[] { "--rouns", "5" }, "akkabyz train: unknown option '--rouns' (did you mean '--rounds'?)")]
+    [InlineData(new[] { "--no-chrat" }, "(did you mean '--no-chart'?)")]
+    [InlineData(new[] { "--lr", "abc" }, "akkabyz train: --lr: 'abc' is not a number.")]
+    [InlineData(new[] { "--rounds", "1.5" }, "akkabyz train: --rounds: '1.5' is not a whole number.")]
+    [InlineData(new[] { "--deadline", "5" }, "akkabyz train: --deadline: '5' has no unit; write e.g. 5ms, 5s or 5m.")]
+    [InlineData(new[] { "--deadline", "-1s" }, "akkabyz train: --deadline: '-1s' is negative.")]
+    [InlineData(new[] { "--straggler", "2:300" }, "the delay '300' has no unit")]
+    [InlineData(new[] { "--aggregator", "cwtn" }, "unknown rule 'cwtn' (valid: mean, cwmed, cwtm, geomed, krum, multikrum, ctma, nnm, bucketing, nnm+ctma) (did you mean 'cwtm'?); spec syntax and every rule: docs/aggregators.md.")]
+    [InlineData(new[] { "--model", "cnn-mnist", "--rounds", "1" }, "needs images of at least 4×4 pixels")]
+    [InlineData(new[] { "extra" }, "akkabyz train: unexpected argument 'extra'")]
+    [InlineData(new[] { "--attack", "alei" }, "Unknown attack 'alei'")]
+    [InlineData(new[] { "--attack", "alei" }, "(did you mean 'alie'?)")]
+    [InlineData(new[] { "--partition", "dirichlet(x)" }, "'dirichlet(x)' is not a partition")]
+    public void Usage_errors_must_exit_2_with_one_line_a_suggestion_when_close_and_no_dotnet_wording(string[] args, string expected)
+    {
+        var r = Run(args);
+        AssertOneLineError(r, expected);
+        Assert.DoesNotContain("System.", r.Err);
+        Assert.DoesNotContain("(Parameter", r.Err);
+        Assert.DoesNotContain("not in a correct format", r.Err);
+        Assert.True(r.Err.Trim().Length < 300, $"{r.Err.Trim().Length} characters: {r.Err}");
+    }
+
+    [Theory]
+    [InlineData(new[] { "trian" }, "akkabyz: unknown command 'trian' (did you mean 'train'?); commands: train, bench, node, experiment.")]
+    [InlineData(new[] { "bench", "aggregatrs" }, "akkabyz bench: unknown command 'aggregatrs' (did you mean 'aggregators'?)")]
+    [InlineData(new[] { "experiment" }, "akkabyz experiment: missing the GRID argument")]
+    [InlineData(new[] { "experiment", "--bogus", "x.conf" }, "akkabyz experiment: unknown option '--bogus'")]
+    [InlineData(new[] { "node", "--role", "aggregator", "--prot", "4053" }, "akkabyz node: unknown option '--prot' (did you mean '--port'?)")]
+    [InlineData(new string[0], "akkabyz: which command? train, bench, node, experiment")]
+    public void Every_command_must_report_usage_errors_the_same_way(string[] args, string expected) => AssertOneLineError(Akkabyz(args), expected);
 
     [Fact]
     public void Train_must_run_from_flags_and_write_its_outputs()
@@ -54,11 +90,34 @@ public sealed class TrainCommandSpecs
             Assert.True(File.Exists(Path.Combine(dir, "metrics.csv")));
             Assert.True(File.Exists(Path.Combine(dir, "summary.json")));
             Assert.False(File.Exists(Path.Combine(dir, "chart.png")));
+            Assert.True(File.Exists(Path.Combine(dir, "parameters.bin")));
         }
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void Out_onto_a_file_must_be_a_one_line_error_not_a_stack_trace()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            AssertOneLineError(Run("--rounds", "2", "--out", file), "is a file, not a folder");
+            AssertOneLineError(Akkabyz("experiment", FindRepoFile("hocon/experiments/smoke.conf"), "--dry-run", "--out", file), "is a file, not a folder");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string FindRepoFile(string relative)
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, relative))) dir = Path.GetDirectoryName(dir);
+        return Path.Combine(dir!, relative);
     }
 
     [Fact]

@@ -63,6 +63,23 @@ public sealed class ExperimentRunSpecs(SmokeGridFixture smoke) : IClassFixture<S
     }
 
     [Fact]
+    public async Task An_interrupted_cell_must_not_be_stored_as_a_result()
+    {
+        var store = new ResultsStore(Path.Combine(Path.GetTempPath(), "akkabyz-interrupted-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel(); // a local run ends early on cancellation but returns; the cell must not count as finished
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ExperimentRunner.RunCellAsync(smoke.Cells[0], store, false, "ERROR", cancelled.Token));
+            Assert.Null(store.TryLoad(smoke.Cells[0]));
+        }
+        finally
+        {
+            if (Directory.Exists(store.Directory)) Directory.Delete(store.Directory, true);
+        }
+    }
+
+    [Fact]
     public void Results_csv_must_have_one_parsable_row_per_cell()
     {
         var lines = File.ReadAllLines(smoke.Store.ResultsCsv);
@@ -223,7 +240,7 @@ public sealed class ExperimentRunSpecs(SmokeGridFixture smoke) : IClassFixture<S
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = Program.Quiet(Program.BuildRoot().Parse(args)).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var code = Program.Run(args, new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 }

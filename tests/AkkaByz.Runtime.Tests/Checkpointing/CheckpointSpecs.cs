@@ -1,0 +1,84 @@
+using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Checkpointing;
+using AkkaByz.Runtime.Configuration;
+
+namespace AkkaByz.Runtime.Tests.Checkpointing;
+
+/// <summary>A checkpoint resumes exactly what was saved, or is refused with the file's name: never silently something else.</summary>
+public sealed class CheckpointSpecs : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("akkabyz-ckpt-").FullName;
+
+    public void Dispose()
+    {
+        if (!OperatingSystem.IsWindows())
+            foreach (var d in Directory.EnumerateDirectories(_dir, "*", SearchOption.AllDirectories)) File.SetUnixFileMode(d, (UnixFileMode)0b111_111_101);
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static Checkpoint Sample()
+    {
+        var server = OptimizerFactory.CreateServer(new OptimizerOptions(), [1f, 2f, 3f, 4f]);
+        server.Step([0.5f, -0.5f, 1f, 0.25f]);
+        return new Checkpoint(10, 50, server.Query.ToArray(), server.GetState(), ["akkabyz.rounds = 50"], false);
+    }
+
+    [Fact]
+    public void One_flipped_bit_in_the_stored_optimizer_state_is_refused_naming_the_file()
+    {
+        var store = new CheckpointStore(_dir);
+        var saved = Sample();
+        store.Save(saved);
+        Assert.Equal(saved.Server, store.TryLoad()!.Server);
+
+        var bytes = File.ReadAllBytes(store.FilePath);
+        bytes[^40] ^= 0x04; // inside the optimizer state (the last 32 bytes are the digest)
+        File.WriteAllBytes(store.FilePath, bytes);
+
+        var e = Assert.Throws<InvalidDataException>(() => store.TryLoad());
+        Assert.Contains(store.FilePath, e.Message);
+        Assert.Contains("corrupt checkpoint", e.Message);
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("appended")]
+    [InlineData("version")]
+    public void A_truncated_extended_or_unverifiable_checkpoint_is_refused(string damage)
+    {
+        var store = new CheckpointStore(_dir);
+        store.Save(Sample());
+        var bytes = File.ReadAllBytes(store.FilePath);
+        bytes = damage switch
+        {
+            "truncated" => bytes[..^7],
+            "appended" => [.. bytes, 0],
+            _ => [.. bytes[..4], 1, .. bytes[5..]], // claims version 1, which had no checksum
+        };
+        File.WriteAllBytes(store.FilePath, bytes);
+        Assert.Contains(store.FilePath, Assert.Throws<InvalidDataException>(() => store.TryLoad()).Message);
+    }
+
+    [Fact]
+    public void An_unusable_checkpoint_folder_fails_when_checked_at_start_naming_it()
+    {
+        var file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "");
+        var under = new CheckpointStore(Path.Combine(file, "checkpoints")); // a folder cannot be made under a file
+        var e = Assert.Throws<SettingsException>(under.EnsureWritable);
+        Assert.Contains("akkabyz-cluster.checkpoint-dir", e.Message);
+        Assert.Contains(under.Directory, e.Message);
+
+        var fine = new CheckpointStore(Path.Combine(_dir, "new", "checkpoints"));
+        fine.EnsureWritable();
+        Assert.Empty(Directory.GetFileSystemEntries(fine.Directory)); // the probe is removed
+
+        if (!OperatingSystem.IsWindows() && Environment.UserName != "root") // root writes through file modes
+        {
+            var readOnly = Path.Combine(_dir, "read-only");
+            Directory.CreateDirectory(readOnly);
+            File.SetUnixFileMode(readOnly, (UnixFileMode)0b101_101_101);
+            Assert.Throws<SettingsException>(new CheckpointStore(readOnly).EnsureWritable);
+        }
+    }
+}
