@@ -9,8 +9,8 @@ using Xunit.Abstractions;
 namespace AkkaByz.Cluster.Tests;
 
 /// <summary>
-/// End-to-end cluster runs: the real `akkabyz node` executable as separate processes on 127.0.0.1 (DESIGN §3: no
-/// multi-node test kit here). Sequential (2 cores); every child process is killed in Dispose, pass or fail.
+/// End-to-end cluster runs: the real `akkabyz node` executable as separate processes on 127.0.0.1 (no Akka
+/// multi-node test kit restores here). Sequential (2 cores); every child process is killed in Dispose, pass or fail.
 /// </summary>
 [Collection("cluster processes")]
 public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
@@ -51,7 +51,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var accuracy = summary.GetProperty("final_test_accuracy").GetDouble();
         Assert.True(accuracy >= 0.70, $"final test accuracy {accuracy} < 0.70");
 
-        // Same seed and config in one local actor system: the same parameters, bit for bit (DESIGN: pure seeds,
+        // Same seed and config in one local actor system: the same parameters, bit for bit (docs/cluster.md: pure seeds,
         // inputs ordered by worker index, every worker answering every round).
         var settings = AkkaByzSettings.Create(AkkaByzConfig.Load(config)) with { Output = new OutputSettings("", false) };
         var local = await LocalTraining.RunAsync(settings);

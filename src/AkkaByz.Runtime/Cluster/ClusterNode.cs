@@ -30,6 +30,8 @@ public static class ClusterNode
             // Fail here, before joining, on a bad run config (the coordinator would only log it on the singleton's node).
             var settings = AkkaByzSettings.Create(ClusterConfig.RunConfig(layers, null));
             _ = settings;
+            // A checkpoint folder that cannot be written fails now, not as errors in every checkpoint of the run.
+            if (node.CheckpointsEnabled) new Checkpointing.CheckpointStore(node.CheckpointDirectory).EnsureWritable();
         }
 
         var output = options.Output;

@@ -20,7 +20,7 @@ public sealed class CertsCommandSpecs : IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = Program.Quiet(Program.BuildRoot().Parse(["certs", .. args])).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var code = Program.Run(["certs", .. args], new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 

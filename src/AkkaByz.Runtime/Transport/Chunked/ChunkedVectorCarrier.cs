@@ -7,7 +7,7 @@ namespace AkkaByz.Runtime.Transport.Chunked;
 /// <c>akkabyz-transport.mode = akka-chunked</c>: vectors travel over Akka.Remote itself (only the Akka port needs
 /// to be open) as <see cref="VectorChunk"/>s of at most <c>chunked.chunk-size</c> bytes, with at most
 /// <c>chunked.window</c> chunks unacknowledged per destination node, so the association never holds more than
-/// window × chunk-size bytes of ours and cluster heartbeats are never stuck behind a whole vector (DESIGN §3:
+/// window × chunk-size bytes of ours and cluster heartbeats are never stuck behind a whole vector (measured on a 2-core machine:
 /// one 80 MB message delayed heartbeats by 9 s; ack-paced 4–8 MB chunks did not).
 /// <para>
 /// Two system actors per node: <see cref="ChunkSenderActor"/> (<c>/system/akkabyz-chunk-sender</c>) cuts each
