@@ -65,7 +65,7 @@ public sealed class TrainCommandSpecs
     }
 
     [Theory]
-    [InlineData(new[] { "trian" }, "akkabyz: unknown command 'trian' (did you mean 'train'?); commands: train, bench, node, experiment.")]
+    [InlineData(new[] { "trian" }, "akkabyz: unknown command 'trian' (did you mean 'train'?); commands: train, bench, node, experiment, certs.")]
     [InlineData(new[] { "bench", "aggregatrs" }, "akkabyz bench: unknown command 'aggregatrs' (did you mean 'aggregators'?)")]
     [InlineData(new[] { "experiment" }, "akkabyz experiment: missing the GRID argument")]
     [InlineData(new[] { "experiment", "--bogus", "x.conf" }, "akkabyz experiment: unknown option '--bogus'")]
