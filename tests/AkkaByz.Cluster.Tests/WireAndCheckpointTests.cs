@@ -113,6 +113,21 @@ public sealed class WireAndCheckpointTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_on_a_port_another_process_listens_on_fails_at_once_with_a_clear_error()
+    {
+        // Akka binds with SO_REUSEPORT on Linux: without the check a second aggregator shared the port with the first.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Server.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var e = await Assert.ThrowsAsync<SettingsException>(() => ClusterNode.RunAsync(new ClusterNodeOptions
+        {
+            Role = NodeRole.Aggregator, Port = port, SeedNodes = [$"127.0.0.1:{port}"],
+        }));
+        Assert.Contains($"--port {port}: another process is already listening", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_node_without_seed_nodes_is_refused_before_it_starts()
     {
         var e = await Assert.ThrowsAsync<SettingsException>(() => ClusterNode.RunAsync(new ClusterNodeOptions { Role = NodeRole.Worker }));

@@ -18,6 +18,32 @@ namespace AkkaByz.Runtime.Cluster;
 /// </summary>
 public static class ClusterNode
 {
+    /// <summary>
+    /// Akka's transport binds with SO_REUSEPORT on Linux (.NET's ReuseAddress sets both flags), so a second node on a
+    /// fixed port would bind as well and the kernel would split the connections between them. A probe listener with
+    /// SO_REUSEADDR only (allowed over connections in TIME_WAIT, never over another listener) fails first, and the
+    /// node says so.
+    /// </summary>
+    /// <exception cref="SettingsException">The remoting port is held by another listener.</exception>
+    private static void CheckPortFree(Akka.Configuration.Config config)
+    {
+        var port = config.GetInt("akka.remote.dot-netty.tcp.port", 0);
+        if (port <= 0 || !OperatingSystem.IsLinux()) return;
+        var host = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1") ?? "127.0.0.1";
+        var address = System.Net.IPAddress.TryParse(host, out var ip) ? ip : System.Net.IPAddress.Any;
+        using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        probe.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        try
+        {
+            probe.Bind(new System.Net.IPEndPoint(address, port));
+            probe.Listen(1);
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            throw new SettingsException($"--port {port}: another process is already listening on {host}:{port} (another node?); choose a free port or stop it.");
+        }
+    }
+
     public static async Task<int> RunAsync(ClusterNodeOptions options, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -35,6 +61,7 @@ public static class ClusterNode
         }
 
         var output = options.Output;
+        CheckPortFree(config);
         var security = SecuritySettings.Create(config);
         ActorSystem? created = null;
         var setup = BootstrapSetup.Create().WithConfig(config);
