@@ -55,7 +55,11 @@ public static class ClusterNode
         {
             // Fail here, before joining, on a bad run config (the coordinator would only log it on the singleton's node).
             var settings = AkkaByzSettings.Create(ClusterConfig.RunConfig(layers, null));
-            _ = settings;
+            // The names (attack, rule, model) are checked here too, so a typo never joins the cluster first.
+            _ = Composition.AttackCatalog.Factory(settings.Attack);
+            _ = Composition.AggregatorCatalog.Factory(settings.Aggregator, settings.Workers, settings.Byzantine, settings.Seed);
+            if (!Composition.ModelCatalog.Names.Contains(settings.Model, StringComparer.Ordinal))
+                throw new SettingsException($"akkabyz.model = \"{settings.Model}\": unknown model; models: {string.Join(", ", Composition.ModelCatalog.Names)}.");
             // A checkpoint folder that cannot be written fails now, not as errors in every checkpoint of the run.
             if (node.CheckpointsEnabled) new Checkpointing.CheckpointStore(node.CheckpointDirectory).EnsureWritable();
         }
