@@ -56,6 +56,97 @@ public static unsafe class DistanceKernels
         return ok;
     }
 
+    /// <summary>
+    /// result[i] = ‖z − rows[i]‖² for the convex (or any linear) combination z = Σ_j weights[j] · rows[j], without
+    /// storing z: per block of coordinates, z's block is accumulated in double from every row with a non-zero weight,
+    /// and then each row's block (now in cache) is subtracted from it in double, squared and summed. Nothing is formed
+    /// as a difference of large terms, so a far input (norm 1e25) cannot spoil the distances of the near ones; one
+    /// read of the input per call. Returns false when some result is non-finite (for finite inputs it never is).
+    /// </summary>
+    public static bool SquaredDistancesToCombination(IReadOnlyList<float[]> rows, ReadOnlySpan<double> weights, int d,
+        Span<double> result, KernelScratch scratch)
+    {
+        int m = rows.Count;
+        if (weights.Length != m) throw new ArgumentException($"weights has {weights.Length} entries, need {m}.", nameof(weights));
+        if (result.Length < m) throw new ArgumentException($"result has {result.Length} entries, need {m}.", nameof(result));
+        var w = weights.ToArray();
+        int block = CombinationBlock(m);
+        int chunks = ParallelChunks.Count(d, 2L * m * d, block);
+        ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+        {
+            var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
+            var partial = scratch.Partial(chunk, m);
+            var z = scratch.Doubles(chunk, block);
+            int end = start + len;
+            for (int b = start; b < end; b += block)
+            {
+                int n = Math.Min(block, end - b);
+                var zb = z.AsSpan(0, n);
+                zb.Clear();
+                for (int j = 0; j < m; j++)
+                    if (w[j] != 0) LinearKernels.Axpy(zb, w[j], rows[j].AsSpan(b, n));
+                for (int i = 0; i < m; i++) partial[i] += SumSquaredDiff(zb, rows[i].AsSpan(b, n));
+            }
+        });
+        bool ok = true;
+        for (int i = 0; i < m; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
+            result[i] = s;
+            ok &= double.IsFinite(s);
+        }
+        return ok;
+    }
+
+    /// <summary>Block of <see cref="SquaredDistancesToCombination"/>: the m rows' blocks (≈ 128 KiB) stay in L2 between
+    /// the accumulation of z and the distance sweep; a multiple of 16.</summary>
+    internal static int CombinationBlock(int m)
+    {
+        int b = 32768 / Math.Max(1, m);
+        b -= b % 16;
+        return Math.Max(64, Math.Min(4096, b));
+    }
+
+    /// <summary>Σ_j (z_j − x_j)² with z in double: x widened, subtracted, squared and summed in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SumSquaredDiff(ReadOnlySpan<double> z, ReadOnlySpan<float> x)
+    {
+        int n = x.Length, j = 0;
+        double s = 0;
+        ref double zr = ref MemoryMarshal.GetReference(z);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<double> a0 = default, a1 = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var (xl, xh) = Vector512.Widen(Vector512.LoadUnsafe(ref xr, (nuint)j));
+                var d0 = Vector512.LoadUnsafe(ref zr, (nuint)j) - xl;
+                var d1 = Vector512.LoadUnsafe(ref zr, (nuint)(j + 8)) - xh;
+                a0 = Vector512.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector512.FusedMultiplyAdd(d1, d1, a1);
+            }
+            s = Vector512.Sum(a0 + a1);
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            int wf = Vector<float>.Count, wd = Vector<double>.Count;
+            Vector<double> a0 = default, a1 = default;
+            for (; j + wf <= n; j += wf)
+            {
+                Vector.Widen(Vector.LoadUnsafe(ref xr, (nuint)j), out Vector<double> xl, out Vector<double> xh);
+                var d0 = Vector.LoadUnsafe(ref zr, (nuint)j) - xl;
+                var d1 = Vector.LoadUnsafe(ref zr, (nuint)(j + wd)) - xh;
+                a0 = Vector.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector.FusedMultiplyAdd(d1, d1, a1);
+            }
+            s = Vector.Sum(a0 + a1);
+        }
+        for (; j < n; j++) { double t = z[j] - x[j]; s += t * t; }
+        return s;
+    }
+
     /// <summary>Σ_j (x_j − y_j)²: differences in float, squares and sums in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumSquaredDiff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)

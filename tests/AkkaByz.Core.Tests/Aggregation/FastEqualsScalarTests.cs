@@ -74,6 +74,19 @@ public class FastEqualsScalarTests
             Assert.True(Math.Abs(r[i] - e) <= 1e-9 * (1 + e));
         }
 
+        // Distances to a convex combination z = Σ β_j x_j that is never stored (GeoMed's fused pass).
+        var beta = Enumerable.Range(0, m).Select(_ => rng.NextDouble()).ToArray();
+        beta = beta.Select(b => b / beta.Sum()).ToArray();
+        beta[0] = 0; // rows with weight 0 are skipped in z but still get their distance
+        var zc = new double[d];
+        for (int i = 0; i < m; i++) for (int j = 0; j < d; j++) zc[j] += beta[i] * xd[i][j];
+        Assert.True(DistanceKernels.SquaredDistancesToCombination(x, beta, d, r, scratch));
+        for (int i = 0; i < m; i++)
+        {
+            double e = ScalarReference.D2(xd[i], zc);
+            Assert.True(Math.Abs(r[i] - e) <= 1e-9 * (1 + e), $"to z: row {i} {r[i]} vs {e}");
+        }
+
         var w = Enumerable.Range(0, m).Select(_ => rng.NextDouble() - 0.3).ToArray();
         var y = new float[d];
         Assert.True(LinearKernels.WeightedSum(x, w, y, scratch));
@@ -97,7 +110,7 @@ public class FastEqualsScalarTests
         yield return ["nnm(cwmed)", 64, 1500, 2];
         yield return ["ctma(geomed)", 17, 100_000, 3];
         yield return ["krum", 17, 99_999, 4];
-        // GeoMed's two strategies: distance matrix (m ≤ 12T) and direct passes (m > 12T).
+        // GeoMed at sizes and iteration counts either side of the old distance-matrix / streaming switch (m = 12T).
         yield return ["geomed", 36, 5000, 5];
         yield return ["geomed", 50, 5000, 6];
         yield return ["geomed(iters=1)", 13, 5000, 7];

@@ -158,3 +158,31 @@ public class HandComputedTests
         Assert.Equal("ctma(nnm(cwmed))", agg.Spec);
     }
 }
+
+/// <summary>GeoMed's distances cannot cancel: one input of norm 1e25 beside honest inputs of spread ≈ 1.</summary>
+public class GeometricMedianPrecisionTests
+{
+    [Theory]
+    [InlineData(17, 30, 1e25)]
+    [InlineData(17, 30, 1e20)]
+    [InlineData(17, 3, 1e25)]
+    [InlineData(50, 30, 1e25)]
+    public void A_huge_input_does_not_throw_the_iterate_off(int m, int iters, double norm)
+    {
+        const int d = 64;
+        var rng = new Random(11);
+        var x = TestData.Gaussian(rng, m, d, mean: 0, sd: 1 / Math.Sqrt(d)); // honest spread ≈ 1
+        var dir = TestData.Gaussian(rng, 1, d)[0];
+        double dn = TestData.Norm(dir.Select(v => (double)v));
+        x[3] = dir.Select(v => (float)(v / dn * norm)).ToArray();
+        var honest = x.Where((_, i) => i != 3).Select(v => v.Select(c => (double)c).ToArray()).ToArray();
+        var hmean = ScalarReference.Mean(honest);
+        var spec = $"geomed(iters={iters})";
+        var y = TestData.Run(spec, x, 1).Select(v => (double)v).ToArray();
+        var exact = ScalarReference.Aggregate(AggregatorSpec.Parse(spec), x, 1);
+        double err = Math.Sqrt(ScalarReference.D2(y, hmean)), exactErr = Math.Sqrt(ScalarReference.D2(exact, hmean));
+        double gap = Math.Sqrt(ScalarReference.D2(y, exact));
+        // The fast rule lands where exact (double) Weiszfeld lands, to float rounding of the input's scale.
+        Assert.True(gap <= 1e-3 * (1 + exactErr), $"m={m} T={iters} |x|={norm:G2}: {err:G4} from the honest mean, exact {exactErr:G4}, gap {gap:G4}");
+    }
+}
