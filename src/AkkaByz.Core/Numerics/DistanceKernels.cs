@@ -147,6 +147,69 @@ public static unsafe class DistanceKernels
         return s;
     }
 
+    /// <summary>result[i] = ‖rows[i]‖² over the first d coordinates, in double. Returns false when some result is
+    /// non-finite (for finite inputs it never is).</summary>
+    public static bool SquaredNorms(IReadOnlyList<float[]> rows, int d, Span<double> result, KernelScratch scratch)
+    {
+        int m = rows.Count;
+        if (result.Length < m) throw new ArgumentException($"result has {result.Length} entries, need {m}.", nameof(result));
+        int chunks = ParallelChunks.Count(d, (long)m * d, AnchorBlock);
+        ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+        {
+            var (start, len) = ParallelChunks.Range(d, chunks, chunk, AnchorBlock);
+            var partial = scratch.Partial(chunk, m);
+            int end = start + len;
+            for (int b = start; b < end; b += AnchorBlock)
+            {
+                int n = Math.Min(AnchorBlock, end - b);
+                for (int i = 0; i < m; i++) partial[i] += SumSquares(rows[i].AsSpan(b, n));
+            }
+        });
+        bool ok = true;
+        for (int i = 0; i < m; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
+            result[i] = s;
+            ok &= double.IsFinite(s);
+        }
+        return ok;
+    }
+
+    /// <summary>Σ_j x_j², widened to double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SumSquares(ReadOnlySpan<float> x)
+    {
+        int n = x.Length, j = 0;
+        double s = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<double> a0 = default, a1 = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var (l, h) = Vector512.Widen(Vector512.LoadUnsafe(ref xr, (nuint)j));
+                a0 = Vector512.FusedMultiplyAdd(l, l, a0);
+                a1 = Vector512.FusedMultiplyAdd(h, h, a1);
+            }
+            s = Vector512.Sum(a0 + a1);
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            int wf = Vector<float>.Count;
+            Vector<double> a0 = default, a1 = default;
+            for (; j + wf <= n; j += wf)
+            {
+                Vector.Widen(Vector.LoadUnsafe(ref xr, (nuint)j), out Vector<double> l, out Vector<double> h);
+                a0 = Vector.FusedMultiplyAdd(l, l, a0);
+                a1 = Vector.FusedMultiplyAdd(h, h, a1);
+            }
+            s = Vector.Sum(a0 + a1);
+        }
+        for (; j < n; j++) s += (double)x[j] * x[j];
+        return s;
+    }
+
     /// <summary>Σ_j (x_j − y_j)²: differences in float, squares and sums in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumSquaredDiff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)

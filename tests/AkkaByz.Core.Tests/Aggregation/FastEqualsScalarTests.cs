@@ -39,6 +39,18 @@ public class FastEqualsScalarTests
             var expected = ScalarReference.RankMean(xd, lo, hi);
             Assert.True(TestData.MaxAbsDiff(y, expected) <= 1e-5, $"m={m} d={d} ranks {lo}..{hi}");
         }
+        // The mean of the k values closest to the median (MeaMed, Bulyan), SIMD and fallback. (k = 1 only for odd m: for
+        // even m the two middle values are always equidistant from their midpoint, so rounding decides; the rules never
+        // ask for it, their k is at least 3.)
+        foreach (int k in new[] { m % 2 == 1 ? 1 : 2, 3, m / 2 + 1, m - m / 4, m - 1, m }.Where(k => k >= 1 && k <= m).Distinct())
+        {
+            Assert.True(OrderStatisticKernels.ClosestToMedianMean(x, k, y, scratch));
+            var expected = ScalarReference.MeaMed(xd, k);
+            Assert.True(TestData.MaxAbsDiff(y, expected) <= 1e-5, $"m={m} d={d} closest {k}: {TestData.MaxAbsDiff(y, expected)}");
+            var zz = new float[d];
+            Assert.True(OrderStatisticKernels.ClosestToMedianMean(x, k, zz, scratch, forceScalarColumns: true));
+            Assert.True(TestData.MaxAbsDiff(zz, expected) <= 1e-5, $"m={m} d={d} closest {k} (columns)");
+        }
         // Forcing the per-coordinate fallback gives the same.
         var z = new float[d];
         OrderStatisticKernels.RankMean(x, (m - 1) / 2, m / 2, z, scratch, forceScalarColumns: true);
@@ -115,6 +127,12 @@ public class FastEqualsScalarTests
         yield return ["geomed", 50, 5000, 6];
         yield return ["geomed(iters=1)", 13, 5000, 7];
         yield return ["geomed(iters=8,nu=0.001)", 9, 20_001, 8];
+        yield return ["meamed", 17, 100_000, 9];
+        yield return ["meamed", 129, 2_001, 10];
+        yield return ["bulyan", 35, 20_001, 11];
+        yield return ["bulyan", 17, 50_000, 12];
+        yield return ["arc(cwtm)", 17, 50_000, 13];
+        yield return ["clip(c=5,cwtm)", 17, 50_000, 14];
     }
 
     [Theory]
@@ -122,7 +140,7 @@ public class FastEqualsScalarTests
     public void Every_rule_matches_its_scalar_reference(string spec, int m, int d, int seed)
     {
         var rng = new Random(seed);
-        int f = TestData.SafeF(m);
+        int f = TestData.SafeF(m, spec);
         var x = TestData.Gaussian(rng, m, d, mean: 1, sd: 1);
         // A few outliers so that selection matters.
         for (int i = 0; i < f; i++) for (int j = 0; j < d; j++) x[i][j] += 5f;

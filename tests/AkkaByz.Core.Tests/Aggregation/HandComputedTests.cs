@@ -159,6 +159,102 @@ public class HandComputedTests
     }
 }
 
+/// <summary>Hand-worked cases for MeaMed, Bulyan, static clipping and ARC.</summary>
+public class NewRulesHandComputedTests
+{
+    private static readonly float[][] X =
+    [
+        [0f, 10f],
+        [1f, 12f],
+        [2f, 11f],
+        [3f, 13f],
+        [100f, -50f],
+    ];
+
+    [Fact]
+    public void Meamed_averages_the_m_minus_f_values_closest_to_the_median()
+    {
+        // f = 1, k = 4. x: 0 1 2 3 100, median 2, distances 2 1 0 1 98 → {0,1,2,3} → 1.5;
+        // y: −50 10 11 12 13, median 11, distances 61 1 0 1 2 → {10,11,12,13} → 11.5.
+        Assert.Equal(new[] { 1.5f, 11.5f }, TestData.Run("meamed", X, 1));
+        // f = 2, k = 3: x → {1,2,3} = 2; y → {10,11,12} = 11.
+        Assert.Equal(new[] { 2f, 11f }, TestData.Run("meamed", X, 2));
+        // f = 0 is the mean.
+        Assert.Equal(TestData.Run("mean", X, 0), TestData.Run("meamed", X, 0));
+    }
+
+    [Fact]
+    public void Meamed_breaks_a_distance_tie_towards_the_smaller_value_and_uses_the_midpoint_median_for_even_m()
+    {
+        // m = 4, f = 1, k = 3: 0 2 4 6, median 3, distances 3 1 1 3: 2 and 4, then 0 (tie with 6) → (0+2+4)/3 = 2.
+        float[][] x = [[6f], [0f], [4f], [2f]];
+        Assert.Equal(2f, TestData.Run("meamed", x, 1)[0]);
+    }
+
+    [Fact]
+    public void Bulyan_selects_by_repeated_krum_then_averages_the_beta_closest_to_the_median()
+    {
+        // m = 7, f = 1: θ = 5, β = 3. Values 0 1 2 3 4 5 100 (indices = positions).
+        // Round 1 (|R| = 7, 4 nearest): scores 30 15 10 10 15 30 huge → index 2 (tie with 3, lower index).
+        // Round 2 (|R| = 6, 3 nearest): 0: 26, 1: 14, 3: 9, 4: 11, 5: 21 → 3.
+        // Round 3 (|R| = 5, 2 nearest): 0: 17, 1: 10, 4: 10, 5: 17 → 1 (tie with 4).
+        // Round 4 (|R| = 4, max(2, 1) = 2 nearest): 0: 41, 4: 17, 5: 26 → 4.
+        // Round 5 (|R| = 3, 2 nearest): 0: 10025, 5: 9050, 100: 19025 → 5.
+        // Selected values 1..5; the β = 3 closest to their median 3: 2, 3, 4 → 3.
+        float[][] x = [[0f], [1f], [2f], [3f], [4f], [5f], [100f]];
+        var agg = AggregatorSpec.Parse("bulyan").Build(7, 1);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(3f, y[0]);
+        Assert.Equal(new[] { 1, 2, 3, 4, 5 }, report.Selected);
+        Assert.Equal(new[] { 0, 6 }, report.Suspects);
+        var b = Assert.IsType<AkkaByz.Core.Aggregation.Rules.Bulyan>(agg);
+        Assert.Equal((5, 3), (b.Theta, b.Beta));
+        // f = 0: every input is selected and β = m: the mean.
+        Assert.Equal(TestData.Run("mean", x, 0), TestData.Run("bulyan", x, 0));
+    }
+
+    [Fact]
+    public void Clip_scales_each_input_to_norm_at_most_c_then_applies_the_inner_rule()
+    {
+        // (3, 4) has norm 5 → (0.6, 0.8) at c = 1; (0, 0.5) and (0, 0) are left alone. Mean: (0.2, 1.3/3).
+        float[][] x = [[3f, 4f], [0f, 0.5f], [0f, 0f]];
+        var y = TestData.Run("clip(c=1,mean)", x, 1);
+        Assert.Equal(0.2, y[0], 6);
+        Assert.Equal(1.3 / 3, y[1], 6);
+        Assert.Equal(new[] { 3f, 4f }, x[0]); // the caller's vectors are not modified
+        // The default c is 2: (3, 4) → (1.2, 1.6).
+        Assert.Equal(1.2, TestData.Run("clip(cwmed)", [[3f, 4f]], 0)[0], 6);
+    }
+
+    [Fact]
+    public void Arc_clips_the_k_largest_to_the_next_norm()
+    {
+        // m = 5, f = 1: k = ⌊2·1·4/5⌋ = 1: −100 is clipped to norm 3 (keeping its sign) → mean(0,1,2,3,−3) = 0.6.
+        float[][] x = [[0f], [1f], [2f], [3f], [-100f]];
+        Assert.Equal(0.6f, TestData.Run("arc(mean)", x, 1)[0], 6);
+        // f = 2: k = ⌊2·2·3/5⌋ = 2: −100 and 3 are clipped to norm 2 → mean(0,1,2,2,−2) = 0.6.
+        Assert.Equal(0.6f, TestData.Run("arc(mean)", x, 2)[0], 6);
+        // f = 0: k = 0, nothing is clipped.
+        Assert.Equal(TestData.Run("mean", x, 0), TestData.Run("arc(mean)", x, 0));
+        Assert.Equal(8, AkkaByz.Core.Aggregation.Meta.AdaptiveRobustClipping.ClippedCount(17, 8)); // ⌊144/17⌋
+        Assert.Equal(3, AkkaByz.Core.Aggregation.Meta.AdaptiveRobustClipping.ClippedCount(8, 2));  // exactly 3
+    }
+
+    [Fact]
+    public void Clipping_pre_aggregators_pass_the_inner_report_through_and_compose()
+    {
+        float[][] x = [[0f], [1f], [2f], [3f], [4f], [5f], [100f]];
+        var agg = AggregatorSpec.Parse("arc(bulyan)").Build(7, 1);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(3f, y[0]); // 100 clipped to 5 ties with 5; Bulyan's median window is still 2, 3, 4
+        Assert.Equal(2, report.Suspects.Count);
+        Assert.Equal("arc(bulyan)", agg.Spec);
+        Assert.Equal("ctma(clip(c=5,nnm(cwtm)))", AggregatorSpec.Parse("ctma(clip(c=5,nnm(cwtm)))").Build(7, 1).Spec);
+    }
+}
+
 /// <summary>GeoMed's distances cannot cancel: one input of norm 1e25 beside honest inputs of spread ≈ 1.</summary>
 public class GeometricMedianPrecisionTests
 {
