@@ -23,7 +23,7 @@ public sealed record AggregationBenchmarkOptions(
     [
         "mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "nnm(cwtm)", "ctma(cwtm)", "ctma(cwmed)",
         "ctma(geomed)", "bucketing(cwtm)", "nnm+ctma(cwtm)", "meamed", "bulyan", "ctma(meamed)", "ctma(bulyan)",
-        "clip(cwtm)", "arc(cwtm)",
+        "clip(cwtm)", "arc(cwtm)", "mda", "monna", "ctma(mda)",
     ];
 }
 

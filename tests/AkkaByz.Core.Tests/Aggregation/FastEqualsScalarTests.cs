@@ -116,6 +116,8 @@ public class FastEqualsScalarTests
         foreach (var spec in TestData.AllSpecs)
         {
             int m = rng.Next(3, 40), d = rng.Next(1, 3000);
+            // The scalar MDA enumerates all C(m, m − f) subsets: keep it small.
+            if (spec.Contains("mda")) m = Math.Min(m, 18);
             yield return [spec, m, d, rng.Next()];
         }
         yield return ["ctma(cwtm)", 65, 2001, 1];
@@ -133,6 +135,8 @@ public class FastEqualsScalarTests
         yield return ["bulyan", 17, 50_000, 12];
         yield return ["arc(cwtm)", 17, 50_000, 13];
         yield return ["clip(c=5,cwtm)", 17, 50_000, 14];
+        yield return ["mda", 17, 20_000, 15];
+        yield return ["monna(pivot=5)", 17, 50_000, 16];
     }
 
     [Theory]

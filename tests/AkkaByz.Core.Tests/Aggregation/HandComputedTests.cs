@@ -242,6 +242,47 @@ public class NewRulesHandComputedTests
     }
 
     [Fact]
+    public void Mda_averages_the_subset_of_smallest_diameter()
+    {
+        // 1-d 0, 1, 2, 3, 10, 11 with f = 2 (subsets of 4): {0,1,2,3} has diameter 3, any subset with 10 or 11 at
+        // least 8 → mean 1.5. With f = 3: {0,1,2} and {1,2,3} both have diameter 2; the first in index order wins → 1.
+        float[][] x = [[0f], [1f], [2f], [3f], [10f], [11f]];
+        var agg = AggregatorSpec.Parse("mda").Build(6, 2);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(1.5f, y[0]);
+        Assert.Equal(new[] { 0, 1, 2, 3 }, report.Selected);
+        Assert.Equal(new[] { 4, 5 }, report.Suspects);
+        // Equal diameters, different sums (all values exact in float). A = (0,0), A' = (0.25,0), B = (2,0), B' = (1.75,0),
+        // C = (1.25,0.5), D = (1.25,−0.5), f = 1: dropping A or B leaves diameter² 1.75² = 3.0625 (every other drop
+        // leaves A–B, 4). Sums of squared distances: without A 11.5, without B 13.5 → drop A: mean x = 6.5/5 = 1.3.
+        // (Index order alone would drop B, the first such subset: 0.9.)
+        float[][] z = [[0f, 0f], [0.25f, 0f], [2f, 0f], [1.75f, 0f], [1.25f, 0.5f], [1.25f, -0.5f]];
+        var r = AggregatorSpec.Parse("mda").Build(6, 1).Aggregate(z, y = new float[2]);
+        Assert.Equal(1.3, y[0], 5);
+        Assert.Equal(0, y[1], 6);
+        Assert.Equal(new[] { 0 }, r.Suspects);
+        // Ties in both (0, 1, 2, 3 at f = 1: {0,1,2} and {1,2,3}): the first in index order.
+        float[][] t = [[0f], [1f], [2f], [3f]];
+        Assert.Equal(1f, TestData.Run("mda", t, 1)[0]);
+        float[][] u = [[3f], [2f], [1f], [0f]];
+        Assert.Equal(2f, TestData.Run("mda", u, 1)[0]); // now {3,2,1} (indices 0,1,2) is first → mean 2
+    }
+
+    [Fact]
+    public void Monna_averages_the_m_minus_f_nearest_to_the_pivot()
+    {
+        // 1-d 0, 1, 2, 3, 100, f = 2 (3 nearest). Pivot 0 → {0, 1, 2} = 1; pivot 3 → {3, 2, 1} = 2; pivot 4 (the
+        // outlier) → {100, 3, 2} = 35.
+        float[][] x = [[0f], [1f], [2f], [3f], [100f]];
+        Assert.Equal(1f, TestData.Run("monna", x, 2)[0]);
+        Assert.Equal(2f, TestData.Run("monna(pivot=3)", x, 2)[0]);
+        Assert.Equal(35f, TestData.Run("monna(pivot=4)", x, 2)[0]);
+        var report = AggregatorSpec.Parse("monna(pivot=3)").Build(5, 2).Aggregate(x, new float[1]);
+        Assert.Equal(new[] { 1, 2, 3 }, report.Selected);
+    }
+
+    [Fact]
     public void Clipping_pre_aggregators_pass_the_inner_report_through_and_compose()
     {
         float[][] x = [[0f], [1f], [2f], [3f], [4f], [5f], [100f]];

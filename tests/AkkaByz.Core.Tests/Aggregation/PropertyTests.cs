@@ -25,7 +25,8 @@ public class PropertyTests
     public Property Permutation_invariance(int seed, int mb, int db)
     {
         // Bucketing draws a random permutation per call, so only its s = 1 form is order-free; others all are.
-        var specs = TestData.AllSpecs.Where(s => !s.Contains("bucketing")).Append("bucketing(s=1,cwtm)").ToArray();
+        // MoNNA's pivot is an input index, so a permutation moves the pivot: no invariance to check.
+        var specs = TestData.AllSpecs.Where(s => !s.Contains("bucketing") && !s.Contains("monna")).Append("bucketing(s=1,cwtm)").ToArray();
         return Prop.ForAll(Gen.Elements(specs).ToArbitrary(), spec =>
         {
             var (x, f) = Inputs(seed, mb, db, spec);

@@ -48,6 +48,13 @@ internal static class ScalarReference
                 var clipped = x.Select((v, i) => norms[i] > threshold && k > 0 ? Scale(v, threshold / norms[i]) : v).ToArray();
                 return Aggregate(spec.Inner!, clipped, f, seed);
             }
+            case "mda": return Mean(MdaSubset(x, f).Select(i => x[i]).ToArray());
+            case "monna":
+            {
+                int pivot = spec.Parameters.TryGetValue("pivot", out var pv) ? (int)pv : 0;
+                var dist = x.Select(v => D2(v, x[pivot])).ToArray();
+                return Mean(OrderBy(dist).Take(m - f).Select(i => x[i]).ToArray());
+            }
             case "ctma": return Ctma(x, f, Aggregate(spec.Inner!, x, f, seed));
             case "nnm": return Aggregate(spec.Inner!, Nnm(x, f), f, seed);
             case "nnm+ctma": return Ctma(x, f, Aggregate(spec.Inner!, Nnm(x, f), f, seed));
@@ -122,6 +129,38 @@ internal static class ScalarReference
             left.Remove(best);
         }
         return chosen.ToArray();
+    }
+
+    /// <summary>Every (m − f)-subset in lexicographic order; the first of smallest (diameter, sum of squared distances).</summary>
+    public static int[] MdaSubset(double[][] x, int f)
+    {
+        int m = x.Length, k = m - f;
+        var dist = new double[m, m];
+        for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) dist[i, j] = D2(x[i], x[j]);
+        int[]? best = null;
+        double bestDiam = double.PositiveInfinity, bestSum = double.PositiveInfinity;
+        foreach (var subset in Combinations(m, k))
+        {
+            double diam = 0, sum = 0;
+            for (int a = 0; a < k; a++)
+                for (int b = a + 1; b < k; b++) { diam = Math.Max(diam, dist[subset[a], subset[b]]); sum += dist[subset[a], subset[b]]; }
+            if (diam < bestDiam || (diam == bestDiam && sum < bestSum)) { bestDiam = diam; bestSum = sum; best = subset; }
+        }
+        return best!;
+    }
+
+    private static IEnumerable<int[]> Combinations(int m, int k)
+    {
+        var c = Enumerable.Range(0, k).ToArray();
+        while (true)
+        {
+            yield return (int[])c.Clone();
+            int i = k - 1;
+            while (i >= 0 && c[i] == m - k + i) i--;
+            if (i < 0) yield break;
+            c[i]++;
+            for (int j = i + 1; j < k; j++) c[j] = c[j - 1] + 1;
+        }
     }
 
     public static double D2(double[] a, double[] b)

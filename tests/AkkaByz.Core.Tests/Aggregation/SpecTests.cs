@@ -20,6 +20,7 @@ public class SpecTests
     [InlineData("ctma(Bulyan)", "ctma(bulyan)")]
     [InlineData("clip(cwtm, c=5)", "clip(c=5,cwtm)")]
     [InlineData("arc(nnm(cwtm))", "arc(nnm(cwtm))")]
+    [InlineData("monna(pivot=3)", "monna(pivot=3)")]
     public void Parses_to_the_canonical_text(string text, string canonical) =>
         Assert.Equal(canonical, AggregatorSpec.Parse(text).ToString());
 
@@ -81,6 +82,8 @@ public class SpecTests
     [InlineData("ctma(bulyan)", 17, 8, "m ≥ 4f + 3")]
     [InlineData("arc(bulyan)", 10, 2, "so m must be at least 11, or f at most 1")]
     [InlineData("meamed", 8, 4, "not below m/2")]
+    [InlineData("monna(pivot=9)", 9, 2, "pivot must be an input index in 0..8")]
+    [InlineData("mda", 128, 63, "so f at most")]
     [InlineData("mean", 0, 0, "m (number of input vectors)")]
     [InlineData("mean", 5, -1, "f (number of Byzantine inputs)")]
     public void Build_validates_each_rules_bound(string spec, int m, int f, string problem)
@@ -93,7 +96,7 @@ public class SpecTests
     [Fact]
     public void The_rule_list_names_every_rule()
     {
-        Assert.Equal(["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "meamed", "bulyan", "ctma", "nnm", "bucketing", "clip", "arc", "nnm+ctma"],
+        Assert.Equal(["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "meamed", "bulyan", "mda", "monna", "ctma", "nnm", "bucketing", "clip", "arc", "nnm+ctma"],
             AggregatorSpec.RuleNames);
         Assert.Equal(AggregatorSpec.RuleNames.Count, AggregatorSpec.RuleUsages.Count);
     }

@@ -51,7 +51,7 @@ internal static class TestData
         "ctma(nnm(geomed))", "nnm+ctma(cwtm)", "bucketing(cwtm)", "bucketing(s=2,cwmed)", "bucketing(s=1,krum)",
         "ctma(bucketing(s=2,cwtm))", "nnm(ctma(cwmed))",
         "meamed", "ctma(meamed)", "bulyan", "ctma(bulyan)", "clip(c=3,cwtm)", "clip(mean)", "arc(cwtm)", "arc(nnm(cwtm))",
-        "ctma(arc(cwmed))",
+        "ctma(arc(cwmed))", "mda", "ctma(mda)", "monna", "monna(pivot=1)", "ctma(monna)",
     ];
 
     /// <summary>Specs whose clipping scales towards the origin: not translation-equivariant by design.</summary>
