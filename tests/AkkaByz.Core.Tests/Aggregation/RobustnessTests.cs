@@ -11,7 +11,7 @@ public class RobustnessTests
 {
     public static IEnumerable<object[]> Cases()
     {
-        string[] baselines = ["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "nnm(cwtm)", "meamed", "arc(cwtm)"];
+        string[] baselines = ["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "nnm(cwtm)", "meamed", "arc(cwtm)", "mda"];
         string[] attacks = ["huge", "huge-mixed", "alie", "offset", "mimic"];
         foreach (var (m, f) in new[] { (19, 8), (11, 3), (7, 2) })
             foreach (var a in attacks)
