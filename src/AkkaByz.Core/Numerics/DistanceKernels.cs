@@ -72,7 +72,19 @@ public static unsafe class DistanceKernels
         var w = weights.ToArray();
         int block = CombinationBlock(m);
         int chunks = ParallelChunks.Count(d, 2L * m * d, block);
-        ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+        if (Vector512.IsHardwareAccelerated && m <= 256)
+        {
+            var arr = rows as float[][] ?? rows.ToArray();
+            var nz = Enumerable.Range(0, m).Where(j => w[j] != 0).ToArray();
+            var nzw = nz.Select(j => w[j]).ToArray();
+            ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+            {
+                var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
+                var partial = scratch.Partial(chunk, m);
+                CombinationDistances512(arr, nz, nzw, start, start + len, partial);
+            });
+        }
+        else ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
             var partial = scratch.Partial(chunk, m);
@@ -97,6 +109,46 @@ public static unsafe class DistanceKernels
             ok &= double.IsFinite(s);
         }
         return ok;
+    }
+
+    /// <summary>
+    /// AVX-512 body of <see cref="SquaredDistancesToCombination"/> over coordinates [start, end): per 64-byte line,
+    /// z's 16 coordinates are accumulated in two double registers from the weighted rows, then every row's same line
+    /// (just read, in L1) is subtracted from them and squared into that row's register-sized accumulator (kept in a
+    /// small stack array); z never leaves registers. partial[i] += ‖z − x_i‖² over the range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CombinationDistances512(float[][] rows, int[] nz, double[] nzw, int start, int end, double[] partial)
+    {
+        int m = rows.Length, j = start;
+        Span<Vector512<double>> acc = stackalloc Vector512<double>[m];
+        acc.Clear();
+        for (; j + 16 <= end; j += 16)
+        {
+            nuint off = (nuint)j;
+            Vector512<double> z0 = default, z1 = default;
+            for (int t = 0; t < nz.Length; t++)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(rows[nz[t]]), off));
+                var wv = Vector512.Create(nzw[t]);
+                z0 = Vector512.FusedMultiplyAdd(lo, wv, z0);
+                z1 = Vector512.FusedMultiplyAdd(hi, wv, z1);
+            }
+            for (int i = 0; i < m; i++)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(rows[i]), off));
+                var d0 = z0 - lo;
+                var d1 = z1 - hi;
+                acc[i] = Vector512.FusedMultiplyAdd(d0, d0, Vector512.FusedMultiplyAdd(d1, d1, acc[i]));
+            }
+        }
+        for (int i = 0; i < m; i++) partial[i] += Vector512.Sum(acc[i]);
+        for (; j < end; j++)
+        {
+            double z = 0;
+            for (int t = 0; t < nz.Length; t++) z += nzw[t] * rows[nz[t]][j];
+            for (int i = 0; i < m; i++) { double e = z - rows[i][j]; partial[i] += e * e; }
+        }
     }
 
     /// <summary>Block of <see cref="SquaredDistancesToCombination"/>: the m rows' blocks (≈ 128 KiB) stay in L2 between
