@@ -245,7 +245,7 @@ public class NewRulesHandComputedTests
     public void Mda_averages_the_subset_of_smallest_diameter()
     {
         // 1-d 0, 1, 2, 3, 10, 11 with f = 2 (subsets of 4): {0,1,2,3} has diameter 3, any subset with 10 or 11 at
-        // least 8 → mean 1.5. With f = 3: {0,1,2} and {1,2,3} both have diameter 2; the first in index order wins → 1.
+        // least 8 → mean 1.5.
         float[][] x = [[0f], [1f], [2f], [3f], [10f], [11f]];
         var agg = AggregatorSpec.Parse("mda").Build(6, 2);
         var y = new float[1];
