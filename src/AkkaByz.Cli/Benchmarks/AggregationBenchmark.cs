@@ -22,7 +22,8 @@ public sealed record AggregationBenchmarkOptions(
     public static readonly IReadOnlyList<string> DefaultRules =
     [
         "mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "nnm(cwtm)", "ctma(cwtm)", "ctma(cwmed)",
-        "ctma(geomed)", "bucketing(cwtm)", "nnm+ctma(cwtm)",
+        "ctma(geomed)", "bucketing(cwtm)", "nnm+ctma(cwtm)", "meamed", "bulyan", "ctma(meamed)", "ctma(bulyan)",
+        "clip(cwtm)", "arc(cwtm)", "mda", "monna", "ctma(mda)",
     ];
 }
 

@@ -71,6 +71,7 @@ public static class TrainCommand
         Add<double>("--weight-decay", "akkabyz.optimizer.weight-decay", "L2 weight decay.", Num);
         Add<int>("--batch", "akkabyz.batch-size", "Minibatch size per worker.", Num);
         Add<string>("--partition", "akkabyz.data.partition", "iid | dirichlet(ALPHA).", Str);
+        Add<string>("--normalization", "akkabyz.data.normalization", "auto | unit-range | standardize | standardize(MEAN,STD).", Str);
         Add<int>("--max-train", "akkabyz.data.max-train", "Use at most this many training examples (0 = all).", Num);
         Add<long>("--rounds", "akkabyz.rounds", "Rounds to run (0 = use --epochs).", Num);
         Add<int>("--epochs", "akkabyz.epochs", "Epochs over each shard when --rounds is 0.", Num);

@@ -39,7 +39,9 @@ internal sealed class ProgressDisplay(TextWriter output, bool quiet)
         _rounds = c.Rounds;
         _every = Math.Max(1, _rounds / 10);
         if (quiet) return;
-        output.WriteLine($"data: {c.Train.Count} train / {c.Test.Count} test examples of {c.Train.Shape}, {c.Train.ClassCount} classes; " +
+        var normalization = c.Settings.Data.EffectiveNormalization;
+        var scaled = normalization.Mode == AkkaByz.Core.Data.NormalizationMode.UnitRange ? "" : $", {normalization}";
+        output.WriteLine($"data: {c.Train.Count} train / {c.Test.Count} test examples of {c.Train.Shape}, {c.Train.ClassCount} classes{scaled}; " +
                          $"d = {c.Dimension} parameters; {_rounds} rounds");
     }
 

@@ -61,7 +61,8 @@ public sealed class AggregatorSpec
 
     /// <summary>
     /// Builds an instance for m inputs per call of which at most f are Byzantine, validating every bound
-    /// (f &lt; m/2 everywhere; m &gt; 2f for CWTM; m &gt; 2f + 2 for Krum; ⌈m/s⌉ &gt; 2f for Bucketing; q ≤ m − f).
+    /// (f &lt; m/2 everywhere; m &gt; 2f for CWTM; m &gt; 2f + 2 for Krum; m ≥ 4f + 3 for Bulyan; ⌈m/s⌉ &gt; 2f for
+    /// Bucketing; q ≤ m − f).
     /// <paramref name="seed"/> seeds randomised rules (Bucketing's permutations).
     /// </summary>
     /// <exception cref="ArgumentException">A bound is violated (the message says which and why).</exception>
@@ -97,9 +98,9 @@ public sealed class AggregatorSpec
         var sb = new StringBuilder();
         sb.AppendLine("Aggregator spec syntax: name | name(param=value,...) | meta(inner) | meta(param=value,...,inner). Rules:");
         foreach (var r in RuleCatalog.Rules) sb.AppendLine($"  {r.Usage,-24} {r.Summary}");
-        sb.Append("Meta-rules (ctma, nnm, bucketing, nnm+ctma) wrap any rule, including each other. " +
+        sb.Append("Meta-rules (ctma, nnm, bucketing, clip, arc, nnm+ctma) wrap any rule, including each other. " +
                   "f is the run's f, not part of the spec. Examples: ctma(cwtm), nnm(cwmed), ctma(nnm(geomed)), " +
-                  "bucketing(s=2,krum), geomed(iters=5,nu=0.01), multikrum(q=5).");
+                  "bucketing(s=2,krum), geomed(iters=5,nu=0.01), multikrum(q=5), ctma(bulyan), arc(nnm(cwtm)), clip(c=5,cwmed).");
         return sb.ToString();
     }
 

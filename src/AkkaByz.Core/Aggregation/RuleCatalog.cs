@@ -22,6 +22,8 @@ internal static class RuleCatalog
     private static readonly RuleParameter Nu = new("nu", false, v => v > 0 && double.IsFinite(v), "a number > 0");
     private static readonly RuleParameter Q = new("q", true, v => v >= 1 && v <= 1_000_000, "an integer ≥ 1 (and ≤ m − f)");
     private static readonly RuleParameter S = new("s", true, v => v >= 1 && v <= 1_000_000, "an integer ≥ 1 (with ⌈m/s⌉ > 2f)");
+    private static readonly RuleParameter C = new("c", false, v => v > 0 && double.IsFinite(v), "a number > 0");
+    private static readonly RuleParameter Pivot = new("pivot", true, v => v >= 0 && v <= 1_000_000, "an input index ≥ 0 (and < m)");
 
     public static readonly RuleInfo[] Rules =
     [
@@ -38,6 +40,14 @@ internal static class RuleCatalog
             (_, m, f, _) => new Krum(m, f)),
         new("multikrum", false, [Q], "multikrum(q=m-f)", "mean of the q best Krum scores (m > 2f + 2)",
             (s, m, f, _) => new MultiKrum(m, f, s.Parameters.TryGetValue("q", out var q) ? (int)q : null)),
+        new("meamed", false, [], "meamed", "mean around the median: per coordinate, the m − f values closest to the median",
+            (_, m, f, _) => new MeanAroundMedian(m, f)),
+        new("bulyan", false, [], "bulyan", "Bulyan: m − 2f inputs by repeated Krum, then per coordinate the m − 4f closest to their median (m ≥ 4f + 3)",
+            (_, m, f, _) => new Bulyan(m, f)),
+        new("mda", false, [], "mda", "minimum-diameter averaging: the mean of the m − f inputs with the smallest diameter",
+            (_, m, f, _) => new MinimumDiameterAveraging(m, f)),
+        new("monna", false, [Pivot], "monna(pivot=0)", "mean of the m − f inputs nearest to the pivot input",
+            (s, m, f, _) => new Monna(m, f, (int)s.Get("pivot", 0))),
         new("ctma", true, [], "ctma(A)", "centered trimmed meta-aggregator: mean of the m − f inputs closest to A's output",
             (s, m, f, seed) => new Ctma(s.Inner!.BuildCore(m, f, seed))),
         new("nnm", true, [], "nnm(A)", "nearest-neighbour mixing (each input → mean of its m − f nearest), then A",
@@ -51,6 +61,10 @@ internal static class RuleCatalog
                 var inner = s.Inner!.BuildCore(Bucketing.BucketCount(m, size), f, seed + 1);
                 return new Bucketing(m, f, size, inner, seed, dflt);
             }),
+        new("clip", true, [C], "clip(c=2,A)", "static clipping: every input scaled to norm ≤ c, then A",
+            (s, m, f, seed) => new StaticClipping(s.Inner!.BuildCore(m, f, seed), s.Get("c", StaticClipping.DefaultThreshold))),
+        new("arc", true, [], "arc(A)", "adaptive robust clipping: the ⌊2(f/m)(m − f)⌋ largest inputs clipped to the next norm, then A",
+            (s, m, f, seed) => new AdaptiveRobustClipping(s.Inner!.BuildCore(m, f, seed))),
         new("nnm+ctma", true, [], "nnm+ctma(A)", "CTMA whose anchor is NNM∘A, trimming the raw inputs (same as ctma(nnm(A)))",
             (s, m, f, seed) => new Ctma(new NearestNeighbourMixing(s.Inner!.BuildCore(m, f, seed)))),
     ];

@@ -1,9 +1,12 @@
 namespace AkkaByz.Core.Data;
 
 /// <summary>Options of <see cref="DataSources.Load"/>.</summary>
-/// <param name="Normalization">Feature scaling after loading (default: pixels in [0, 1], synthetic unchanged).</param>
+/// <param name="Normalization">
+/// Feature scaling after loading (<see cref="NormalizationSpec"/>); null = unit range (pixels in [0, 1], synthetic
+/// unchanged). Standardisation uses the training set's statistics for both sets unless values are given.
+/// </param>
 /// <param name="Synthetic">Settings of the synthetic task (default: <see cref="SyntheticTaskOptions"/>'s defaults).</param>
-public sealed record DataLoadOptions(NormalizationMode Normalization = NormalizationMode.UnitRange, SyntheticTaskOptions? Synthetic = null);
+public sealed record DataLoadOptions(NormalizationSpec? Normalization = null, SyntheticTaskOptions? Synthetic = null);
 
 /// <summary>
 /// The one place where data-source names map to loaders. Sources:
@@ -43,7 +46,7 @@ public static class DataSources
             "cifar10" or "cifar-10" => Cifar10Reader.LoadDirectory(RequireDirectory(kind, argument, spec)),
             _ => throw new ArgumentException($"Unknown data source '{spec}'. Valid sources: {string.Join(", ", Names)}.", nameof(spec)),
         };
-        if (options.Normalization == NormalizationMode.Standardize) Normalization.StandardizeInPlace(sets.Train, sets.Test);
+        (options.Normalization ?? NormalizationSpec.UnitRange).ApplyInPlace(sets.Train, sets.Test);
         return sets;
     }
 

@@ -13,6 +13,87 @@ public enum NormalizationMode
     Standardize,
 }
 
+/// <summary>
+/// A parsed normalisation setting: <c>unit-range</c>, <c>standardize</c> (the training set's per-channel mean and
+/// deviation) or <c>standardize(MEAN,STD)</c> / <c>standardize(mean=MEAN,std=STD)</c> (given values, applied to every
+/// channel, e.g. the usual MNIST <c>standardize(0.1307,0.3081)</c>).
+/// </summary>
+/// <param name="Mode">Unit range or standardisation.</param>
+/// <param name="Mean">Given mean (with <paramref name="Std"/>); null = the training set's per-channel mean.</param>
+/// <param name="Std">Given deviation, finite and &gt; 0; null = the training set's per-channel deviation.</param>
+public sealed record NormalizationSpec(NormalizationMode Mode, double? Mean = null, double? Std = null)
+{
+    /// <summary>Pixels in [0, 1], synthetic features unchanged.</summary>
+    public static readonly NormalizationSpec UnitRange = new(NormalizationMode.UnitRange);
+
+    /// <summary>Standardise with the training set's statistics.</summary>
+    public static readonly NormalizationSpec Standardize = new(NormalizationMode.Standardize);
+
+    /// <summary>The accepted forms, for error messages and help texts.</summary>
+    public const string Forms = "unit-range, standardize, or standardize(MEAN,STD) with given values, e.g. standardize(0.1307,0.3081)";
+
+    /// <summary>True when the statistics are given rather than computed from the training set.</summary>
+    public bool HasGivenStatistics => Mean is not null;
+
+    /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> saying what is accepted.</summary>
+    public static NormalizationSpec Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = string.Concat(text.Where(c => !char.IsWhiteSpace(c))).ToLowerInvariant();
+        if (t is "unit-range" or "unitrange") return UnitRange;
+        if (t is "standardize" or "standardise" or "standardize()") return Standardize;
+        if (!(t.StartsWith("standardize(", StringComparison.Ordinal) || t.StartsWith("standardise(", StringComparison.Ordinal)) || !t.EndsWith(')'))
+            throw new FormatException($"'{text}' is not a normalisation; expected {Forms}.");
+        var items = t["standardize(".Length..^1].Split(',');
+        if (items.Length != 2)
+            throw new FormatException($"'{text}': standardize takes two values, the mean and the deviation (e.g. standardize(0.1307,0.3081)), got {items.Length}.");
+        double? mean = null, std = null;
+        for (int i = 0; i < 2; i++)
+        {
+            var item = items[i];
+            var eq = item.IndexOf('=');
+            var name = eq < 0 ? (i == 0 ? "mean" : "std") : item[..eq];
+            var value = eq < 0 ? item : item[(eq + 1)..];
+            if (name is not ("mean" or "std"))
+                throw new FormatException($"'{text}': standardize has no parameter '{name}' (valid: mean, std).");
+            if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                throw new FormatException($"'{text}': the {name} of standardize needs a finite number, got '{value}'.");
+            if (name == "mean")
+            {
+                if (mean is not null) throw new FormatException($"'{text}': the mean of standardize is given twice.");
+                mean = v;
+            }
+            else
+            {
+                if (std is not null) throw new FormatException($"'{text}': the std of standardize is given twice.");
+                if (!(v > 0)) throw new FormatException($"'{text}': the std of standardize must be > 0, got {value}.");
+                std = v;
+            }
+        }
+        return new NormalizationSpec(NormalizationMode.Standardize, mean, std);
+    }
+
+    /// <summary>
+    /// Applies this setting IN PLACE: unit range leaves the data as loaded; standardisation subtracts the mean and
+    /// divides by the deviation (the training set's per channel, or the given ones) in both sets. Returns the
+    /// per-channel statistics used (null for unit range).
+    /// </summary>
+    public (double[] Mean, double[] Std)? ApplyInPlace(DataSet train, DataSet test)
+    {
+        if (Mode == NormalizationMode.UnitRange) return null;
+        if (!HasGivenStatistics) return Normalization.StandardizeInPlace(train, test);
+        var channels = train.Shape.Channels;
+        var mean = Enumerable.Repeat(Mean!.Value, channels).ToArray();
+        var std = Enumerable.Repeat(Std!.Value, channels).ToArray();
+        Normalization.StandardizeInPlace(train, test, mean, std);
+        return (mean, std);
+    }
+
+    /// <summary>The canonical text: <c>unit-range</c>, <c>standardize</c> or <c>standardize(MEAN,STD)</c>.</summary>
+    public override string ToString() => Mode == NormalizationMode.UnitRange ? "unit-range"
+        : HasGivenStatistics ? FormattableString.Invariant($"standardize({Mean!.Value:R},{Std!.Value:R})") : "standardize";
+}
+
 /// <summary>Feature normalisation.</summary>
 public static class Normalization
 {
@@ -63,6 +144,26 @@ public static class Normalization
         Apply(train, mean, std);
         Apply(test, mean, std);
         return (mean, std);
+    }
+
+    /// <summary>
+    /// Standardises <paramref name="train"/> and <paramref name="test"/> IN PLACE with the given per-channel
+    /// <paramref name="mean"/> and <paramref name="std"/> (one entry per channel, deviations &gt; 0).
+    /// </summary>
+    public static void StandardizeInPlace(DataSet train, DataSet test, double[] mean, double[] std)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(std);
+        if (train.Shape != test.Shape)
+            throw new ArgumentException($"Train shape {train.Shape} differs from test shape {test.Shape}.", nameof(test));
+        if (mean.Length != train.Shape.Channels || std.Length != train.Shape.Channels)
+            throw new ArgumentException($"Need one mean and one deviation per channel ({train.Shape.Channels}), got {mean.Length} and {std.Length}.", nameof(mean));
+        foreach (var v in std)
+            if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentException($"Deviations must be finite and > 0, got {v}.", nameof(std));
+        Apply(train, mean, std);
+        Apply(test, mean, std);
     }
 
     private static void Apply(DataSet data, double[] mean, double[] std)

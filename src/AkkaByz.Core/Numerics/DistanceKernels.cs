@@ -56,6 +56,212 @@ public static unsafe class DistanceKernels
         return ok;
     }
 
+    /// <summary>
+    /// result[i] = ‖z − rows[i]‖² for the convex (or any linear) combination z = Σ_j weights[j] · rows[j], without
+    /// storing z: per block of coordinates, z's block is accumulated in double from every row with a non-zero weight,
+    /// and then each row's block (now in cache) is subtracted from it in double, squared and summed. Nothing is formed
+    /// as a difference of large terms, so a far input (norm 1e25) cannot spoil the distances of the near ones; one
+    /// read of the input per call. Returns false when some result is non-finite (for finite inputs it never is).
+    /// </summary>
+    public static bool SquaredDistancesToCombination(IReadOnlyList<float[]> rows, ReadOnlySpan<double> weights, int d,
+        Span<double> result, KernelScratch scratch)
+    {
+        int m = rows.Count;
+        if (weights.Length != m) throw new ArgumentException($"weights has {weights.Length} entries, need {m}.", nameof(weights));
+        if (result.Length < m) throw new ArgumentException($"result has {result.Length} entries, need {m}.", nameof(result));
+        var w = weights.ToArray();
+        int block = CombinationBlock(m);
+        int chunks = ParallelChunks.Count(d, 2L * m * d, block);
+        if (Vector512.IsHardwareAccelerated && m <= 256)
+        {
+            var arr = rows as float[][] ?? rows.ToArray();
+            var nz = Enumerable.Range(0, m).Where(j => w[j] != 0).ToArray();
+            var nzw = nz.Select(j => w[j]).ToArray();
+            ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+            {
+                var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
+                var partial = scratch.Partial(chunk, m);
+                CombinationDistances512(arr, nz, nzw, start, start + len, partial);
+            });
+        }
+        else ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+        {
+            var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
+            var partial = scratch.Partial(chunk, m);
+            var z = scratch.Doubles(chunk, block);
+            int end = start + len;
+            for (int b = start; b < end; b += block)
+            {
+                int n = Math.Min(block, end - b);
+                var zb = z.AsSpan(0, n);
+                zb.Clear();
+                for (int j = 0; j < m; j++)
+                    if (w[j] != 0) LinearKernels.Axpy(zb, w[j], rows[j].AsSpan(b, n));
+                for (int i = 0; i < m; i++) partial[i] += SumSquaredDiff(zb, rows[i].AsSpan(b, n));
+            }
+        });
+        bool ok = true;
+        for (int i = 0; i < m; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
+            result[i] = s;
+            ok &= double.IsFinite(s);
+        }
+        return ok;
+    }
+
+    /// <summary>
+    /// AVX-512 body of <see cref="SquaredDistancesToCombination"/> over coordinates [start, end): per 64-byte line,
+    /// z's 16 coordinates are accumulated in two double registers from the weighted rows, then every row's same line
+    /// (just read, in L1) is subtracted from them and squared into that row's register-sized accumulator (kept in a
+    /// small stack array); z never leaves registers. partial[i] += ‖z − x_i‖² over the range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CombinationDistances512(float[][] rows, int[] nz, double[] nzw, int start, int end, double[] partial)
+    {
+        int m = rows.Length, j = start;
+        Span<Vector512<double>> acc = stackalloc Vector512<double>[m];
+        acc.Clear();
+        for (; j + 16 <= end; j += 16)
+        {
+            nuint off = (nuint)j;
+            Vector512<double> z0 = default, z1 = default;
+            for (int t = 0; t < nz.Length; t++)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(rows[nz[t]]), off));
+                var wv = Vector512.Create(nzw[t]);
+                z0 = Vector512.FusedMultiplyAdd(lo, wv, z0);
+                z1 = Vector512.FusedMultiplyAdd(hi, wv, z1);
+            }
+            for (int i = 0; i < m; i++)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(rows[i]), off));
+                var d0 = z0 - lo;
+                var d1 = z1 - hi;
+                acc[i] = Vector512.FusedMultiplyAdd(d0, d0, Vector512.FusedMultiplyAdd(d1, d1, acc[i]));
+            }
+        }
+        for (int i = 0; i < m; i++) partial[i] += Vector512.Sum(acc[i]);
+        for (; j < end; j++)
+        {
+            double z = 0;
+            for (int t = 0; t < nz.Length; t++) z += nzw[t] * rows[nz[t]][j];
+            for (int i = 0; i < m; i++) { double e = z - rows[i][j]; partial[i] += e * e; }
+        }
+    }
+
+    /// <summary>Block of <see cref="SquaredDistancesToCombination"/>: the m rows' blocks (≈ 128 KiB) stay in L2 between
+    /// the accumulation of z and the distance sweep; a multiple of 16.</summary>
+    internal static int CombinationBlock(int m)
+    {
+        int b = 32768 / Math.Max(1, m);
+        b -= b % 16;
+        return Math.Max(64, Math.Min(4096, b));
+    }
+
+    /// <summary>Σ_j (z_j − x_j)² with z in double: x widened, subtracted, squared and summed in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SumSquaredDiff(ReadOnlySpan<double> z, ReadOnlySpan<float> x)
+    {
+        int n = x.Length, j = 0;
+        double s = 0;
+        ref double zr = ref MemoryMarshal.GetReference(z);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<double> a0 = default, a1 = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var (xl, xh) = Vector512.Widen(Vector512.LoadUnsafe(ref xr, (nuint)j));
+                var d0 = Vector512.LoadUnsafe(ref zr, (nuint)j) - xl;
+                var d1 = Vector512.LoadUnsafe(ref zr, (nuint)(j + 8)) - xh;
+                a0 = Vector512.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector512.FusedMultiplyAdd(d1, d1, a1);
+            }
+            s = Vector512.Sum(a0 + a1);
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            int wf = Vector<float>.Count, wd = Vector<double>.Count;
+            Vector<double> a0 = default, a1 = default;
+            for (; j + wf <= n; j += wf)
+            {
+                Vector.Widen(Vector.LoadUnsafe(ref xr, (nuint)j), out Vector<double> xl, out Vector<double> xh);
+                var d0 = Vector.LoadUnsafe(ref zr, (nuint)j) - xl;
+                var d1 = Vector.LoadUnsafe(ref zr, (nuint)(j + wd)) - xh;
+                a0 = Vector.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector.FusedMultiplyAdd(d1, d1, a1);
+            }
+            s = Vector.Sum(a0 + a1);
+        }
+        for (; j < n; j++) { double t = z[j] - x[j]; s += t * t; }
+        return s;
+    }
+
+    /// <summary>result[i] = ‖rows[i]‖² over the first d coordinates, in double. Returns false when some result is
+    /// non-finite (for finite inputs it never is).</summary>
+    public static bool SquaredNorms(IReadOnlyList<float[]> rows, int d, Span<double> result, KernelScratch scratch)
+    {
+        int m = rows.Count;
+        if (result.Length < m) throw new ArgumentException($"result has {result.Length} entries, need {m}.", nameof(result));
+        int chunks = ParallelChunks.Count(d, (long)m * d, AnchorBlock);
+        ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+        {
+            var (start, len) = ParallelChunks.Range(d, chunks, chunk, AnchorBlock);
+            var partial = scratch.Partial(chunk, m);
+            int end = start + len;
+            for (int b = start; b < end; b += AnchorBlock)
+            {
+                int n = Math.Min(AnchorBlock, end - b);
+                for (int i = 0; i < m; i++) partial[i] += SumSquares(rows[i].AsSpan(b, n));
+            }
+        });
+        bool ok = true;
+        for (int i = 0; i < m; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
+            result[i] = s;
+            ok &= double.IsFinite(s);
+        }
+        return ok;
+    }
+
+    /// <summary>Σ_j x_j², widened to double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SumSquares(ReadOnlySpan<float> x)
+    {
+        int n = x.Length, j = 0;
+        double s = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<double> a0 = default, a1 = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var (l, h) = Vector512.Widen(Vector512.LoadUnsafe(ref xr, (nuint)j));
+                a0 = Vector512.FusedMultiplyAdd(l, l, a0);
+                a1 = Vector512.FusedMultiplyAdd(h, h, a1);
+            }
+            s = Vector512.Sum(a0 + a1);
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            int wf = Vector<float>.Count;
+            Vector<double> a0 = default, a1 = default;
+            for (; j + wf <= n; j += wf)
+            {
+                Vector.Widen(Vector.LoadUnsafe(ref xr, (nuint)j), out Vector<double> l, out Vector<double> h);
+                a0 = Vector.FusedMultiplyAdd(l, l, a0);
+                a1 = Vector.FusedMultiplyAdd(h, h, a1);
+            }
+            s = Vector.Sum(a0 + a1);
+        }
+        for (; j < n; j++) s += (double)x[j] * x[j];
+        return s;
+    }
+
     /// <summary>Σ_j (x_j − y_j)²: differences in float, squares and sums in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumSquaredDiff(ReadOnlySpan<float> x, ReadOnlySpan<float> y)

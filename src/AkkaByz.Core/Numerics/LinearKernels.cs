@@ -158,6 +158,22 @@ public static unsafe class LinearKernels
         return ok;
     }
 
+    /// <summary>
+    /// dst[r][c] = (float)(scales[r] · rows[which[r]][c]) for every listed row, parallel over coordinate chunks (the
+    /// clipping pre-aggregators' scaled copies). <paramref name="dst"/>[r] has at least d entries.
+    /// </summary>
+    internal static void ScaleRows(IReadOnlyList<float[]> rows, int[] which, double[] scales, float[][] dst, int count, int d)
+    {
+        if (count == 0) return;
+        int chunks = ParallelChunks.Count(d, (long)count * d, Block);
+        ParallelChunks.Run(chunks, chunk =>
+        {
+            var (start, len) = ParallelChunks.Range(d, chunks, chunk, Block);
+            for (int r = 0; r < count; r++)
+                System.Numerics.Tensors.TensorPrimitives.Multiply(rows[which[r]].AsSpan(start, len), (float)scales[r], dst[r].AsSpan(start, len));
+        });
+    }
+
     /// <summary>acc += w · widen(x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Axpy(Span<double> acc, double w, ReadOnlySpan<float> x)

@@ -109,6 +109,40 @@ public static unsafe class OrderStatisticKernels
         Span<float> dst, double[] acc)
     {
         int w = Vector<float>.Count;
+        ref float t = ref MemoryArrayRef(tile);
+        SortTile(tile, stride, m, n, comps);
+        if (lo == hi)
+        {
+            tile.AsSpan(lo * stride, n).CopyTo(dst);
+        }
+        else if (hi == lo + 1)
+        {
+            var half = new Vector<float>(0.5f);
+            int j = 0;
+            ref float dr = ref MemoryMarshal.GetReference(dst);
+            for (; j + w <= n; j += w)
+            {
+                var x = Vector.LoadUnsafe(ref t, (nuint)(lo * stride + j));
+                var y = Vector.LoadUnsafe(ref t, (nuint)(hi * stride + j));
+                Vector.StoreUnsafe(x * half + y * half, ref dr, (nuint)j);
+            }
+            for (; j < n; j++) dst[j] = tile[lo * stride + j] * 0.5f + tile[hi * stride + j] * 0.5f;
+        }
+        else
+        {
+            var a = acc.AsSpan(0, n);
+            a.Clear();
+            double inv = 1.0 / (hi - lo + 1);
+            for (int r = lo; r <= hi; r++) LinearKernels.Axpy(a, inv, tile.AsSpan(r * stride, n));
+            LinearKernels.NarrowStore(a, dst);
+        }
+    }
+
+    /// <summary>Runs the sorting network over every column of the tile (unrolled in registers when available).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SortTile(float[] tile, int stride, int m, int n, (int Lo, int Hi)[] comps)
+    {
+        int w = Vector<float>.Count;
         int padded = (n + LaneGroup - 1) / LaneGroup * LaneGroup;
         ref float t = ref MemoryArrayRef(tile);
         if (Vector512.IsHardwareAccelerated && !ForceGenericNetwork && UnrolledNetworks.TrySort(m, ref t, (nuint)stride, padded))
@@ -143,30 +177,163 @@ public static unsafe class OrderStatisticKernels
                 }
             }
         }
-        if (lo == hi)
+    }
+
+    /// <summary>
+    /// output[c] = mean of the k values of column c closest to the column's median (MeaMed; Bulyan's second stage):
+    /// med = the median (for even m the mean of the two middle values); the k closest form a window of k consecutive
+    /// sorted values, the window s..s+k−1 (0 ≤ s ≤ m − k) minimising max(med − v_s, v_{s+k−1} − med), the lowest s on a
+    /// tie (so equidistant values are taken from below). Needs 1 ≤ k ≤ m. Same tiles and sorting network as
+    /// <see cref="RankMean"/> (full network), then per lane group: m − k + 1 window costs, branch-free selects of the
+    /// best s, and one masked double accumulation over the m sorted rows. Returns false when some input is non-finite.
+    /// </summary>
+    public static bool ClosestToMedianMean(IReadOnlyList<float[]> rows, int k, Span<float> output, KernelScratch scratch,
+        bool forceScalarColumns = false)
+    {
+        int m = rows.Count, d = output.Length;
+        if (m == 0) throw new ArgumentException("No rows.", nameof(rows));
+        if (k < 1 || k > m) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} is not within 1..{m}.");
+        bool network = m <= MaxNetworkRows && !forceScalarColumns && Vector.IsHardwareAccelerated;
+        int block = TileBlock(m);
+        var comps = network ? SortingNetwork.For(m) : Array.Empty<(int, int)>();
+        int chunks = ParallelChunks.Count(d, (long)m * d * 4, block);
+        int bad = 0;
+        fixed (float* op = output)
         {
-            tile.AsSpan(lo * stride, n).CopyTo(dst);
-        }
-        else if (hi == lo + 1)
-        {
-            var half = new Vector<float>(0.5f);
-            int j = 0;
-            ref float dr = ref MemoryMarshal.GetReference(dst);
-            for (; j + w <= n; j += w)
+            nint outp = (nint)op;
+            ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
             {
-                var x = Vector.LoadUnsafe(ref t, (nuint)(lo * stride + j));
-                var y = Vector.LoadUnsafe(ref t, (nuint)(hi * stride + j));
-                Vector.StoreUnsafe(x * half + y * half, ref dr, (nuint)j);
-            }
-            for (; j < n; j++) dst[j] = tile[lo * stride + j] * 0.5f + tile[hi * stride + j] * 0.5f;
+                var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
+                var tile = scratch.Floats(chunk, m * block + m);
+                bool ok = true;
+                int end = start + len;
+                for (int b = start; b < end; b += block)
+                {
+                    int n = Math.Min(block, end - b);
+                    ok &= LoadTile(rows, b, n, tile, block);
+                    var dst = new Span<float>((float*)outp + b, n);
+                    if (network)
+                    {
+                        SortTile(tile, block, m, n, comps);
+                        WindowBlock(tile, block, m, n, k, dst);
+                    }
+                    else WindowColumns(tile, block, m, n, k, dst);
+                }
+                if (!ok) Volatile.Write(ref bad, 1);
+            });
         }
-        else
+        return bad == 0;
+    }
+
+    /// <summary>The closest-k window mean over a sorted tile, 16 coordinates per step (AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WindowBlock512(float[] tile, int stride, int m, int n, int k, Span<float> dst)
+    {
+        ref float t = ref MemoryArrayRef(tile);
+        ref float dr = ref MemoryMarshal.GetReference(dst);
+        var half = Vector512.Create(0.5f);
+        var inv = Vector512.Create(1.0 / k);
+        int lastStart = m - k;
+        for (int j = 0; j < n; j += 16)
         {
-            var a = acc.AsSpan(0, n);
-            a.Clear();
-            double inv = 1.0 / (hi - lo + 1);
-            for (int r = lo; r <= hi; r++) LinearKernels.Axpy(a, inv, tile.AsSpan(r * stride, n));
-            LinearKernels.NarrowStore(a, dst);
+            nuint o = (nuint)j;
+            var med = (m & 1) == 1
+                ? Vector512.LoadUnsafe(ref t, (nuint)((m - 1) / 2 * stride) + o)
+                : Vector512.LoadUnsafe(ref t, (nuint)((m / 2 - 1) * stride) + o) * half + Vector512.LoadUnsafe(ref t, (nuint)(m / 2 * stride) + o) * half;
+            var bestCost = Vector512.Create(float.PositiveInfinity);
+            var bestS = Vector512<int>.Zero;
+            for (int st = 0; st <= lastStart; st++)
+            {
+                var lo = Vector512.LoadUnsafe(ref t, (nuint)(st * stride) + o);
+                var hi = Vector512.LoadUnsafe(ref t, (nuint)((st + k - 1) * stride) + o);
+                var cost = Vector512.Max(med - lo, hi - med);
+                var better = Vector512.LessThan(cost, bestCost);
+                bestCost = Vector512.ConditionalSelect(better, cost, bestCost);
+                bestS = Vector512.ConditionalSelect(better.AsInt32(), Vector512.Create(st), bestS);
+            }
+            Vector512<double> a0 = default, a1 = default;
+            for (int r = 0; r < m; r++)
+            {
+                var v = Vector512.LoadUnsafe(ref t, (nuint)(r * stride) + o);
+                // row r is in window s iff s ≤ r (can fail only when r < lastStart) and s > r − k (only when r ≥ k)
+                if (r < lastStart) v = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(bestS, Vector512.Create(r)).AsSingle(), v, Vector512<float>.Zero);
+                if (r >= k) v = Vector512.ConditionalSelect(Vector512.GreaterThan(bestS, Vector512.Create(r - k)).AsSingle(), v, Vector512<float>.Zero);
+                var (vl, vh) = Vector512.Widen(v);
+                a0 += vl;
+                a1 += vh;
+            }
+            var res = Vector512.Narrow(a0 * inv, a1 * inv);
+            if (j + 16 <= n) Vector512.StoreUnsafe(res, ref dr, o);
+            else for (int q = 0; q < n - j; q++) dst[j + q] = res[q];
+        }
+    }
+
+    /// <summary>The closest-k window mean over a sorted tile, SIMD across coordinates.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WindowBlock(float[] tile, int stride, int m, int n, int k, Span<float> dst)
+    {
+        if (Vector512.IsHardwareAccelerated) { WindowBlock512(tile, stride, m, n, k, dst); return; }
+        int w = Vector<float>.Count;
+        ref float t = ref MemoryArrayRef(tile);
+        ref float dr = ref MemoryMarshal.GetReference(dst);
+        var half = new Vector<float>(0.5f);
+        var inv = new Vector<double>(1.0 / k);
+        int lastStart = m - k;
+        int j = 0;
+        for (; j < n; j += w)
+        {
+            nuint o = (nuint)j;
+            var med = (m & 1) == 1
+                ? Vector.LoadUnsafe(ref t, (nuint)((m - 1) / 2 * stride) + o)
+                : Vector.LoadUnsafe(ref t, (nuint)((m / 2 - 1) * stride) + o) * half + Vector.LoadUnsafe(ref t, (nuint)(m / 2 * stride) + o) * half;
+            var bestCost = new Vector<float>(float.PositiveInfinity);
+            var bestS = Vector<int>.Zero;
+            for (int st = 0; st <= lastStart; st++)
+            {
+                var lo = Vector.LoadUnsafe(ref t, (nuint)(st * stride) + o);
+                var hi = Vector.LoadUnsafe(ref t, (nuint)((st + k - 1) * stride) + o);
+                var cost = Vector.Max(med - lo, hi - med);
+                var better = Vector.LessThan(cost, bestCost);
+                bestCost = Vector.ConditionalSelect(better, cost, bestCost);
+                bestS = Vector.ConditionalSelect(better, new Vector<int>(st), bestS);
+            }
+            Vector<double> a0 = default, a1 = default;
+            for (int r = 0; r < m; r++)
+            {
+                var v = Vector.LoadUnsafe(ref t, (nuint)(r * stride) + o);
+                // row r is in window s iff s ≤ r (can fail only when r < lastStart) and s > r − k (only when r ≥ k)
+                if (r < lastStart) v = Vector.ConditionalSelect(Vector.LessThanOrEqual(bestS, new Vector<int>(r)), v, Vector<float>.Zero);
+                if (r >= k) v = Vector.ConditionalSelect(Vector.GreaterThan(bestS, new Vector<int>(r - k)), v, Vector<float>.Zero);
+                Vector.Widen(v, out Vector<double> vl, out Vector<double> vh);
+                a0 += vl;
+                a1 += vh;
+            }
+            var res = Vector.Narrow(a0 * inv, a1 * inv);
+            if (j + w <= n) Vector.StoreUnsafe(res, ref dr, o);
+            else for (int q = 0; q < n - j; q++) dst[j + q] = res[q];
+        }
+    }
+
+    /// <summary>Fallback for large m: sort each column, take the closest-k window (same rule as the SIMD path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WindowColumns(float[] tile, int stride, int m, int n, int k, Span<float> dst)
+    {
+        Span<float> col = m <= 1024 ? stackalloc float[m] : new float[m];
+        for (int c = 0; c < n; c++)
+        {
+            for (int i = 0; i < m; i++) col[i] = tile[i * stride + c];
+            col.Sort();
+            float med = (m & 1) == 1 ? col[(m - 1) / 2] : col[m / 2 - 1] * 0.5f + col[m / 2] * 0.5f;
+            int best = 0;
+            float bestCost = float.PositiveInfinity;
+            for (int st = 0; st <= m - k; st++)
+            {
+                float cost = Math.Max(med - col[st], col[st + k - 1] - med);
+                if (cost < bestCost) { bestCost = cost; best = st; }
+            }
+            double sum = 0;
+            for (int r = best; r < best + k; r++) sum += col[r];
+            dst[c] = (float)(sum * (1.0 / k));
         }
     }
 

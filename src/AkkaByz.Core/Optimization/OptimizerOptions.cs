@@ -76,14 +76,15 @@ public sealed record MomentumOptions(float Beta = 0.9f)
 /// within 3×). β_min = 1 turns the worker into plain SGD.
 /// </param>
 /// <param name="GammaMin">
-/// Floor γ_min of the server's averaging weight γ_k = max(2/(k+1), γ_min), in (0, 1]. Default 0.1: the query point
-/// x averages the iterates w over roughly the last 2/γ_min steps rather than over all of them, so it keeps tracking w
-/// under a constant η. γ_min = 1 makes x = w.
+/// Floor γ_min of the server's averaging weight γ_k = max(2/(k+1), γ_min), in (0, 1]. Default 0.01, the reference's:
+/// from step 199 on the query point x averages the iterates w over roughly the last 2/γ_min = 200 steps rather than
+/// over all of them, so it still tracks w under a constant η. A larger floor (0.1, AkkaByz's earlier default) makes x
+/// follow w more closely; γ_min = 1 makes x = w.
 /// </param>
 /// <param name="TheoryLearningRate">
 /// False (default, "practical"): w_{t+1} = w_t − η d̂. True ("theory"): w_{t+1} = w_t − η α_t d̂ with α_t = t.
 /// </param>
-public sealed record Mu2SgdOptions(float BetaMin = 0.01f, float GammaMin = 0.1f, bool TheoryLearningRate = false)
+public sealed record Mu2SgdOptions(float BetaMin = 0.01f, float GammaMin = 0.01f, bool TheoryLearningRate = false)
 {
     public void Validate()
     {

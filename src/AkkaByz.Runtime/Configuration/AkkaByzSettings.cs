@@ -1,5 +1,6 @@
 using System.Globalization;
 using Akka.Configuration;
+using AkkaByz.Core.Data;
 using AkkaByz.Runtime.Faults;
 
 namespace AkkaByz.Runtime.Configuration;
@@ -24,7 +25,27 @@ public sealed record FaultSettings(
 public sealed record OutputSettings(string Directory, bool Chart);
 
 /// <summary>Data (<c>akkabyz.data</c>).</summary>
-public sealed record DataSettings(DataSourceSpec Source, PartitionSpec Partition, int MaxTrain);
+/// <param name="Normalization">
+/// <c>akkabyz.data.normalization</c>; null = <c>auto</c>: standardize for IDX data (MNIST-like, the paper's setting),
+/// unit range for the synthetic task and CIFAR-10. See <see cref="EffectiveNormalization"/>.
+/// </param>
+public sealed record DataSettings(DataSourceSpec Source, PartitionSpec Partition, int MaxTrain, NormalizationSpec? Normalization = null)
+{
+    /// <summary>The normalisation a run applies: the configured one, or for <c>auto</c> the source's default.</summary>
+    public NormalizationSpec EffectiveNormalization =>
+        Normalization ?? (Source.Kind == DataSourceKind.Idx ? NormalizationSpec.Standardize : NormalizationSpec.UnitRange);
+
+    /// <summary>Parses <c>akkabyz.data.normalization</c>: <c>auto</c> (null) or a <see cref="NormalizationSpec"/>.</summary>
+    public static NormalizationSpec? ParseNormalization(string text)
+    {
+        if (text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
+        try { return NormalizationSpec.Parse(text); }
+        catch (FormatException e) when (!e.Message.Contains("auto", StringComparison.Ordinal))
+        {
+            throw new FormatException(e.Message.Replace("expected unit-range,", "expected auto, unit-range,", StringComparison.Ordinal), e);
+        }
+    }
+}
 
 /// <summary>
 /// Everything a run needs, read once from the <c>akkabyz</c> HOCON section and validated
@@ -71,7 +92,8 @@ public sealed record AkkaByzSettings(
             new DataSettings(
                 reader.Parse("akkabyz.data.source", DataSourceSpec.Parse),
                 reader.Parse("akkabyz.data.partition", PartitionSpec.Parse),
-                reader.Int("akkabyz.data.max-train")),
+                reader.Int("akkabyz.data.max-train"),
+                reader.Parse("akkabyz.data.normalization", DataSettings.ParseNormalization)),
             reader.String("akkabyz.model").ToLowerInvariant(),
             reader.Int("akkabyz.model-threads"),
             workers,

@@ -54,7 +54,8 @@ public sealed record GridCell(string Id, IReadOnlyList<KeyValuePair<string, stri
         var text = string.Join("|",
             s.Data.Source, s.Data.Partition, s.Data.MaxTrain, s.Model, s.ModelThreads, s.Workers, s.Byzantine, s.Attack, s.Aggregator,
             s.Optimizer, s.BatchSize, s.Rounds, s.Epochs, s.EvalInterval, s.Seed, s.Barrier,
-            string.Join(",", f.Crashes), f.CrashRate, string.Join(",", f.Stragglers), string.Join(",", f.Messages));
+            string.Join(",", f.Crashes), f.CrashRate, string.Join(",", f.Stragglers), string.Join(",", f.Messages),
+            s.Data.EffectiveNormalization);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 }

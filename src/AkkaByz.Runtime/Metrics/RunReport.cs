@@ -17,6 +17,7 @@ public static class RunReport
         w.WriteString("data", s.Data.Source.ToString());
         w.WriteString("partition", s.Data.Partition.ToString());
         w.WriteNumber("max_train", s.Data.MaxTrain);
+        w.WriteString("normalization", s.Data.EffectiveNormalization.ToString());
         w.WriteString("model", s.Model);
         w.WriteNumber("workers", s.Workers);
         w.WriteNumber("byzantine", s.Byzantine);

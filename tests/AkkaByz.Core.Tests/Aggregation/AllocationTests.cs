@@ -20,6 +20,12 @@ public class AllocationTests
     [InlineData("ctma(cwtm)")]
     [InlineData("nnm(mean)")]
     [InlineData("bucketing(s=2,ctma(cwmed))")]
+    [InlineData("meamed")]
+    [InlineData("bulyan")]
+    [InlineData("arc(cwtm)")]
+    [InlineData("clip(c=1,cwtm)")]
+    [InlineData("mda")]
+    [InlineData("monna")]
     public void Steady_state_calls_allocate_far_less_than_the_input(string spec)
     {
         const int m = 11, f = 2, d = 200_000; // 8.8 MB of input, 800 KB per vector

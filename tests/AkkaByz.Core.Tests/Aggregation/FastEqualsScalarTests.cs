@@ -39,6 +39,18 @@ public class FastEqualsScalarTests
             var expected = ScalarReference.RankMean(xd, lo, hi);
             Assert.True(TestData.MaxAbsDiff(y, expected) <= 1e-5, $"m={m} d={d} ranks {lo}..{hi}");
         }
+        // The mean of the k values closest to the median (MeaMed, Bulyan), SIMD and fallback. (k = 1 only for odd m: for
+        // even m the two middle values are always equidistant from their midpoint, so rounding decides; the rules never
+        // ask for it, their k is at least 3.)
+        foreach (int k in new[] { m % 2 == 1 ? 1 : 2, 3, m / 2 + 1, m - m / 4, m - 1, m }.Where(k => k >= 1 && k <= m).Distinct())
+        {
+            Assert.True(OrderStatisticKernels.ClosestToMedianMean(x, k, y, scratch));
+            var expected = ScalarReference.MeaMed(xd, k);
+            Assert.True(TestData.MaxAbsDiff(y, expected) <= 1e-5, $"m={m} d={d} closest {k}: {TestData.MaxAbsDiff(y, expected)}");
+            var zz = new float[d];
+            Assert.True(OrderStatisticKernels.ClosestToMedianMean(x, k, zz, scratch, forceScalarColumns: true));
+            Assert.True(TestData.MaxAbsDiff(zz, expected) <= 1e-5, $"m={m} d={d} closest {k} (columns)");
+        }
         // Forcing the per-coordinate fallback gives the same.
         var z = new float[d];
         OrderStatisticKernels.RankMean(x, (m - 1) / 2, m / 2, z, scratch, forceScalarColumns: true);
@@ -74,6 +86,19 @@ public class FastEqualsScalarTests
             Assert.True(Math.Abs(r[i] - e) <= 1e-9 * (1 + e));
         }
 
+        // Distances to a convex combination z = Σ β_j x_j that is never stored (GeoMed's fused pass).
+        var beta = Enumerable.Range(0, m).Select(_ => rng.NextDouble()).ToArray();
+        beta = beta.Select(b => b / beta.Sum()).ToArray();
+        beta[0] = 0; // rows with weight 0 are skipped in z but still get their distance
+        var zc = new double[d];
+        for (int i = 0; i < m; i++) for (int j = 0; j < d; j++) zc[j] += beta[i] * xd[i][j];
+        Assert.True(DistanceKernels.SquaredDistancesToCombination(x, beta, d, r, scratch));
+        for (int i = 0; i < m; i++)
+        {
+            double e = ScalarReference.D2(xd[i], zc);
+            Assert.True(Math.Abs(r[i] - e) <= 1e-9 * (1 + e), $"to z: row {i} {r[i]} vs {e}");
+        }
+
         var w = Enumerable.Range(0, m).Select(_ => rng.NextDouble() - 0.3).ToArray();
         var y = new float[d];
         Assert.True(LinearKernels.WeightedSum(x, w, y, scratch));
@@ -91,17 +116,27 @@ public class FastEqualsScalarTests
         foreach (var spec in TestData.AllSpecs)
         {
             int m = rng.Next(3, 40), d = rng.Next(1, 3000);
+            // The scalar MDA enumerates all C(m, m − f) subsets: keep it small.
+            if (spec.Contains("mda")) m = Math.Min(m, 18);
             yield return [spec, m, d, rng.Next()];
         }
         yield return ["ctma(cwtm)", 65, 2001, 1];
         yield return ["nnm(cwmed)", 64, 1500, 2];
         yield return ["ctma(geomed)", 17, 100_000, 3];
         yield return ["krum", 17, 99_999, 4];
-        // GeoMed's two strategies: distance matrix (m ≤ 12T) and direct passes (m > 12T).
+        // GeoMed at sizes and iteration counts either side of the old distance-matrix / streaming switch (m = 12T).
         yield return ["geomed", 36, 5000, 5];
         yield return ["geomed", 50, 5000, 6];
         yield return ["geomed(iters=1)", 13, 5000, 7];
         yield return ["geomed(iters=8,nu=0.001)", 9, 20_001, 8];
+        yield return ["meamed", 17, 100_000, 9];
+        yield return ["meamed", 129, 2_001, 10];
+        yield return ["bulyan", 35, 20_001, 11];
+        yield return ["bulyan", 17, 50_000, 12];
+        yield return ["arc(cwtm)", 17, 50_000, 13];
+        yield return ["clip(c=5,cwtm)", 17, 50_000, 14];
+        yield return ["mda", 17, 20_000, 15];
+        yield return ["monna(pivot=5)", 17, 50_000, 16];
     }
 
     [Theory]
@@ -109,7 +144,7 @@ public class FastEqualsScalarTests
     public void Every_rule_matches_its_scalar_reference(string spec, int m, int d, int seed)
     {
         var rng = new Random(seed);
-        int f = TestData.SafeF(m);
+        int f = TestData.SafeF(m, spec);
         var x = TestData.Gaussian(rng, m, d, mean: 1, sd: 1);
         // A few outliers so that selection matters.
         for (int i = 0; i < f; i++) for (int j = 0; j < d; j++) x[i][j] += 5f;

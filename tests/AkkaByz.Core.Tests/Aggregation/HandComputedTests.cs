@@ -158,3 +158,168 @@ public class HandComputedTests
         Assert.Equal("ctma(nnm(cwmed))", agg.Spec);
     }
 }
+
+/// <summary>Hand-worked cases for MeaMed, Bulyan, static clipping and ARC.</summary>
+public class NewRulesHandComputedTests
+{
+    private static readonly float[][] X =
+    [
+        [0f, 10f],
+        [1f, 12f],
+        [2f, 11f],
+        [3f, 13f],
+        [100f, -50f],
+    ];
+
+    [Fact]
+    public void Meamed_averages_the_m_minus_f_values_closest_to_the_median()
+    {
+        // f = 1, k = 4. x: 0 1 2 3 100, median 2, distances 2 1 0 1 98 → {0,1,2,3} → 1.5;
+        // y: −50 10 11 12 13, median 11, distances 61 1 0 1 2 → {10,11,12,13} → 11.5.
+        Assert.Equal(new[] { 1.5f, 11.5f }, TestData.Run("meamed", X, 1));
+        // f = 2, k = 3: x → {1,2,3} = 2; y → {10,11,12} = 11.
+        Assert.Equal(new[] { 2f, 11f }, TestData.Run("meamed", X, 2));
+        // f = 0 is the mean.
+        Assert.Equal(TestData.Run("mean", X, 0), TestData.Run("meamed", X, 0));
+    }
+
+    [Fact]
+    public void Meamed_breaks_a_distance_tie_towards_the_smaller_value_and_uses_the_midpoint_median_for_even_m()
+    {
+        // m = 4, f = 1, k = 3: 0 2 4 6, median 3, distances 3 1 1 3: 2 and 4, then 0 (tie with 6) → (0+2+4)/3 = 2.
+        float[][] x = [[6f], [0f], [4f], [2f]];
+        Assert.Equal(2f, TestData.Run("meamed", x, 1)[0]);
+    }
+
+    [Fact]
+    public void Bulyan_selects_by_repeated_krum_then_averages_the_beta_closest_to_the_median()
+    {
+        // m = 7, f = 1: θ = 5, β = 3. Values 0 1 2 3 4 5 100 (indices = positions).
+        // Round 1 (|R| = 7, 4 nearest): scores 30 15 10 10 15 30 huge → index 2 (tie with 3, lower index).
+        // Round 2 (|R| = 6, 3 nearest): 0: 26, 1: 14, 3: 9, 4: 11, 5: 21 → 3.
+        // Round 3 (|R| = 5, 2 nearest): 0: 17, 1: 10, 4: 10, 5: 17 → 1 (tie with 4).
+        // Round 4 (|R| = 4, max(2, 1) = 2 nearest): 0: 41, 4: 17, 5: 26 → 4.
+        // Round 5 (|R| = 3, 2 nearest): 0: 10025, 5: 9050, 100: 19025 → 5.
+        // Selected values 1..5; the β = 3 closest to their median 3: 2, 3, 4 → 3.
+        float[][] x = [[0f], [1f], [2f], [3f], [4f], [5f], [100f]];
+        var agg = AggregatorSpec.Parse("bulyan").Build(7, 1);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(3f, y[0]);
+        Assert.Equal(new[] { 1, 2, 3, 4, 5 }, report.Selected);
+        Assert.Equal(new[] { 0, 6 }, report.Suspects);
+        var b = Assert.IsType<AkkaByz.Core.Aggregation.Rules.Bulyan>(agg);
+        Assert.Equal((5, 3), (b.Theta, b.Beta));
+        // f = 0: every input is selected and β = m: the mean.
+        Assert.Equal(TestData.Run("mean", x, 0), TestData.Run("bulyan", x, 0));
+    }
+
+    [Fact]
+    public void Clip_scales_each_input_to_norm_at_most_c_then_applies_the_inner_rule()
+    {
+        // (3, 4) has norm 5 → (0.6, 0.8) at c = 1; (0, 0.5) and (0, 0) are left alone. Mean: (0.2, 1.3/3).
+        float[][] x = [[3f, 4f], [0f, 0.5f], [0f, 0f]];
+        var y = TestData.Run("clip(c=1,mean)", x, 1);
+        Assert.Equal(0.2, y[0], 6);
+        Assert.Equal(1.3 / 3, y[1], 6);
+        Assert.Equal(new[] { 3f, 4f }, x[0]); // the caller's vectors are not modified
+        // The default c is 2: (3, 4) → (1.2, 1.6).
+        Assert.Equal(1.2, TestData.Run("clip(cwmed)", [[3f, 4f]], 0)[0], 6);
+    }
+
+    [Fact]
+    public void Arc_clips_the_k_largest_to_the_next_norm()
+    {
+        // m = 5, f = 1: k = ⌊2·1·4/5⌋ = 1: −100 is clipped to norm 3 (keeping its sign) → mean(0,1,2,3,−3) = 0.6.
+        float[][] x = [[0f], [1f], [2f], [3f], [-100f]];
+        Assert.Equal(0.6f, TestData.Run("arc(mean)", x, 1)[0], 6);
+        // f = 2: k = ⌊2·2·3/5⌋ = 2: −100 and 3 are clipped to norm 2 → mean(0,1,2,2,−2) = 0.6.
+        Assert.Equal(0.6f, TestData.Run("arc(mean)", x, 2)[0], 6);
+        // f = 0: k = 0, nothing is clipped.
+        Assert.Equal(TestData.Run("mean", x, 0), TestData.Run("arc(mean)", x, 0));
+        Assert.Equal(8, AkkaByz.Core.Aggregation.Meta.AdaptiveRobustClipping.ClippedCount(17, 8)); // ⌊144/17⌋
+        Assert.Equal(3, AkkaByz.Core.Aggregation.Meta.AdaptiveRobustClipping.ClippedCount(8, 2));  // exactly 3
+    }
+
+    [Fact]
+    public void Mda_averages_the_subset_of_smallest_diameter()
+    {
+        // 1-d 0, 1, 2, 3, 10, 11 with f = 2 (subsets of 4): {0,1,2,3} has diameter 3, any subset with 10 or 11 at
+        // least 8 → mean 1.5.
+        float[][] x = [[0f], [1f], [2f], [3f], [10f], [11f]];
+        var agg = AggregatorSpec.Parse("mda").Build(6, 2);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(1.5f, y[0]);
+        Assert.Equal(new[] { 0, 1, 2, 3 }, report.Selected);
+        Assert.Equal(new[] { 4, 5 }, report.Suspects);
+        // Equal diameters, different sums (all values exact in float). A = (0,0), A' = (0.25,0), B = (2,0), B' = (1.75,0),
+        // C = (1.25,0.5), D = (1.25,−0.5), f = 1: dropping A or B leaves diameter² 1.75² = 3.0625 (every other drop
+        // leaves A–B, 4). Sums of squared distances: without A 11.5, without B 13.5 → drop A: mean x = 6.5/5 = 1.3.
+        // (Index order alone would drop B, the first such subset: 0.9.)
+        float[][] z = [[0f, 0f], [0.25f, 0f], [2f, 0f], [1.75f, 0f], [1.25f, 0.5f], [1.25f, -0.5f]];
+        var r = AggregatorSpec.Parse("mda").Build(6, 1).Aggregate(z, y = new float[2]);
+        Assert.Equal(1.3, y[0], 5);
+        Assert.Equal(0, y[1], 6);
+        Assert.Equal(new[] { 0 }, r.Suspects);
+        // Ties in both (0, 1, 2, 3 at f = 1: {0,1,2} and {1,2,3}): the first in index order.
+        float[][] t = [[0f], [1f], [2f], [3f]];
+        Assert.Equal(1f, TestData.Run("mda", t, 1)[0]);
+        float[][] u = [[3f], [2f], [1f], [0f]];
+        Assert.Equal(2f, TestData.Run("mda", u, 1)[0]); // now {3,2,1} (indices 0,1,2) is first → mean 2
+    }
+
+    [Fact]
+    public void Monna_averages_the_m_minus_f_nearest_to_the_pivot()
+    {
+        // 1-d 0, 1, 2, 3, 100, f = 2 (3 nearest). Pivot 0 → {0, 1, 2} = 1; pivot 3 → {3, 2, 1} = 2; pivot 4 (the
+        // outlier) → {100, 3, 2} = 35.
+        float[][] x = [[0f], [1f], [2f], [3f], [100f]];
+        Assert.Equal(1f, TestData.Run("monna", x, 2)[0]);
+        Assert.Equal(2f, TestData.Run("monna(pivot=3)", x, 2)[0]);
+        Assert.Equal(35f, TestData.Run("monna(pivot=4)", x, 2)[0]);
+        var report = AggregatorSpec.Parse("monna(pivot=3)").Build(5, 2).Aggregate(x, new float[1]);
+        Assert.Equal(new[] { 1, 2, 3 }, report.Selected);
+    }
+
+    [Fact]
+    public void Clipping_pre_aggregators_pass_the_inner_report_through_and_compose()
+    {
+        float[][] x = [[0f], [1f], [2f], [3f], [4f], [5f], [100f]];
+        var agg = AggregatorSpec.Parse("arc(bulyan)").Build(7, 1);
+        var y = new float[1];
+        var report = agg.Aggregate(x, y);
+        Assert.Equal(3f, y[0]); // 100 clipped to 5 ties with 5; Bulyan's median window is still 2, 3, 4
+        Assert.Equal(2, report.Suspects.Count);
+        Assert.Equal("arc(bulyan)", agg.Spec);
+        Assert.Equal("ctma(clip(c=5,nnm(cwtm)))", AggregatorSpec.Parse("ctma(clip(c=5,nnm(cwtm)))").Build(7, 1).Spec);
+    }
+}
+
+/// <summary>GeoMed's distances cannot cancel: one input of norm 1e25 beside honest inputs of spread ≈ 1.</summary>
+public class GeometricMedianPrecisionTests
+{
+    [Theory]
+    [InlineData(17, 30, 1e25)]
+    [InlineData(17, 30, 1e20)]
+    [InlineData(17, 3, 1e25)]
+    [InlineData(50, 30, 1e25)]
+    public void A_huge_input_does_not_throw_the_iterate_off(int m, int iters, double norm)
+    {
+        const int d = 64;
+        var rng = new Random(11);
+        var x = TestData.Gaussian(rng, m, d, mean: 0, sd: 1 / Math.Sqrt(d)); // honest spread ≈ 1
+        var dir = TestData.Gaussian(rng, 1, d)[0];
+        double dn = TestData.Norm(dir.Select(v => (double)v));
+        x[3] = dir.Select(v => (float)(v / dn * norm)).ToArray();
+        var honest = x.Where((_, i) => i != 3).Select(v => v.Select(c => (double)c).ToArray()).ToArray();
+        var hmean = ScalarReference.Mean(honest);
+        var spec = $"geomed(iters={iters})";
+        var y = TestData.Run(spec, x, 1).Select(v => (double)v).ToArray();
+        var exact = ScalarReference.Aggregate(AggregatorSpec.Parse(spec), x, 1);
+        double err = Math.Sqrt(ScalarReference.D2(y, hmean)), exactErr = Math.Sqrt(ScalarReference.D2(exact, hmean));
+        double gap = Math.Sqrt(ScalarReference.D2(y, exact));
+        // The fast rule lands where exact (double) Weiszfeld lands, to float rounding of the input's scale.
+        Assert.True(gap <= 1e-3 * (1 + exactErr), $"m={m} T={iters} |x|={norm:G2}: {err:G4} from the honest mean, exact {exactErr:G4}, gap {gap:G4}");
+    }
+}

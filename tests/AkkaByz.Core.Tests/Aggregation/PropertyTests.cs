@@ -8,13 +8,13 @@ namespace AkkaByz.Core.Tests.Aggregation;
 /// <summary>Laws every rule obeys, checked over generated inputs (FsCheck drives the sizes and seeds).</summary>
 public class PropertyTests
 {
-    private static (float[][] X, int F) Inputs(int seed, int mBound, int dBound)
+    private static (float[][] X, int F) Inputs(int seed, int mBound, int dBound, string spec = "")
     {
         var rng = new Random(seed);
         int m = 3 + Math.Abs(mBound) % 20;
         int d = 1 + Math.Abs(dBound) % 300;
         var x = TestData.Gaussian(rng, m, d, mean: rng.NextDouble() * 10 - 5, sd: 0.5 + rng.NextDouble() * 3);
-        return (x, TestData.SafeF(m));
+        return (x, TestData.SafeF(m, spec));
     }
 
     private static Arbitrary<string> Specs => Gen.Elements(TestData.AllSpecs).ToArbitrary();
@@ -25,10 +25,11 @@ public class PropertyTests
     public Property Permutation_invariance(int seed, int mb, int db)
     {
         // Bucketing draws a random permutation per call, so only its s = 1 form is order-free; others all are.
-        var specs = TestData.AllSpecs.Where(s => !s.Contains("bucketing")).Append("bucketing(s=1,cwtm)").ToArray();
+        // MoNNA's pivot is an input index, so a permutation moves the pivot: no invariance to check.
+        var specs = TestData.AllSpecs.Where(s => !s.Contains("bucketing") && !s.Contains("monna")).Append("bucketing(s=1,cwtm)").ToArray();
         return Prop.ForAll(Gen.Elements(specs).ToArbitrary(), spec =>
         {
-            var (x, f) = Inputs(seed, mb, db);
+            var (x, f) = Inputs(seed, mb, db, spec);
             // With m − f − 2 = 1 (m = 3, f = 0) a Krum score is the distance to the nearest other input, so the closest
             // pair always ties and the index tie-break, which a permutation changes, decides: no invariance to check.
             if (spec.Contains("krum") && x.Length - f - 2 < 2) return true.Label($"{spec} m={x.Length} f={f}: tie by construction");
@@ -44,9 +45,11 @@ public class PropertyTests
     [Property(MaxTest = 60)]
     public Property Translation_equivariance(int seed, int mb, int db)
     {
-        return Prop.ForAll(Specs, spec =>
+        // Clipping scales towards the origin, so clip and arc are not translation-equivariant (by design).
+        var specs = TestData.AllSpecs.Where(s => !TestData.Clips(s)).ToArray();
+        return Prop.ForAll(Gen.Elements(specs).ToArbitrary(), spec =>
         {
-            var (x, f) = Inputs(seed, mb, db);
+            var (x, f) = Inputs(seed, mb, db, spec);
             var rng = new Random(seed + 1);
             var c = Enumerable.Range(0, x[0].Length).Select(_ => (float)(rng.NextDouble() * 20 - 10)).ToArray();
             var shifted = x.Select(v => v.Select((t, j) => t + c[j]).ToArray()).ToArray();
@@ -60,9 +63,11 @@ public class PropertyTests
     [Property(MaxTest = 60)]
     public Property Identical_inputs_aggregate_to_that_input(int seed, int mb, int db)
     {
-        return Prop.ForAll(Specs, spec =>
+        // Static clipping with a small c shortens identical inputs too; ARC leaves them alone (equal norms).
+        var specs = TestData.AllSpecs.Where(s => !s.StartsWith("clip", StringComparison.Ordinal)).ToArray();
+        return Prop.ForAll(Gen.Elements(specs).ToArbitrary(), spec =>
         {
-            var (x, f) = Inputs(seed, mb, db);
+            var (x, f) = Inputs(seed, mb, db, spec);
             var same = x.Select(_ => x[0]).ToArray();
             var y = TestData.Run(spec, same, f, seed);
             return Close(y, x[0], 1e-5 * (1 + x[0].Max(Math.Abs))).Label($"{spec} m={x.Length}");

@@ -11,7 +11,7 @@ public class RobustnessTests
 {
     public static IEnumerable<object[]> Cases()
     {
-        string[] baselines = ["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "nnm(cwtm)"];
+        string[] baselines = ["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "nnm(cwtm)", "meamed", "arc(cwtm)", "mda"];
         string[] attacks = ["huge", "huge-mixed", "alie", "offset", "mimic"];
         foreach (var (m, f) in new[] { (19, 8), (11, 3), (7, 2) })
             foreach (var a in attacks)
@@ -64,6 +64,32 @@ public class RobustnessTests
             case "mimic":
                 return Enumerable.Range(0, f).Select(_ => honest[0].ToArray()).ToArray();
             default: throw new ArgumentException(attack);
+        }
+    }
+
+    [Theory]
+    [InlineData("huge")]
+    [InlineData("huge-mixed")]
+    [InlineData("alie")]
+    [InlineData("offset")]
+    [InlineData("mimic")]
+    public void Bulyan_and_ctma_of_bulyan_stay_near_the_honest_mean(string attack)
+    {
+        const int d = 64;
+        int m = 19, f = 4; // m ≥ 4f + 3
+        var rng = new Random(attack.Length);
+        var mu = Enumerable.Range(0, d).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+        var honest = Enumerable.Range(0, m - f)
+            .Select(_ => mu.Select(v => (float)(v + TestData.Normal(rng))).ToArray()).ToArray();
+        var hd = honest.Select(v => v.Select(c => (double)c).ToArray()).ToArray();
+        var hmean = ScalarReference.Mean(hd);
+        double spread = Math.Sqrt(hd.Average(v => ScalarReference.D2(v, hmean)));
+        var x = Adversaries(attack, honest, hmean, m, f, rng).Concat(honest).ToArray();
+        foreach (var spec in new[] { "bulyan", "ctma(bulyan)" })
+        {
+            var y = TestData.Run(spec, x, f);
+            double err = Math.Sqrt(ScalarReference.D2(y.Select(v => (double)v).ToArray(), hmean));
+            Assert.True(err <= 3.0 * spread, $"{spec} under {attack}: error {err:G4} vs spread {spread:G4}");
         }
     }
 

@@ -28,6 +28,33 @@ internal static class ScalarReference
                 int q = spec.Parameters.TryGetValue("q", out var qq) ? (int)qq : m - f;
                 return Mean(KrumOrder(x, f).Take(q).Select(i => x[i]).ToArray());
             }
+            case "meamed": return MeaMed(x, m - f);
+            case "bulyan":
+            {
+                var sel = BulyanSelection(x, f);
+                return MeaMed(sel.Select(i => x[i]).ToArray(), m - 4 * f);
+            }
+            case "clip":
+            {
+                double c = spec.Parameters.TryGetValue("c", out var cc) ? cc : 2.0;
+                return Aggregate(spec.Inner!, x.Select(v => Scale(v, Math.Min(1, c / Math.Sqrt(D2(v, new double[v.Length]))))).ToArray(), f, seed);
+            }
+            case "arc":
+            {
+                int k = 2 * f * (m - f) / m;
+                var norms = x.Select(v => Math.Sqrt(D2(v, new double[v.Length]))).ToArray();
+                var desc = norms.OrderByDescending(v => v).ToArray();
+                double threshold = desc[k];
+                var clipped = x.Select((v, i) => norms[i] > threshold && k > 0 ? Scale(v, threshold / norms[i]) : v).ToArray();
+                return Aggregate(spec.Inner!, clipped, f, seed);
+            }
+            case "mda": return Mean(MdaSubset(x, f).Select(i => x[i]).ToArray());
+            case "monna":
+            {
+                int pivot = spec.Parameters.TryGetValue("pivot", out var pv) ? (int)pv : 0;
+                var dist = x.Select(v => D2(v, x[pivot])).ToArray();
+                return Mean(OrderBy(dist).Take(m - f).Select(i => x[i]).ToArray());
+            }
             case "ctma": return Ctma(x, f, Aggregate(spec.Inner!, x, f, seed));
             case "nnm": return Aggregate(spec.Inner!, Nnm(x, f), f, seed);
             case "nnm+ctma": return Ctma(x, f, Aggregate(spec.Inner!, Nnm(x, f), f, seed));
@@ -69,6 +96,71 @@ internal static class ScalarReference
             r[j] = s / (hi - lo + 1);
         }
         return r;
+    }
+
+    private static double[] Scale(double[] v, double s) => v.Select(t => (double)(float)(t * s)).ToArray();
+
+    /// <summary>Per coordinate: the mean of the k values closest to the median, ties towards the smaller value.</summary>
+    public static double[] MeaMed(double[][] x, int k)
+    {
+        int m = x.Length, d = x[0].Length;
+        var r = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            var col = x.Select(v => v[j]).Order().ToArray();
+            double med = m % 2 == 1 ? col[(m - 1) / 2] : (col[m / 2 - 1] + col[m / 2]) / 2;
+            r[j] = col.OrderBy(v => Math.Abs(v - med)).ThenBy(v => v).Take(k).Average();
+        }
+        return r;
+    }
+
+    /// <summary>Bulyan's θ = m − 2f selections by repeated Krum on the remaining inputs (ties by index).</summary>
+    public static int[] BulyanSelection(double[][] x, int f)
+    {
+        int m = x.Length;
+        var left = Enumerable.Range(0, m).ToList();
+        var chosen = new List<int>();
+        while (chosen.Count < m - 2 * f)
+        {
+            int nearest = Math.Max(2, left.Count - f - 2);
+            var scores = left.Select(i => left.Where(j => j != i).Select(j => D2(x[i], x[j])).Order().Take(nearest).Sum()).ToArray();
+            int best = left[OrderBy(scores)[0]];
+            chosen.Add(best);
+            left.Remove(best);
+        }
+        return chosen.ToArray();
+    }
+
+    /// <summary>Every (m − f)-subset in lexicographic order; the first of smallest (diameter, sum of squared distances).</summary>
+    public static int[] MdaSubset(double[][] x, int f)
+    {
+        int m = x.Length, k = m - f;
+        var dist = new double[m, m];
+        for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) dist[i, j] = D2(x[i], x[j]);
+        int[]? best = null;
+        double bestDiam = double.PositiveInfinity, bestSum = double.PositiveInfinity;
+        foreach (var subset in Combinations(m, k))
+        {
+            double diam = 0, sum = 0;
+            for (int a = 0; a < k; a++)
+                for (int b = a + 1; b < k; b++) { diam = Math.Max(diam, dist[subset[a], subset[b]]); sum += dist[subset[a], subset[b]]; }
+            if (diam < bestDiam || (diam == bestDiam && sum < bestSum)) { bestDiam = diam; bestSum = sum; best = subset; }
+        }
+        return best!;
+    }
+
+    private static IEnumerable<int[]> Combinations(int m, int k)
+    {
+        var c = Enumerable.Range(0, k).ToArray();
+        while (true)
+        {
+            yield return (int[])c.Clone();
+            int i = k - 1;
+            while (i >= 0 && c[i] == m - k + i) i--;
+            if (i < 0) yield break;
+            c[i]++;
+            for (int j = i + 1; j < k; j++) c[j] = c[j - 1] + 1;
+        }
     }
 
     public static double D2(double[] a, double[] b)

@@ -17,6 +17,10 @@ public class SpecTests
     [InlineData("bucketing(krum, s=2)", "bucketing(s=2,krum)")]
     [InlineData("nnm+ctma(cwtm)", "nnm+ctma(cwtm)")]
     [InlineData("cwtm()", "cwtm")]
+    [InlineData("ctma(Bulyan)", "ctma(bulyan)")]
+    [InlineData("clip(cwtm, c=5)", "clip(c=5,cwtm)")]
+    [InlineData("arc(nnm(cwtm))", "arc(nnm(cwtm))")]
+    [InlineData("monna(pivot=3)", "monna(pivot=3)")]
     public void Parses_to_the_canonical_text(string text, string canonical) =>
         Assert.Equal(canonical, AggregatorSpec.Parse(text).ToString());
 
@@ -52,6 +56,11 @@ public class SpecTests
     [InlineData("ctma(cwtm", "missing ')'")]
     [InlineData("ctma(cwtm))", "unexpected ')'")]
     [InlineData("bucketing(s=0,cwtm)", "s")]
+    [InlineData("clip(c=0,cwtm)", "parameter 'c' of 'clip' must be a number > 0")]
+    [InlineData("clip(c=5)", "needs an inner rule")]
+    [InlineData("arc", "needs an inner rule")]
+    [InlineData("bulyan(cwtm)", "takes no inner rule")]
+    [InlineData("meamed(f=2)", "takes no parameters")]
     public void Bad_specs_give_one_clear_error_listing_what_is_valid(string text, string problem)
     {
         var e = Assert.Throws<AggregatorSpecException>(() => AggregatorSpec.Parse(text));
@@ -69,6 +78,12 @@ public class SpecTests
     [InlineData("multikrum(q=11)", 17, 7, "q ≤ m − f")]
     [InlineData("bucketing(s=2,cwtm)", 17, 8, "more than 2f = 16 buckets")]
     [InlineData("ctma(krum)", 17, 8, "m > 2f + 2")]
+    [InlineData("bulyan", 17, 4, "Bulyan needs m ≥ 4f + 3; got m = 17, f = 4 (so m must be at least 19, or f at most 3)")]
+    [InlineData("ctma(bulyan)", 17, 8, "m ≥ 4f + 3")]
+    [InlineData("arc(bulyan)", 10, 2, "so m must be at least 11, or f at most 1")]
+    [InlineData("meamed", 8, 4, "not below m/2")]
+    [InlineData("monna(pivot=9)", 9, 2, "pivot must be an input index in 0..8")]
+    [InlineData("mda", 128, 63, "so f at most")]
     [InlineData("mean", 0, 0, "m (number of input vectors)")]
     [InlineData("mean", 5, -1, "f (number of Byzantine inputs)")]
     public void Build_validates_each_rules_bound(string spec, int m, int f, string problem)
@@ -81,7 +96,7 @@ public class SpecTests
     [Fact]
     public void The_rule_list_names_every_rule()
     {
-        Assert.Equal(["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "ctma", "nnm", "bucketing", "nnm+ctma"],
+        Assert.Equal(["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "meamed", "bulyan", "mda", "monna", "ctma", "nnm", "bucketing", "clip", "arc", "nnm+ctma"],
             AggregatorSpec.RuleNames);
         Assert.Equal(AggregatorSpec.RuleNames.Count, AggregatorSpec.RuleUsages.Count);
     }

@@ -50,8 +50,16 @@ internal static class TestData
         "ctma(cwtm)", "ctma(cwmed)", "ctma(geomed)", "ctma(krum)", "ctma(mean)", "nnm(cwtm)", "nnm(geomed)",
         "ctma(nnm(geomed))", "nnm+ctma(cwtm)", "bucketing(cwtm)", "bucketing(s=2,cwmed)", "bucketing(s=1,krum)",
         "ctma(bucketing(s=2,cwtm))", "nnm(ctma(cwmed))",
+        "meamed", "ctma(meamed)", "bulyan", "ctma(bulyan)", "clip(c=3,cwtm)", "clip(mean)", "arc(cwtm)", "arc(nnm(cwtm))",
+        "ctma(arc(cwmed))", "mda", "ctma(mda)", "monna", "monna(pivot=1)", "ctma(monna)",
     ];
+
+    /// <summary>Specs whose clipping scales towards the origin: not translation-equivariant by design.</summary>
+    public static bool Clips(string spec) => spec.Contains("clip") || spec.Contains("arc");
 
     /// <summary>f small enough for every spec in <see cref="AllSpecs"/> at this m (Krum and bucketing(s=2)).</summary>
     public static int SafeF(int m) => Math.Max(0, Math.Min((m - 3) / 2, ((m + 1) / 2 - 1) / 2));
+
+    /// <summary><see cref="SafeF(int)"/>, lowered to Bulyan's bound m ≥ 4f + 3 for specs that contain it.</summary>
+    public static int SafeF(int m, string spec) => spec.Contains("bulyan") ? Math.Min(SafeF(m), Math.Max(0, (m - 3) / 4)) : SafeF(m);
 }

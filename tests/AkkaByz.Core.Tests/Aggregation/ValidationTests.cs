@@ -69,7 +69,7 @@ public class ValidationTests
         x[1] = Enumerable.Repeat(-float.MaxValue, 10).ToArray();
         foreach (var spec in TestData.AllSpecs.Where(s => !s.StartsWith("mean", StringComparison.Ordinal)))
         {
-            var y = TestData.Run(AggregatorSpec.Parse(spec).Build(9, 2, 1), x);
+            var y = TestData.Run(AggregatorSpec.Parse(spec).Build(9, spec.Contains("bulyan") ? 1 : 2, 1), x);
             Assert.All(y, v => Assert.True(float.IsFinite(v), spec));
         }
     }

@@ -24,7 +24,7 @@ public class SyntheticTaskTests
     [Fact]
     public void Standardisation_gives_zero_mean_unit_deviation_on_train()
     {
-        var (train, test) = DataSources.Load("synthetic", new DataLoadOptions(NormalizationMode.Standardize, new SyntheticTaskOptions(TrainCount: 2000, TestCount: 200)));
+        var (train, test) = DataSources.Load("synthetic", new DataLoadOptions(NormalizationSpec.Standardize, new SyntheticTaskOptions(TrainCount: 2000, TestCount: 200)));
         var (mean, std) = Normalization.ChannelStatistics(train);
         Assert.Equal(0, mean[0], 1e-5);
         Assert.Equal(1, std[0], 1e-4);

@@ -45,6 +45,8 @@ public sealed class SettingsSpecs
     [InlineData("akkabyz.data.partition = \"dirichlet(-1)\"", "akkabyz.data.partition")]
     [InlineData("akkabyz.data.partition = zipf", "akkabyz.data.partition")]
     [InlineData("akkabyz.data.source = \"hdf5:/x\"", "akkabyz.data.source")]
+    [InlineData("akkabyz.data.normalization = zscore", "akkabyz.data.normalization")]
+    [InlineData("akkabyz.data.normalization = \"standardize(0.1,0)\"", "akkabyz.data.normalization")]
     [InlineData("akkabyz.faults.crash = [\"3-10\"]", "akkabyz.faults.crash")]
     [InlineData("akkabyz.faults.crash = [\"40@10\"]", "akkabyz.faults.crash")]
     [InlineData("akkabyz.faults.stragglers = [\"2:soon\"]", "akkabyz.faults.stragglers")]
@@ -60,6 +62,23 @@ public sealed class SettingsSpecs
     public void Settings_must_reject_bad_values_with_a_message_naming_the_key(string hocon, string key)
     {
         Assert.Contains(key, Error(hocon));
+    }
+
+    [Fact]
+    public void Normalization_must_default_to_standardize_for_idx_data_and_unit_range_otherwise()
+    {
+        Assert.Null(AkkaByzSettings.Default.Data.Normalization); // auto
+        Assert.Equal("unit-range", AkkaByzSettings.Default.Data.EffectiveNormalization.ToString());
+        Assert.Equal("standardize", With("akkabyz.data.source = fashion-mnist").Data.EffectiveNormalization.ToString());
+        Assert.Equal("standardize", With("akkabyz.data.source = \"idx:/x\"").Data.EffectiveNormalization.ToString());
+        Assert.Equal("unit-range", With("akkabyz.data.source = \"cifar10:/x\"").Data.EffectiveNormalization.ToString());
+        Assert.Equal("unit-range",
+            With("akkabyz.data { source = fashion-mnist, normalization = unit-range }").Data.EffectiveNormalization.ToString());
+        Assert.Equal("standardize(0.1307,0.3081)",
+            With("akkabyz.data.normalization = \"standardize(0.1307, 0.3081)\"").Data.EffectiveNormalization.ToString());
+        var e = Error("akkabyz.data.normalization = zscore");
+        Assert.Contains("expected auto, unit-range, standardize", e);
+        Assert.Contains("standardize(0.1307,0.3081)", e);
     }
 
     [Fact]

@@ -1,0 +1,148 @@
+using AkkaByz.Core.Numerics;
+
+namespace AkkaByz.Core.Aggregation.Meta;
+
+/// <summary>
+/// Shared shape of the clipping pre-aggregators: one pass computes every input's squared norm (in double), the rule
+/// picks a scale s_i ≤ 1 per input, the inputs with s_i &lt; 1 are copied scaled into reusable per-input scratch
+/// (allocated the first time that input is clipped; the others are passed on by reference, not copied), and the
+/// inner rule A runs on the result. Reports A's report (clipped vector i stands for input i).
+/// </summary>
+public abstract class NormClipping : AggregatorBase
+{
+    private readonly AggregatorBase _inner;
+    private readonly double[] _norm2;
+    private readonly double[] _scale;
+    private readonly float[][] _view;
+    private readonly float[]?[] _copies;
+    private readonly int[] _which;
+    private readonly double[] _whichScale;
+    private readonly float[][] _whichDst;
+
+    private protected NormClipping(AggregatorBase inner) : base(inner.M, inner.F)
+    {
+        _inner = inner;
+        _norm2 = new double[M];
+        _scale = new double[M];
+        _view = new float[M][];
+        _copies = new float[M][];
+        _which = new int[M];
+        _whichScale = new double[M];
+        _whichDst = new float[M][];
+    }
+
+    /// <summary>The inner rule A.</summary>
+    public IAggregator Inner => _inner;
+
+    /// <summary>Fills <paramref name="scale"/>[i] ≤ 1 from the norms ‖x_i‖ (1 = unchanged).</summary>
+    private protected abstract void Scales(ReadOnlySpan<double> norms, Span<double> scale);
+
+    internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
+    {
+        int d = output.Length, m = M;
+        if (!DistanceKernels.SquaredNorms(inputs, d, _norm2, Scratch)) NonFinite.ThrowIfAny(inputs, d);
+        for (int i = 0; i < m; i++) _norm2[i] = Math.Sqrt(_norm2[i]);
+        Scales(_norm2, _scale);
+        int count = 0;
+        for (int i = 0; i < m; i++)
+        {
+            if (_scale[i] < 1)
+            {
+                var copy = _copies[i];
+                if (copy is null || copy.Length != d) _copies[i] = copy = GC.AllocateUninitializedArray<float>(d);
+                _which[count] = i;
+                _whichScale[count] = _scale[i];
+                _whichDst[count] = copy;
+                count++;
+                _view[i] = copy;
+            }
+            else _view[i] = inputs[i];
+        }
+        LinearKernels.ScaleRows(inputs, _which, _whichScale, _whichDst, count, d);
+        try
+        {
+            return _inner.AggregateCore(_view, output, checkFinite: false);
+        }
+        finally
+        {
+            Array.Clear(_view); // hold no reference to the caller's vectors between calls
+            Array.Clear(_whichDst);
+        }
+    }
+}
+
+/// <summary>
+/// Static clipping, then A: x_i ← x_i · min(1, c / ‖x_i‖) (every input scaled to norm ≤ c), then A on the clipped
+/// vectors. Default c = 2 (ByzFL's default). Not translation-equivariant (it scales towards the origin).
+/// </summary>
+public sealed class StaticClipping : NormClipping
+{
+    /// <summary>Default threshold c.</summary>
+    public const double DefaultThreshold = 2.0;
+
+    private readonly bool _default;
+
+    /// <param name="inner">A, built for the same m and f.</param>
+    /// <param name="threshold">c &gt; 0.</param>
+    public StaticClipping(AggregatorBase inner, double threshold = DefaultThreshold) : base(inner)
+    {
+        if (!(threshold > 0) || !double.IsFinite(threshold))
+            throw new ArgumentOutOfRangeException(nameof(threshold), $"Clipping needs a finite threshold c > 0, got {threshold}.");
+        Threshold = threshold;
+        _default = threshold == DefaultThreshold;
+    }
+
+    /// <summary>c, the norm every input is clipped to.</summary>
+    public double Threshold { get; }
+
+    /// <inheritdoc />
+    public override string Spec => _default ? $"clip({Inner.Spec})" : FormattableString.Invariant($"clip(c={Threshold:R},{Inner.Spec})");
+
+    private protected override void Scales(ReadOnlySpan<double> norms, Span<double> scale)
+    {
+        for (int i = 0; i < norms.Length; i++) scale[i] = norms[i] > Threshold ? Threshold / norms[i] : 1;
+    }
+}
+
+/// <summary>
+/// ARC, adaptive robust clipping (Allouah, Guerraoui, Gupta, Pinot &amp; Rizk, "Boosting robustness by clipping
+/// gradients in distributed learning", 2024), then A: with k = ⌊2 (f/m) (m − f)⌋, the k inputs of largest norm are
+/// clipped to the norm of the (k+1)-th largest; the others are unchanged. Identical inputs stay identical; not
+/// translation-equivariant.
+/// </summary>
+public sealed class AdaptiveRobustClipping : NormClipping
+{
+    private readonly int[] _order;
+    private readonly double[] _keys;
+
+    /// <param name="inner">A, built for the same m and f.</param>
+    public AdaptiveRobustClipping(AggregatorBase inner) : base(inner)
+    {
+        Clipped = ClippedCount(M, F);
+        _order = new int[M];
+        _keys = new double[M];
+    }
+
+    /// <summary>k = ⌊2 f (m − f) / m⌋, the number of inputs clipped (computed in integers).</summary>
+    public static int ClippedCount(int m, int f) => (int)(2L * f * (m - f) / m);
+
+    /// <summary>k for this instance's (m, f).</summary>
+    public int Clipped { get; }
+
+    /// <inheritdoc />
+    public override string Spec => $"arc({Inner.Spec})";
+
+    private protected override void Scales(ReadOnlySpan<double> norms, Span<double> scale)
+    {
+        scale.Fill(1);
+        if (Clipped == 0) return;
+        for (int i = 0; i < norms.Length; i++) { _order[i] = i; _keys[i] = -norms[i]; }
+        Array.Sort(_keys, _order); // largest norm first; equal norms clip to the same value, so their order does not matter
+        double threshold = -_keys[Clipped];
+        for (int r = 0; r < Clipped; r++)
+        {
+            int i = _order[r];
+            if (norms[i] > threshold) scale[i] = threshold / norms[i];
+        }
+    }
+}
