@@ -40,7 +40,8 @@ public sealed class ClusterHarness : IDisposable
     /// <summary>
     /// Writes the run's config: the given akkabyz keys, the vector transport (by default every Params/Update through
     /// the tcp carrier: threshold 0, since the test models' vectors are far below the default threshold), plus fast
-    /// failure detection (tests only). Pass it to every node so all use the same transport.
+    /// failure detection (tests only; <paramref name="extraHocon"/> comes last and may override it). Pass it to every
+    /// node so all use the same transport.
     /// </summary>
     public string WriteConfig(string akkabyz, string transport = "mode = tcp, threshold = 0b", string extraHocon = "")
     {
@@ -61,10 +62,10 @@ public sealed class ClusterHarness : IDisposable
             }
             akkabyz-cluster { join-interval = 500ms, progress-every = 5, checkpoint-interval = 5 }
             akkabyz-transport { {{transport}} }
-            {{extraHocon}}
             # Fast failure detection: small messages only, so short pauses are safe here.
             akka.cluster.failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }
             akka.cluster.split-brain-resolver.stable-after = 2s
+            {{extraHocon}}
             """);
         ConfigPath = path;
         return path;
