@@ -175,7 +175,9 @@ public sealed class HostileClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, Enumerable.Range(0, parameters.Length)
             .Count(i => BitConverter.SingleToInt32Bits(parameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i])));
 
-        // ---- and every attempt was counted, by reason
+        // ---- and every attempt was counted, by reason (metrics.csv follows the total round by round)
+        var lastRow = File.ReadLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Last(l => l.Length > 0).Split(',');
+        Assert.True(long.Parse(lastRow[^1], CultureInfo.InvariantCulture) > 0, $"metrics.csv's refused_total stayed 0: {string.Join(",", lastRow)}");
         var refused = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json")).GetProperty("security").GetProperty("refused");
         long Count(string reason) => refused.TryGetProperty(reason, out var v) ? v.GetInt64() : 0;
         var missing = new[]

@@ -433,7 +433,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             catch (Exception e) { _log.Error(e, "Round {0}: the round-completed hook failed: {1}", d.Round, e.Message); }
         }
         var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
-        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds));
+        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds,
+            _security.IsRemote ? _security.RefusedTotal : 0));
         if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)
             _setup.Evaluator?.Tell(new EvaluateRequest(d.Round, _x));
         if (d.Round >= _setup.Rounds)

@@ -3,7 +3,9 @@ namespace AkkaByz.Runtime.Metrics;
 /// <summary>
 /// One row of metrics.csv: figures of round <paramref name="Round"/>. <paramref name="TrainLoss"/> is the median of
 /// the minibatch losses reported with the accepted updates (the median, because f of them may lie);
-/// test figures are NaN unless the round was evaluated.
+/// test figures are NaN unless the round was evaluated. <paramref name="RefusedTotal"/> counts, up to this round, the
+/// connections and messages this node refused because of who sent them or how they were framed (cluster mode; see
+/// docs/cluster.md, Security; always 0 in a local run).
 /// </summary>
 public sealed record MetricsRow(
     long Round,
@@ -15,11 +17,12 @@ public sealed record MetricsRow(
     int Suspects,
     double AggregationMs,
     double RoundMs,
-    double ElapsedSeconds)
+    double ElapsedSeconds,
+    long RefusedTotal = 0)
 {
     public bool Evaluated => !double.IsNaN(TestAccuracy);
 
-    public const string CsvHeader = "round,train_loss,test_loss,test_accuracy,received,rejected,suspects,aggregation_ms,round_ms,elapsed_s";
+    public const string CsvHeader = "round,train_loss,test_loss,test_accuracy,received,rejected,suspects,aggregation_ms,round_ms,elapsed_s,refused_total";
 
     public string ToCsv()
     {
@@ -28,6 +31,7 @@ public sealed record MetricsRow(
             Round.ToString(System.Globalization.CultureInfo.InvariantCulture),
             F(TrainLoss, "G6"), F(TestLoss, "G6"), F(TestAccuracy, "0.0000"),
             Received, Rejected, Suspects,
-            F(AggregationMs, "0.###"), F(RoundMs, "0.###"), F(ElapsedSeconds, "0.###"));
+            F(AggregationMs, "0.###"), F(RoundMs, "0.###"), F(ElapsedSeconds, "0.###"),
+            RefusedTotal.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

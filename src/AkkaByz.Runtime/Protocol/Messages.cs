@@ -110,4 +110,5 @@ public sealed record RoundMetrics(
     int Suspects,
     double AggregationMs,
     double RoundMs,
-    double ElapsedSeconds) : INoSerializationVerificationNeeded;
+    double ElapsedSeconds,
+    long RefusedTotal = 0) : INoSerializationVerificationNeeded;

@@ -147,6 +147,7 @@ public sealed class NodeSecurity : IExtension
     public string Refuse(string reason, string peer, string detail)
     {
         var count = _refused.AddOrUpdate((peer, reason), 1, (_, n) => n + 1);
+        Interlocked.Increment(ref _total);
         var now = Stopwatch.GetTimestamp();
         var interval = (long)(Settings.LogInterval.TotalSeconds * Stopwatch.Frequency);
         var last = _lastLogged.GetOrAdd(peer, long.MinValue);
@@ -182,7 +183,9 @@ public sealed class NodeSecurity : IExtension
     }
 
     /// <summary>Total refusals so far (every reason and peer).</summary>
-    public long RefusedTotal => _refused.Values.Sum();
+    public long RefusedTotal => Interlocked.Read(ref _total);
+
+    private long _total;
 
     /// <summary>The addresses bound to identities so far.</summary>
     public IReadOnlyDictionary<Address, NodeIdentity> Bindings => _bound;
