@@ -24,12 +24,7 @@ public sealed record ClusterNodeSettings(
     /// <exception cref="SettingsException">A key is missing or inconsistent (the message names it).</exception>
     public static ClusterNodeSettings Create(Config config)
     {
-        T Read<T>(string key, Func<T> read)
-        {
-            if (!config.HasPath(key)) throw new SettingsException($"{key}: missing.");
-            try { return read(); }
-            catch (Exception e) when (e is not SettingsException) { throw new SettingsException($"{key}: not valid here ({e.Message.TrimEnd('.')}).", e); }
-        }
+        T Read<T>(string key, Func<T> read) => ConfigKey.Read(config, key, _ => read());
 
         var settings = new ClusterNodeSettings(
             Read("akkabyz-cluster.checkpoint-dir", () => config.GetString("akkabyz-cluster.checkpoint-dir") ?? ""),

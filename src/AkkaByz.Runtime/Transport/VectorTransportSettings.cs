@@ -43,13 +43,7 @@ public sealed record VectorTransportSettings(
         ArgumentNullException.ThrowIfNull(config);
         if (!config.HasPath(Section)) return Disabled;
 
-        T Read<T>(string key, Func<string, T> read)
-        {
-            var path = $"{Section}.{key}";
-            if (!config.HasPath(path)) throw new SettingsException($"{path}: missing.");
-            try { return read(path); }
-            catch (Exception e) when (e is not SettingsException) { throw new SettingsException($"{path}: not valid here ({e.Message.TrimEnd('.')}).", e); }
-        }
+        T Read<T>(string key, Func<string, T> read) => ConfigKey.Read(config, $"{Section}.{key}", read);
 
         var modeText = Read("mode", p => config.GetString(p) ?? "");
         var mode = modeText.Trim().ToLowerInvariant() switch
