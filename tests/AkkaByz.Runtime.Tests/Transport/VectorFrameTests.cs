@@ -69,6 +69,9 @@ public sealed class VectorFrameTests
         var huge = Prefix(floats: 330);
         BinaryPrimitives.WriteInt32LittleEndian(huge.AsSpan(32), 250_000_000); // 1 GB announced, below the size cap
         Assert.Equal("wrong-size", Assert.Throws<VectorFrameException>(() => VectorFrame.ParseHeader(huge, limits)).Reason);
+        // The adversary tap's empty answer ("no vector this round") is the one exception.
+        Assert.Equal(0, VectorFrame.ParseHeader(Prefix(VectorKind.CraftedVector, floats: 0), limits).Floats);
+        Assert.Equal("wrong-size", Assert.Throws<VectorFrameException>(() => VectorFrame.ParseHeader(Prefix(VectorKind.Update, floats: 0), limits)).Reason);
     }
 
     [Fact]

@@ -124,7 +124,7 @@ internal sealed class ChunkReceiverActor : ReceiveActor, IWithTimers
         if (4L * e.TotalFloats > _settings.MaximumMessageSize)
             return ("too-large", $"{what}: a vector of {e.TotalFloats} floats ({4L * e.TotalFloats} bytes) exceeds akkabyz-transport.tcp.maximum-message-size = {_settings.MaximumMessageSize} bytes");
         // Once the node knows the run's d, nothing else is allocated for (chunk 0 announces the whole vector).
-        if (_transport.ExpectedDimension is { } d && e.TotalFloats != d)
+        if (_transport.ExpectedDimension is { } d && e.TotalFloats != d && !(e.Kind == VectorKind.CraftedVector && e.TotalFloats == 0))
             return ("wrong-size", $"{what}: a vector of {e.TotalFloats} floats; this run's vectors have d = {d}");
         return null;
     }
