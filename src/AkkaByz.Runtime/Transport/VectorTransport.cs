@@ -152,9 +152,18 @@ public sealed class VectorTransport : IExtension
             refusal = Refuse("bad-path", peer, $"unparsable actor path ({e.Message})");
             return false;
         }
-        if (target is not IActorRefScope { IsLocal: true } || target.IsNobody() || target is DeadLetterActorRef || target is EmptyLocalActorRef)
+        if (target is not IActorRefScope { IsLocal: true })
         {
-            refusal = Refuse("not-local", peer, $"target {targetPath} is not a live actor of this node");
+            refusal = Refuse("not-local", peer, $"target {targetPath} is not an actor of this node (carriers never relay)");
+            return false;
+        }
+        if (target.IsNobody() || target is DeadLetterActorRef || target is EmptyLocalActorRef)
+        {
+            // Not a security event: an actor that stopped (the run ended) or has not started yet (a standby's coordinator
+            // during a fail-over, asked by workers every join-interval). Counted, not logged above debug.
+            Stats.Rejected("no-such-actor");
+            _log.Debug("Vector transport: no actor {0} on this node for a message from {1}; dropped.", targetPath, peer);
+            refusal = "no-such-actor";
             return false;
         }
         refusal = null;
