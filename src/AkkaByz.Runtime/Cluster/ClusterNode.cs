@@ -80,7 +80,7 @@ public static class ClusterNode
                 throw new SettingsException($"--cert: '{security.NodeCertificate}' is the certificate of {trust.Self}, not of a {role} node (issue one with `akkabyz certs issue --role {role}`).");
             var t = trust;
             // Akka.Remote: mutual TLS, and a peer's certificate must chain to the cluster CA (not the system roots) with a valid identity.
-            systemSetup = systemSetup.And(new DotNettySslSetup(t.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+            systemSetup = systemSetup.And(new NodeSecuritySetup(t)).And(new DotNettySslSetup(t.Certificate, suppressValidation: false, requireMutualAuthentication: true,
                 customValidator: (certificate, _, peer, _, _) =>
                 {
                     if (t.TryIdentify(certificate, out _, out var reason, out var detail)) return true;

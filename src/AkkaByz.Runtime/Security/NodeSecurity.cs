@@ -68,9 +68,11 @@ public sealed class NodeSecurity : IExtension
         _log = Logging.GetLogger(system, typeof(NodeSecurity));
         Settings = SecuritySettings.Create(system.Settings.Config);
         IsRemote = system.Provider is IRemoteActorRefProvider;
-        _trust = new Lazy<ClusterTrust?>(() => Settings.IsSecure
-            ? ClusterTrust.Load(Settings.CaCertificate, Settings.NodeCertificate, Settings.NodeCertificatePassword.Length > 0 ? Settings.NodeCertificatePassword : null)
-            : null);
+        // A node that already loaded its certificates (ClusterNode, for Akka.Remote's TLS) hands them over: loaded and checked once.
+        var given = system.Settings.Setup.Get<NodeSecuritySetup>();
+        _trust = new Lazy<ClusterTrust?>(() => !Settings.IsSecure ? null
+            : given.HasValue ? given.Value.Trust
+            : ClusterTrust.Load(Settings.CaCertificate, Settings.NodeCertificate, Settings.NodeCertificatePassword.Length > 0 ? Settings.NodeCertificatePassword : null));
         system.RegisterOnTermination(() => { if (_trust.IsValueCreated) _trust.Value?.Dispose(); });
     }
 
@@ -189,6 +191,12 @@ public sealed class NodeSecurity : IExtension
 
     /// <summary>The addresses bound to identities so far.</summary>
     public IReadOnlyDictionary<Address, NodeIdentity> Bindings => _bound;
+}
+
+/// <summary>The certificates a node loaded before creating its actor system, given to <see cref="NodeSecurity"/> so they are not loaded again.</summary>
+public sealed class NodeSecuritySetup(ClusterTrust trust) : Akka.Actor.Setup.Setup
+{
+    public ClusterTrust Trust { get; } = trust;
 }
 
 /// <summary>Creates the <see cref="NodeSecurity"/> extension.</summary>

@@ -58,12 +58,16 @@ public sealed class TcpVectorCarrier : IVectorCarrier
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _acceptor;
     private int _pending;
+    private readonly Lazy<AkkaByzSerializer> _messages;
+    private readonly Lazy<ClusterProtocolSerializer> _clusterMessages;
 
     internal TcpVectorCarrier(ExtendedActorSystem system, VectorTransport transport)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("the tcp vector carrier writes raw little-endian floats; use akkabyz-transport.mode = akka-chunked on this machine.");
         _system = system;
         _transport = transport;
+        _messages = new(() => (AkkaByzSerializer)system.Serialization.FindSerializerForType(typeof(Protocol.Params)));
+        _clusterMessages = new(() => (ClusterProtocolSerializer)system.Serialization.FindSerializerForType(typeof(JoinRun)));
         _settings = transport.Settings;
         _security = NodeSecurity.Get(system);
         _limits = _security.Settings;
@@ -127,10 +131,9 @@ public sealed class TcpVectorCarrier : IVectorCarrier
 
     // ------------------------------------------------------------------ receiving
 
-    private sealed class Incoming(Socket socket)
+    private sealed class Incoming
     {
-        public Socket Socket { get; } = socket;
-        public string Peer { get; set; } = "";
+        public string Peer { get; init; } = "";
         public long Since { get; } = Stopwatch.GetTimestamp();
     }
 
@@ -241,8 +244,8 @@ public sealed class TcpVectorCarrier : IVectorCarrier
                     try
                     {
                         message = h.Kind == FrameKind.Message
-                            ? ((AkkaByzSerializer)_system.Serialization.FindSerializerForType(typeof(Protocol.Params))).Decode(body, manifest)
-                            : ((ClusterProtocolSerializer)_system.Serialization.FindSerializerForType(typeof(JoinRun))).Decode(body, manifest);
+                            ? _messages.Value.Decode(body, manifest)
+                            : _clusterMessages.Value.Decode(body, manifest);
                     }
                     catch (Exception e) when (e is System.Runtime.Serialization.SerializationException or ArgumentException or InvalidCastException)
                     {
@@ -299,13 +302,13 @@ public sealed class TcpVectorCarrier : IVectorCarrier
         while (mine.Count >= _limits.MaxConnectionsPerPeer)
         {
             _transport.Refuse("peer-connection-cap", peer, $"more than {_limits.MaxConnectionsPerPeer} connections from one peer (akkabyz-cluster.security.max-connections-per-peer); closed its oldest");
-            try { mine[0].Value.Socket.Dispose(); } catch (ObjectDisposedException) { }
+            try { mine[0].Key.Dispose(); } catch (ObjectDisposedException) { }
             _incoming.TryRemove(mine[0].Key, out _);
             mine.RemoveAt(0);
         }
         if (_incoming.Count >= _settings.MaxConnections)
             throw new VectorFrameException("too-many-connections", $"{_settings.MaxConnections} vector connections are open (akkabyz-transport.tcp.max-connections)");
-        _incoming[socket] = new Incoming(socket) { Peer = key };
+        _incoming[socket] = new Incoming { Peer = key };
     }
 
     /// <summary>A frame's sender must be an actor of the node that said hello on this connection.</summary>
