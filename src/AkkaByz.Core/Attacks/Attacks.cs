@@ -56,6 +56,7 @@ public sealed class IpmAttack : IAttack
     public double Epsilon { get; }
     public string Name => FormattableString.Invariant($"ipm(eps={Epsilon})");
     public bool NeedsHonestVectors => true;
+    public bool SameVectorForEveryByzantine => true;
 
     public void Craft(AttackContext context, Span<float> output) =>
         AttackMath.ScaledMean(AttackMath.RequireHonest(this, context, output.Length), -Epsilon, output);
@@ -81,6 +82,7 @@ public sealed class AlieAttack : IAttack
     public double? FixedZ { get; }
     public string Name => FixedZ is { } z ? FormattableString.Invariant($"alie(z={z})") : "alie";
     public bool NeedsHonestVectors => true;
+    public bool SameVectorForEveryByzantine => true;
 
     /// <summary>z = Φ⁻¹((m − f − s)/(m − f)), s = ⌊m/2 + 1⌋ − f, ratio clamped to [0.001, 0.999].</summary>
     public static double ZFor(int m, int f)
@@ -157,6 +159,7 @@ public sealed class MimicAttack : IAttack
     public int Target { get; }
     public string Name => Target == 0 ? "mimic" : $"mimic(target={Target})";
     public bool NeedsHonestVectors => true;
+    public bool SameVectorForEveryByzantine => true;
 
     public void Craft(AttackContext context, Span<float> output)
     {
