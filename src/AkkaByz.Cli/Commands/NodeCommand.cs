@@ -28,7 +28,7 @@ public static class NodeCommand
         var rounds = new Option<long?>("--rounds") { Description = "Aggregator: rounds to run (overrides the config)." };
         var workers = new Option<int?>("--workers", "-m") { Description = "Aggregator: m, the number of worker slots." };
         var byzantine = new Option<int?>("--byzantine", "-f") { Description = "Aggregator: f." };
-        var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots (none, sf, lf, ipm, alie, gaussian, mimic, nan, inf)." };
+        var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots. " + CatalogHelp.Attacks };
         var seed = new Option<int?>("--seed") { Description = "Aggregator: seed of everything random." };
         var outDir = new Option<string>("--out") { Description = "Aggregator: output folder (summary.json, metrics.csv, parameters.bin, cluster.json)." };
         var vectorTransport = new Option<string>("--vector-transport") { Description = "How large vectors travel: tcp (a socket per node pair) | akka-chunked | akka. Same on every node." };
@@ -38,7 +38,8 @@ public static class NodeCommand
         var cert = new Option<FileInfo>("--cert") { Description = "This node's certificate and key (NAME.pfx from `akkabyz certs issue --role aggregator|worker`)." };
         var certPassword = new Option<string>("--cert-password") { Description = "Password of the --cert file, if it has one." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback address without certificates: anyone who reaches the node can join and take worker slots." };
-        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure })
+        var plugins = CatalogHelp.PluginOption();
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, plugins })
             command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
@@ -47,6 +48,7 @@ public static class NodeCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
+                Runtime.Composition.PluginLoader.Load(parse.GetValue(plugins) ?? []);
                 var run = new List<KeyValuePair<string, string>>();
                 void Run(string key, string? value) { if (value is not null) run.Add(new(key, value)); }
                 Run("akkabyz.rounds", parse.GetValue(rounds)?.ToString(CultureInfo.InvariantCulture));
