@@ -113,4 +113,16 @@ internal static class RuleCatalog
             _registered = [.. _registered, rule];
         }
     }
+
+    /// <summary>Removes a registered rule; false when no registered rule has that name (built-in ones stay).</summary>
+    internal static bool Remove(string name)
+    {
+        lock (Gate)
+        {
+            var kept = _registered.Where(r => r.Name != name).ToArray();
+            var removed = kept.Length != _registered.Length;
+            _registered = kept;
+            return removed;
+        }
+    }
 }

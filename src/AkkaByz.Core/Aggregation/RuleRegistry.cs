@@ -25,6 +25,9 @@ public static class RuleRegistry
             (spec, m, f, seed) => new RegisteredRule(spec.ToString(), m, f, build(spec, m, f, seed))));
     }
 
+    /// <summary>Removes a registered rule (built-in rules cannot be removed); false when none has that name.</summary>
+    public static bool Unregister(string name) => RuleCatalog.Remove(name.Trim().ToLowerInvariant());
+
     /// <summary>Every rule name (built-in first), as the spec parser accepts them.</summary>
     public static IReadOnlyList<string> Names => AggregatorSpec.RuleNames;
 
