@@ -6,6 +6,7 @@ using Akka.Event;
 using AkkaByz.Core.Aggregation;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport;
@@ -54,6 +55,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private int _retries;
     private int _rejectedThisRound;
     private long _suspects;
+    private SuspectTally? _tally;
     private long _accepted;
     private long _deadlinesFired;
     private long _lastAggregationTicks = long.MaxValue;
@@ -76,6 +78,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// Who may register for a slot: (sender, slot) → null to admit, or the reason to refuse. Cluster mode binds each
     /// slot to the identity it was assigned to, so a node cannot take another's slot or a second one. Null = any.
     /// </param>
+    /// <param name="IsByzantineSlot">
+    /// Simulation only, for metrics: which slots run an attack, so each round's suspects can be scored (precision and
+    /// recall in <see cref="SuspectTally"/>). Never used to aggregate. Null = unknown (no tally).
+    /// </param>
     public sealed record Setup(
         int ExpectedWorkers,
         int Byzantine,
@@ -88,7 +94,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         IActorRef? Metrics = null,
         long FirstRound = 1,
         Action<long, float[], IServerOptimizer>? OnRoundCompleted = null,
-        Func<IActorRef, int, string?>? Admit = null);
+        Func<IActorRef, int, string?>? Admit = null,
+        Func<int, bool>? IsByzantineSlot = null);
 
     public AggregatorActor(Setup setup)
     {
@@ -376,6 +383,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
 
         var inputs = _received.Values.Select(v => v.Vector).ToArray(); // ordered by worker index
         var losses = _received.Values.Select(v => v.Loss).ToArray();
+        var slots = _received.Keys.ToArray(); // input i came from worker slots[i]
+        var isByzantine = _setup.IsByzantineSlot;
         IAggregator rule;
         try
         {
@@ -402,7 +411,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             link.Recycle(inputs); // the inputs are not read again; vectors that arrived through the transport are reused
             server.Step(aggregate);
             Volatile.Write(ref _lastAggregationTicks, Stopwatch.GetTimestamp() - start);
-            return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n);
+            var (caught, byzantineInputs) = isByzantine is null ? (0, 0) : (report.Suspects.Count(i => isByzantine(slots[i])), slots.Count(isByzantine));
+            return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n, caught, byzantineInputs);
         }
         if (ComputeScheduler.IsTiny(Volatile.Read(ref _lastAggregationTicks)))
         {
@@ -427,6 +437,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         _x = d.Next;
         _suspects += d.Suspects;
+        _tally = _setup.IsByzantineSlot is null ? null : (_tally ?? SuspectTally.Zero).Add(d.ByzantineSuspects, d.Suspects, d.ByzantineInputs);
         if (_setup.OnRoundCompleted is { } hook)
         {
             try { hook(d.Round, _x, _server); }
@@ -434,7 +445,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         }
         var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
         _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds,
-            _security.IsRemote ? _security.RefusedTotal : 0));
+            _security.IsRemote ? _security.RefusedTotal : 0, _tally));
         if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)
             _setup.Evaluator?.Tell(new EvaluateRequest(d.Round, _x));
         if (d.Round >= _setup.Rounds)
@@ -493,7 +504,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         public static readonly StartTimeout Instance = new();
     }
 
-    private sealed record AggregationDone(long Round, float[] Next, int Suspects, double AggregationMs, double TrainLoss, int Received)
+    private sealed record AggregationDone(long Round, float[] Next, int Suspects, double AggregationMs, double TrainLoss, int Received,
+        int ByzantineSuspects = 0, int ByzantineInputs = 0)
         : INoSerializationVerificationNeeded;
 
     private sealed record AggregationFailed(long Round, string Spec, Exception Error) : INoSerializationVerificationNeeded;

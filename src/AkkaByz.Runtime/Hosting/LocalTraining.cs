@@ -67,7 +67,7 @@ public static class LocalTraining
             var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
             var aggregator = system.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
                 settings.Workers, settings.Byzantine, rounds, settings.EvalInterval, settings.Barrier, server,
-                components.CreateAggregator, evaluator, metrics)), "aggregator");
+                components.CreateAggregator, evaluator, metrics, IsByzantineSlot: settings.IsByzantine)), "aggregator");
 
             var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
             IActorRef? tap = attack is { NeedsHonestVectors: true }

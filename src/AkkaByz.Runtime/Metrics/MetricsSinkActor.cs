@@ -36,7 +36,7 @@ public sealed class MetricsSinkActor : ReceiveActor
         _onRow = onRow;
         Receive<RoundMetrics>(m =>
         {
-            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal);
+            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal, m.Tally);
             if (_evaluations.Remove(m.Round, out var e)) row = row with { TestLoss = e.Loss, TestAccuracy = e.Accuracy };
             _pending[m.Round] = row;
             Drain(final: false);

@@ -111,4 +111,5 @@ public sealed record RoundMetrics(
     double AggregationMs,
     double RoundMs,
     double ElapsedSeconds,
-    long RefusedTotal = 0) : INoSerializationVerificationNeeded;
+    long RefusedTotal = 0,
+    Metrics.SuspectTally? Tally = null) : INoSerializationVerificationNeeded;
