@@ -14,7 +14,8 @@ namespace AkkaByz.Core.Attacks;
 /// <see cref="Evaluations"/> aggregations per round (default 20), each one call of the rule plus one O(d) pass to
 /// form the Byzantine vector and one to measure the distance. The rule is built from the run's aggregator spec for
 /// (n + f, f) and cached per input count; a stateful rule's copy keeps its own state. Without a rule (no run
-/// aggregator given) the search runs against the mean. Every Byzantine worker sends the same vector.
+/// aggregator given), or when the rule's bound refuses n + f inputs (fewer honest vectors than expected reached the
+/// adversary), the search runs against the mean. Every Byzantine worker sends the same vector.
 /// Not for two threads at once (the rule and buffers are reused).
 /// </summary>
 public abstract class OptimalFactorAttack : IAttack
@@ -69,7 +70,20 @@ public abstract class OptimalFactorAttack : IAttack
         int n = honest.Count, f = context.F, d = output.Length;
         Prepare(honest, d);
         if (_byzantine.Length != d) { _byzantine = new float[d]; _aggregate = new float[d]; }
-        if (!_rules.TryGetValue((n + f, f), out var rule)) _rules[(n + f, f)] = rule = _createRule(n + f, f);
+        if (!_rules.TryGetValue((n + f, f), out var rule))
+        {
+            try
+            {
+                rule = _createRule(n + f, f);
+            }
+            catch (ArgumentException)
+            {
+                // Fewer honest vectors than the run's m − f (the tap timed out on a slow worker): the rule cannot be
+                // built for n + f inputs at this f, so the search runs against the mean of those inputs instead.
+                rule = AggregatorSpec.Parse("mean").Build(n + f, 0);
+            }
+            _rules[(n + f, f)] = rule;
+        }
         var inputs = new float[n + f][];
         for (int i = 0; i < n; i++) inputs[i] = honest[i];
         for (int i = n; i < n + f; i++) inputs[i] = _byzantine;

@@ -117,6 +117,18 @@ public class AdaptiveAttackTests
     }
 
     [Fact]
+    public void With_fewer_honest_vectors_than_the_rule_allows_the_search_runs_against_the_mean()
+    {
+        // Run built for m = 17, f = 8, but only 7 honest vectors reached the adversary: cwtm cannot take 15 inputs at f = 8.
+        float[][] honest = [.. Enumerable.Range(0, 7).Select(i => new[] { 1f + i, 2f })];
+        var env = new AttackEnvironment((m, f) => AggregatorSpec.Parse("ctma(cwtm)").Build(m, f));
+        var attack = (OptimalIpmAttack)AttackRegistry.Create("optipm(evals=3)", env);
+        var output = Craft(attack, honest, 17, 8);
+        Assert.Equal(30, attack.Last.Factor); // the mean's distance grows with τ: 0, 10, 30
+        Near([-120, -60], output); // −30 μ, μ = (4, 2)
+    }
+
+    [Fact]
     public void OptAlie_against_the_mean_by_hand()
     {
         // σ per coordinate = 3 (sample std of 1, 4, 7); τ = 0, 10, 30 evaluated, τ = 30: μ + 30σ = μ + 90.
