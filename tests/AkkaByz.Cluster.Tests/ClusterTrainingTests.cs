@@ -212,20 +212,23 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
             .Count(i => BitConverter.SingleToInt32Bits(parameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i])));
     }
 
-    [Fact]
-    public async Task An_omniscient_attack_runs_through_the_tap_on_the_aggregator_node_and_matches_a_local_run_bit_for_bit()
+    [Theory]
+    [InlineData("alie")]
+    [InlineData("optipm(evals=5)")]   // the tap runs the run's own rule (ctma(cwtm)) 5 times a round
+    [InlineData("minsum(dir=unit)")]
+    public async Task An_omniscient_attack_runs_through_the_tap_on_the_aggregator_node_and_matches_a_local_run_bit_for_bit(string attack)
     {
         // ALIE with 4 workers of which 1 Byzantine (z = Φ⁻¹(1/3) ≈ −0.43): honest workers copy the tap, the Byzantine
         // one asks it; generous timeouts so the tap always has every honest vector (as in the local run).
         var config = _cluster.WriteConfig(
-            "workers = 4, byzantine = 1, attack = alie, rounds = 20, barrier { round-deadline = 10s, tap-timeout = 10s }");
+            $"workers = 4, byzantine = 1, attack = \"{attack}\", rounds = 20, barrier {{ round-deadline = 10s, tap-timeout = 10s }}");
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
         var workers = StartWorkers(4, port);
 
         Assert.Equal(0, await ExitOf(aggregator));
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
-        Assert.Contains(workers, w => w.Lines.Any(l => l.Contains("Byzantine (alie)", StringComparison.Ordinal)));
+        Assert.Contains(workers, w => w.Lines.Any(l => l.Contains("Byzantine (" + attack.Split('(')[0], StringComparison.Ordinal)));
         var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
         Assert.True(summary.GetProperty("completed").GetBoolean());
         Assert.Equal(80, summary.GetProperty("updates_accepted").GetInt64());
