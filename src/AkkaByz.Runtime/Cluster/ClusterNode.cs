@@ -44,12 +44,39 @@ public static class ClusterNode
         }
     }
 
+    /// <summary>How the node joins, for its first line: the seed nodes, or the discovery method and its contact points.</summary>
+    private static string JoiningVia(Akka.Configuration.Config config) => ClusterConfig.DiscoveryMethod(config) switch
+    {
+        "seed-nodes" => $"seed nodes [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]",
+        "config" => $"config discovery of contact points [{string.Join(", ", config.GetStringList("akka.discovery.config.services.akkabyz.endpoints"))}]",
+        _ => $"kubernetes discovery of pods '{config.GetString("akka.discovery.kubernetes-api.pod-label-selector", "")}'",
+    };
+
+    /// <summary>
+    /// Starts the management HTTP endpoint (/bootstrap/seed-nodes, /alive, /ready) on the node's own hostname and, with
+    /// discovery, Akka.Management's cluster bootstrap (its self contact point is this endpoint).
+    /// </summary>
+    /// <exception cref="SettingsException">The management port is in use.</exception>
+    private static async Task<Management.ManagementEndpoint> StartManagementAsync(ActorSystem system, Akka.Configuration.Config config)
+    {
+        var host = config.GetString("akka.management.http.hostname", "127.0.0.1") ?? "127.0.0.1";
+        var bind = config.GetString("akka.management.http.bind-hostname", "") ?? "";
+        var port = config.GetInt("akka.management.http.port", 8558);
+        var endpoint = Management.ManagementEndpoint.Start(system, bind.Length > 0 ? bind : host, port);
+        if (ClusterConfig.DiscoveryMethod(config) != "seed-nodes")
+        {
+            var bootstrap = Akka.Management.Cluster.Bootstrap.ClusterBootstrap.Get(system);
+            var self = new Uri($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+            _ = bootstrap.Routes(Akka.Management.Dsl.ManagementRouteProviderSettings.Create(self, readOnly: true));
+            await bootstrap.Start().ConfigureAwait(false);
+        }
+        return endpoint;
+    }
+
     public static async Task<int> RunAsync(ClusterNodeOptions options, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (config, layers) = ClusterConfig.Build(options);
-        if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
-            throw new SettingsException("--seed-nodes: none given; every node needs at least one seed node to join through (host:port of an aggregator node, e.g. 127.0.0.1:4053).");
         var node = ClusterNodeSettings.Create(config);
         if (options.Role == NodeRole.Aggregator)
         {
@@ -66,6 +93,15 @@ public static class ClusterNode
 
         var output = options.Output;
         CheckPortFree(config);
+        if (config.GetInt("akka.management.http.port", 8558) == 0)
+        {
+            // Port 0: a free port now (the bootstrap's self contact point must name the real one).
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var free = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            config = Akka.Configuration.ConfigurationFactory.ParseString($"akka.management.http.port = {free}").WithFallback(config);
+        }
         var security = SecuritySettings.Create(config);
         ActorSystem? created = null;
         var setup = BootstrapSetup.Create().WithConfig(config);
@@ -110,12 +146,13 @@ public static class ClusterNode
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             var identity = NodeSecurity.Get(system).Self;
+            await using var management = await StartManagementAsync(system, config).ConfigureAwait(false);
             // Start receiving vectors before anyone can send us one (the tcp carrier's listener, or the chunk inbox).
             var transport = VectorTransport.Get(system);
             var vectors = transport.ModeName + (transport.ListeningPort is { } vport ? $" on port {vport}" : "") +
                           (transport.Settings.Mode == VectorTransportMode.Akka ? "" : $", for vectors of at least {transport.Settings.Threshold} bytes");
             output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {options.Role.ToString().ToLowerInvariant()} node {cluster.SelfAddress} " +
-                              $"joining via [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]; vector transport: {vectors}; " +
+                              $"joining via {JoiningVia(config)}; management endpoint {management.Address}; vector transport: {vectors}; " +
                               (identity is null ? "security: insecure (no certificates)" : $"security: mutual TLS, identity {identity}, CA '{trust!.Authority.Subject}'"));
             if (options.Role == NodeRole.Aggregator)
             {
@@ -143,6 +180,7 @@ public static class ClusterNode
                                       "e.g. frozen or cut off); exiting with code 4 — start it again to rejoin");
             });
             var code = await exit.Task.ConfigureAwait(false);
+            Management.NodeHealth.Get(system).Finished();
             var (refused, _) = NodeSecurity.Get(system).Refusals();
             if (refused.Count > 0)
                 output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] security: this node refused {refused.Values.Sum()} connections or messages (" +

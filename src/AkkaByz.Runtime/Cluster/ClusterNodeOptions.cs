@@ -18,6 +18,18 @@ public sealed record ClusterNodeOptions
     public IReadOnlyList<string> SeedNodes { get; init; } = [];
 
     /// <summary>
+    /// How the node finds the cluster (<c>--discovery</c>): <c>config</c>, <c>kubernetes</c> or <c>seed-nodes</c>
+    /// (null = <c>seed-nodes</c> when <see cref="SeedNodes"/> are given, else <c>akkabyz-cluster.discovery.method</c>).
+    /// </summary>
+    public string? Discovery { get; init; }
+
+    /// <summary>Contact points for config discovery as <c>host:port</c> of their management endpoint (<c>--contact</c>; empty = the config's).</summary>
+    public IReadOnlyList<string> Contacts { get; init; } = [];
+
+    /// <summary>Port of the management HTTP endpoint (bootstrap, /alive, /ready; null = the config's, default 8558; 0 = any free port).</summary>
+    public int? ManagementPort { get; init; }
+
+    /// <summary>
     /// This node's data source (<c>akkabyz.data.source</c> syntax). On the aggregator it becomes part of the run's
     /// config; on a worker it overrides only where this node reads the data from.
     /// </summary>
