@@ -149,13 +149,15 @@ public sealed class WireAndCheckpointTests : IDisposable
         Assert.Empty(config.GetStringList("akka.cluster.seed-nodes"));
         var (aggregator, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Aggregator });
         Assert.Equal(["127.0.0.1:8558"], aggregator.GetStringList("akka.discovery.config.services.akkabyz.endpoints")); // the embedded default
-        Assert.Contains("LowestAddressJoinDecider", aggregator.GetString("akka.management.cluster.bootstrap.join-decider.class"), StringComparison.Ordinal);
+        Assert.Contains("FirstContactJoinDecider", aggregator.GetString("akka.management.cluster.bootstrap.join-decider.class"), StringComparison.Ordinal);
         Assert.Equal(1, aggregator.GetInt("akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"));
 
         var (k8s, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Worker, Discovery = "kubernetes" });
         Assert.Equal("kubernetes-api", k8s.GetString("akka.discovery.method"));
         Assert.Equal("app.kubernetes.io/name=akkabyz,app.kubernetes.io/component=aggregator", k8s.GetString("akka.discovery.kubernetes-api.pod-label-selector"));
         Assert.Equal("management", k8s.GetString("akka.management.cluster.bootstrap.contact-point-discovery.port-name"));
+        var (k8sAggregator, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Aggregator, Discovery = "kubernetes" });
+        Assert.Contains("LowestAddressJoinDecider", k8sAggregator.GetString("akka.management.cluster.bootstrap.join-decider.class"), StringComparison.Ordinal);
 
         Assert.Contains("--contact", Assert.Throws<SettingsException>(() => ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Worker, Contacts = ["no-port"] })).Message, StringComparison.Ordinal);
         Assert.Contains("exclude each other", Assert.Throws<SettingsException>(() => ClusterConfig.Build(

@@ -156,7 +156,7 @@ public static class ClusterConfig
                     required-contact-point-nr = {{required}}
                     stable-margin = {{(long)margin.TotalMilliseconds}}ms
                   }
-                  join-decider.class = "{{(options.Role == NodeRole.Worker ? typeof(Management.WorkerJoinDecider) : typeof(Akka.Management.Cluster.Bootstrap.LowestAddressJoinDecider)).AssemblyQualifiedName!.Split(", Version")[0]}}"
+                  join-decider.class = "{{DeciderType(options.Role, method).AssemblyQualifiedName!.Split(", Version")[0]}}"
                   contact-point {
                     probe-interval = {{(long)probe.TotalMilliseconds}}ms
                     fallback-port = {{managementPort}}
@@ -187,11 +187,32 @@ public static class ClusterConfig
                 akka.discovery.method = kubernetes-api
                 akka.discovery.kubernetes-api.pod-label-selector = {{AkkaByzConfig.Quote(selector)}}
                 akka.management.cluster.bootstrap.contact-point-discovery.port-name = {{AkkaByzConfig.Quote(k.GetString("port-name", "management") ?? "management")}}
+                akka.management.cluster.bootstrap.contact-point-discovery.contact-with-all-contact-points = true
                 """);
             if (ns.Length > 0) lines.Add($"akka.discovery.kubernetes-api.pod-namespace = {AkkaByzConfig.Quote(ns)}");
         }
-        return ConfigurationFactory.ParseString(string.Join("\n", lines)).WithFallback(config);
+        config = ConfigurationFactory.ParseString(string.Join("\n", lines)).WithFallback(config);
+        // Akka.Discovery.KubernetesApi's own defaults (its `class` among them) are not injected by the extension.
+        return method == "kubernetes" ? config.WithFallback(KubernetesReference.Value) : config;
     }
+
+    private static readonly Lazy<Config> KubernetesReference = new(() =>
+    {
+        var assembly = typeof(Akka.Discovery.KubernetesApi.KubernetesApiServiceDiscovery).Assembly;
+        using var stream = assembly.GetManifestResourceStream("Akka.Discovery.KubernetesApi.reference.conf")
+            ?? throw new InvalidOperationException("Akka.Discovery.KubernetesApi.reference.conf is not embedded in " + assembly.GetName().Name + ".");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    });
+
+    /// <summary>
+    /// Who may form a new cluster: never a worker; with config discovery only the first contact point (as the first seed
+    /// node); with Kubernetes the lowest-addressed aggregator pod once required-contact-points of them answered.
+    /// </summary>
+    private static Type DeciderType(NodeRole role, string method) =>
+        role == NodeRole.Worker ? typeof(Management.WorkerJoinDecider)
+        : method == "config" ? typeof(Management.FirstContactJoinDecider)
+        : typeof(Akka.Management.Cluster.Bootstrap.LowestAddressJoinDecider);
 
     /// <summary>Checks a contact point <c>host:port</c> (a management endpoint).</summary>
     /// <exception cref="SettingsException">Not host:port.</exception>
