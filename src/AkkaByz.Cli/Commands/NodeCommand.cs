@@ -41,8 +41,11 @@ public static class NodeCommand
         var ca = new Option<FileInfo>("--ca") { Description = "The cluster CA's certificate (ca.crt from `akkabyz certs init`): turns on mutual TLS pinned to it (needs --cert)." };
         var cert = new Option<FileInfo>("--cert") { Description = "This node's certificate and key (NAME.pfx from `akkabyz certs issue --role aggregator|worker`)." };
         var certPassword = new Option<string>("--cert-password") { Description = "Password of the --cert file, if it has one." };
+        var logLevel = new Option<string>("--log-level") { Description = "Log level, Akka's log included: trace | debug | info | warning (default) | error | off." };
+        logLevel.AcceptOnlyFromAmong([.. NodeLoggerFactory.Levels]);
+        var rawLog = new Option<bool>("--raw-log") { Description = "Akka's own log lines ([WARNING][date][Thread][path] ...) instead of one readable line per event." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback address without certificates: anyone who reaches the node can join and take worker slots." };
-        foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure })
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, logLevel, rawLog })
             command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
@@ -90,6 +93,8 @@ public static class NodeCommand
                     NodeCertificate = parse.GetValue(cert)?.FullName,
                     NodeCertificatePassword = parse.GetValue(certPassword),
                     Insecure = parse.GetValue(insecure),
+                    LogLevel = parse.GetValue(logLevel),
+                    RawLog = parse.GetValue(rawLog),
                     Output = output,
                 };
                 var code = await ClusterNode.RunAsync(options, cancellation).ConfigureAwait(false);

@@ -104,8 +104,17 @@ public static class ClusterNode
         }
         var security = SecuritySettings.Create(config);
         ActorSystem? created = null;
+        // Akka's log through Microsoft.Extensions.Logging (Akka.Hosting's LoggerFactoryLogger), one readable line per event.
+        var level = NodeLoggerFactory.Parse(options.LogLevel ?? "warning");
+        config = Akka.Configuration.ConfigurationFactory.ParseString($"akka.loglevel = {NodeLoggerFactory.AkkaLevel(level)}").WithFallback(config);
+        if (!options.RawLog)
+            config = Akka.Configuration.ConfigurationFactory.ParseString("""
+                akka.loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"]
+                akka.stdout-loglevel = OFF
+                """).WithFallback(config);
         var setup = BootstrapSetup.Create().WithConfig(config);
         var systemSetup = ActorSystemSetup.Create(setup);
+        if (!options.RawLog) systemSetup = systemSetup.And(new Akka.Hosting.Logging.LoggerFactorySetup(new NodeLoggerFactory(output ?? TextWriter.Null, level)));
         ClusterTrust? trust = null;
         if (security.IsSecure)
         {

@@ -53,6 +53,12 @@ public sealed record ClusterNodeOptions
     /// <summary><c>--insecure</c>: allow binding a non-loopback address without certificates (loudly).</summary>
     public bool Insecure { get; init; }
 
+    /// <summary><c>--log-level</c>: trace, debug, info, warning (default), error or off; Akka's log included.</summary>
+    public string? LogLevel { get; init; }
+
+    /// <summary><c>--raw-log</c>: Akka's own log lines (its StandardOutLogger) instead of the readable format.</summary>
+    public bool RawLog { get; init; }
+
     /// <summary>Where progress lines go (null = nowhere).</summary>
     public TextWriter? Output { get; init; }
 }
