@@ -75,8 +75,9 @@ done
 echo "$N workers started (logs $RUN/logs/worker-*.log)"
 echo
 
-# Follow the aggregator's progress (in the background, so that Ctrl-C / kill reach the trap at once).
-follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v '^\[WARNING\]\|^\[ERROR\]\|^   at \|^Cause: \|^ ---> ' & pids+=("$!"); }
+# Follow the aggregator's progress without the bootstrap's probes of a contact point not started yet (the logs keep
+# them; Akka's warnings show as "[time] warning SOURCE: ..." lines; --raw-log gives Akka's own format) (in the background, so that Ctrl-C / kill reach the trap at once).
+follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v 'contactPointProbe\|^\[WARNING\]\|^\[ERROR\]\|^   at \|^Cause: \|^ ---> ' & pids+=("$!"); }
 follow "$RUN/logs/aggregator.log" "$active"
 rc=0; wait "$active" || rc=$?
 if [[ -n ${STANDBY:-} ]] && kill -0 "$standby" 2>/dev/null; then

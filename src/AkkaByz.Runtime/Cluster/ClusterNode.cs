@@ -10,7 +10,9 @@ namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
 /// Runs one cluster node until the run is over: an actor system named <see cref="ClusterConfig.SystemName"/> with the
-/// cluster provider, joined through the seed nodes. Aggregator nodes run a ClusterSingletonManager for the
+/// cluster provider, joined through discovery (Akka.Management's cluster bootstrap over config or Kubernetes API
+/// discovery) or through seed nodes, with its management endpoint (/alive, /ready) and Akka's log through
+/// Microsoft.Extensions.Logging. Aggregator nodes run a ClusterSingletonManager for the
 /// <see cref="AggregatorCoordinator"/> (only the oldest aggregator node hosts it; the others are standbys that take
 /// over when it leaves or is downed); worker nodes run a ClusterSingletonProxy to it and a
 /// <see cref="WorkerNodeActor"/>. Returns the process exit code: 0 completed, 3 stopped early, 2 bad configuration,
