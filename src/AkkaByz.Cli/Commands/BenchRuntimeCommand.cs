@@ -14,8 +14,8 @@ namespace AkkaByz.Cli.Commands;
 /// (<see cref="PlainLoop"/>: Parallel.For over the round's gradient calls, no actors). Overhead = plain rate / actor
 /// rate − 1. For torch models each repetition also measures the gradient bound in the same process just before its
 /// runs: the <c>bench models</c> throughput of one model per core (one torch thread each) divided by the gradients a
-/// round needs, and reports the fraction of it each mode reaches. Each run is timed over rounds 2..R (the first round
-/// warms up); a per-phase breakdown of the best run of each mode follows the table. Both modes also print whether their
+/// round needs, and reports the fraction of it each mode reaches. Each run is timed over rounds 2..R−1 (the first round
+/// warms up; the last one's metrics row waits for the final evaluation); a per-phase breakdown of the best run of each mode follows the table. Both modes also print whether their
 /// final parameters are bit-identical (they must be).
 /// </summary>
 public static class BenchRuntimeCommand
@@ -32,7 +32,8 @@ public static class BenchRuntimeCommand
         var attack = new Option<string>("--attack") { Description = "Attack of the 8 Byzantine workers.", DefaultValueFactory = _ => "alie" };
         var boundSteps = new Option<int>("--bound-steps") { Description = "Minimum gradients per core in each bound measurement.", DefaultValueFactory = _ => 200 };
         var split = new Option<bool>("--split-gradients") { Description = "Run a worker's two µ²-SGD gradients as separate tasks (off: one task per worker, the earlier schedule).", DefaultValueFactory = _ => true };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split }) command.Options.Add(o);
+        var engine = new Option<bool>("--compare-engine") { Description = "Also time the actor runtime with the batched gradient engine in each repetition (models with a batched kernel).", DefaultValueFactory = _ => false };
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, engine }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -59,9 +60,9 @@ public static class BenchRuntimeCommand
                         Data = AkkaByzSettings.Default.Data with { Source = DataSourceSpec.Parse(isLogreg ? "synthetic" : parse.GetValue(cnnData)!) },
                     };
                     settings.Validate();
-                    if (rounds < 3) throw new ArgumentException("runs need at least 3 rounds (rounds 2..R are timed).");
+                    if (rounds < 3) throw new ArgumentException("runs need at least 3 rounds (rounds 2..R−1 are timed).");
                     var bench = isLogreg ? null : ModelBenchmarkCase.All.FirstOrDefault(c => c.Name == model);
-                    breakdowns.Add(await Measure(settings, rounds, parse.GetValue(repeat), bench, parse.GetValue(boundSteps), output, cancellation).ConfigureAwait(false));
+                    breakdowns.Add(await Measure(settings, rounds, parse.GetValue(repeat), bench, parse.GetValue(boundSteps), parse.GetValue(engine) && !isLogreg, output, cancellation).ConfigureAwait(false));
                 }
                 foreach (var b in breakdowns) output.Write(b);
                 return 0;
@@ -78,7 +79,7 @@ public static class BenchRuntimeCommand
     private static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
     private static async Task<string> Measure(AkkaByzSettings settings, int rounds, int repeat, ModelBenchmarkCase? bench, int boundSteps,
-        TextWriter output, CancellationToken cancellation)
+        bool compareEngine, TextWriter output, CancellationToken cancellation)
     {
         var components = RunComposer.Compose(settings);
         var warm = new RunComponents
@@ -95,6 +96,7 @@ public static class BenchRuntimeCommand
         var actorFractions = new List<double>();
         var plainFractions = new List<double>();
         var identicalAll = true;
+        var engineLines = new List<string>();
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
             double? boundGradients = null;
@@ -107,7 +109,7 @@ public static class BenchRuntimeCommand
             var (plainParams, _) = PlainLoop.Run(components, rounds, round =>
             {
                 if (round == 1) { probe = RoundProfile.Begin(); windowStart = Stopwatch.GetTimestamp(); }
-                else if (round == rounds) plain = probe!.End(rounds - 1, Stopwatch.GetElapsedTime(windowStart).TotalSeconds);
+                else if (round == rounds - 1) plain = probe!.End(rounds - 2, Stopwatch.GetElapsedTime(windowStart).TotalSeconds);
             });
 
             probe = null;
@@ -121,7 +123,7 @@ public static class BenchRuntimeCommand
                     else if (row.Round > 1 && probe is not null)
                     {
                         aggregationMs += row.AggregationMs;
-                        if (row.Round == rounds) actor = probe.End(rounds - 1, Stopwatch.GetElapsedTime(windowStart).TotalSeconds, aggregationMs);
+                        if (row.Round == rounds - 1) actor = probe.End(rounds - 2, Stopwatch.GetElapsedTime(windowStart).TotalSeconds, aggregationMs);
                     }
                 },
             };
@@ -142,9 +144,16 @@ public static class BenchRuntimeCommand
             }
             var overhead = 100 * (plain.RoundsPerSecond / actor.RoundsPerSecond - 1);
             output.WriteLine($"| {settings.Model} | {components.Dimension} | {rounds} | {r + 1} | {F(actor.RoundsPerSecond, "0.0")} | {F(plain.RoundsPerSecond, "0.0")} | {F(overhead, "+0.0;-0.0")} % | {bound} | {af} | {pf} | {(identical ? "yes" : "NO")} |");
+            if (compareEngine)
+            {
+                var batched = await LocalTraining.RunAsync(components, new LocalTrainingOptions { BatchedGradients = true }, cancellation).ConfigureAwait(false);
+                engineLines.Add($"engine, run {r + 1}: actor runtime per-worker {F(result.RoundsPerSecond, "0.0")} rounds/s, batched {F(batched.RoundsPerSecond, "0.0")} rounds/s " +
+                                $"({F(batched.RoundsPerSecond / result.RoundsPerSecond, "0.00")}×, whole run incl. round 1); final parameters {(batched.FinalParameters.AsSpan().SequenceEqual(result.FinalParameters) ? "identical" : "differ (expected: other kernels)")}");
+            }
             if (bestActor is null || actor.RoundsPerSecond > bestActor.RoundsPerSecond) bestActor = actor;
             if (bestPlain is null || plain.RoundsPerSecond > bestPlain.RoundsPerSecond) bestPlain = plain;
         }
+        foreach (var line in engineLines) output.WriteLine(line);
         return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll);
     }
 

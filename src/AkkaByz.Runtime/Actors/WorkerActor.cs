@@ -75,7 +75,7 @@ public sealed class WorkerActor : WorkerActorBase
             return r;
         }
         Task<(float[] Update, double Loss)> task;
-        if (jobs.Length <= 1)
+        if (jobs.Length <= 1 && computation.Engine is null)
         {
             var job = jobs.Length == 1 ? jobs[0] : null;
             task = ComputeScheduler.Run(() =>
@@ -86,9 +86,7 @@ public sealed class WorkerActor : WorkerActorBase
         }
         else
         {
-            var parts = new Task[jobs.Length];
-            for (var i = 0; i < parts.Length; i++) parts[i] = ComputeScheduler.Run(jobs[i].Run);
-            task = ComputeScheduler.WhenAll(parts, Complete);
+            task = ComputeScheduler.WhenAll(computation.RunJobs(round, jobs), Complete);
         }
         Running = task;
         task.PipeTo(Self,
