@@ -56,28 +56,6 @@ public static class TorchRuntime
         t_threads = n;
     }
 
-    /// <summary>
-    /// Runs <paramref name="work"/> with <paramref name="threads"/> intra-op threads on the calling thread, then restores
-    /// <see cref="Threads"/> (a batched call over many workers' samples is one large computation, where intra-op threads pay).
-    /// </summary>
-    public static void WithThreads(int threads, Action work)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        ApplyToCurrentThread();
-        if (threads == t_threads || threads < 1) { work(); return; }
-        torch.set_num_threads(threads);
-        t_threads = threads;
-        try
-        {
-            work();
-        }
-        finally
-        {
-            t_threads = 0;
-            ApplyToCurrentThread();
-        }
-    }
-
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
 

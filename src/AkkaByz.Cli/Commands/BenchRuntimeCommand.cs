@@ -32,8 +32,7 @@ public static class BenchRuntimeCommand
         var attack = new Option<string>("--attack") { Description = "Attack of the 8 Byzantine workers.", DefaultValueFactory = _ => "alie" };
         var boundSteps = new Option<int>("--bound-steps") { Description = "Minimum gradients per core in each bound measurement.", DefaultValueFactory = _ => 200 };
         var split = new Option<bool>("--split-gradients") { Description = "Run a worker's two µ²-SGD gradients as separate tasks (off: one task per worker, the earlier schedule).", DefaultValueFactory = _ => true };
-        var engine = new Option<bool>("--compare-engine") { Description = "Also time the actor runtime with the batched gradient engine in each repetition (models with a batched kernel).", DefaultValueFactory = _ => false };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, engine }) command.Options.Add(o);
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -62,7 +61,7 @@ public static class BenchRuntimeCommand
                     settings.Validate();
                     if (rounds < 3) throw new ArgumentException("runs need at least 3 rounds (rounds 2..R−1 are timed).");
                     var bench = isLogreg ? null : ModelBenchmarkCase.All.FirstOrDefault(c => c.Name == model);
-                    breakdowns.Add(await Measure(settings, rounds, parse.GetValue(repeat), bench, parse.GetValue(boundSteps), parse.GetValue(engine) && !isLogreg, output, cancellation).ConfigureAwait(false));
+                    breakdowns.Add(await Measure(settings, rounds, parse.GetValue(repeat), bench, parse.GetValue(boundSteps), output, cancellation).ConfigureAwait(false));
                 }
                 foreach (var b in breakdowns) output.Write(b);
                 return 0;
@@ -79,7 +78,7 @@ public static class BenchRuntimeCommand
     private static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
     private static async Task<string> Measure(AkkaByzSettings settings, int rounds, int repeat, ModelBenchmarkCase? bench, int boundSteps,
-        bool compareEngine, TextWriter output, CancellationToken cancellation)
+        TextWriter output, CancellationToken cancellation)
     {
         var components = RunComposer.Compose(settings);
         var warm = new RunComponents
@@ -96,7 +95,6 @@ public static class BenchRuntimeCommand
         var actorFractions = new List<double>();
         var plainFractions = new List<double>();
         var identicalAll = true;
-        var engineLines = new List<string>();
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
             double? boundGradients = null;
@@ -144,16 +142,9 @@ public static class BenchRuntimeCommand
             }
             var overhead = 100 * (plain.RoundsPerSecond / actor.RoundsPerSecond - 1);
             output.WriteLine($"| {settings.Model} | {components.Dimension} | {rounds} | {r + 1} | {F(actor.RoundsPerSecond, "0.0")} | {F(plain.RoundsPerSecond, "0.0")} | {F(overhead, "+0.0;-0.0")} % | {bound} | {af} | {pf} | {(identical ? "yes" : "NO")} |");
-            if (compareEngine)
-            {
-                var batched = await LocalTraining.RunAsync(components, new LocalTrainingOptions { BatchedGradients = true }, cancellation).ConfigureAwait(false);
-                engineLines.Add($"engine, run {r + 1}: actor runtime per-worker {F(result.RoundsPerSecond, "0.0")} rounds/s, batched {F(batched.RoundsPerSecond, "0.0")} rounds/s " +
-                                $"({F(batched.RoundsPerSecond / result.RoundsPerSecond, "0.00")}×, whole run incl. round 1); final parameters {(batched.FinalParameters.AsSpan().SequenceEqual(result.FinalParameters) ? "identical" : "differ (expected: other kernels)")}");
-            }
             if (bestActor is null || actor.RoundsPerSecond > bestActor.RoundsPerSecond) bestActor = actor;
             if (bestPlain is null || plain.RoundsPerSecond > bestPlain.RoundsPerSecond) bestPlain = plain;
         }
-        foreach (var line in engineLines) output.WriteLine(line);
         return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll);
     }
 

@@ -75,7 +75,7 @@ public sealed class WorkerActor : WorkerActorBase
             return r;
         }
         Task<(float[] Update, double Loss)> task;
-        if (jobs.Length <= 1 && computation.Engine is null)
+        if (jobs.Length <= 1)
         {
             var job = jobs.Length == 1 ? jobs[0] : null;
             task = ComputeScheduler.Run(() =>
@@ -86,7 +86,7 @@ public sealed class WorkerActor : WorkerActorBase
         }
         else
         {
-            task = ComputeScheduler.WhenAll(computation.RunJobs(round, jobs), Complete);
+            task = ComputeScheduler.WhenAll(WorkerComputation.RunJobs(jobs), Complete);
         }
         Running = task;
         task.PipeTo(Self,

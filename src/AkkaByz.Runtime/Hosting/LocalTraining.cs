@@ -76,7 +76,6 @@ public static class LocalTraining
             DataSet? poisoned = attack is null || attack.NeedsHonestVectors ? null : TransformLabels(components.Train, attack);
 
             var byzantineIndex = 0;
-            GradientEngine? engine = null;
             for (var i = 0; i < settings.Workers; i++)
             {
                 var faults = WorkerFaults.From(settings, i);
@@ -88,13 +87,7 @@ public static class LocalTraining
                 }
                 else
                 {
-                    var computation = Computation(components, i, components.Train);
-                    if (options.BatchedGradients)
-                    {
-                        engine ??= GradientEngines.For(computation.Model) is { } kernel ? new GradientEngine(kernel, components.Train) : null;
-                        if (engine is not null) computation.Engine = engine;
-                    }
-                    system.ActorOf(WorkerActor.Props(i, $"worker-{i}", aggregator, computation, faults, tap), $"worker-{i}");
+                    system.ActorOf(WorkerActor.Props(i, $"worker-{i}", aggregator, Computation(components, i, components.Train), faults, tap), $"worker-{i}");
                 }
             }
             var setupSeconds = setup.Elapsed.TotalSeconds;

@@ -21,12 +21,6 @@ public sealed record LocalTrainingOptions
     /// <summary>Metrics rows kept in memory before the series is decimated (<see cref="MetricsSeries"/>; metrics.csv has every row).</summary>
     public int MetricsSeriesCapacity { get; init; } = MetricsSeries.DefaultCapacity;
 
-    /// <summary>
-    /// Hand the honest workers' gradient calls to one batched <see cref="Training.GradientEngine"/> (models with a batched
-    /// kernel only, see <see cref="Training.GradientEngines"/>; others compute per worker). Not bit-identical to per-worker.
-    /// </summary>
-    public bool BatchedGradients { get; init; }
-
     /// <summary>Akka log level for the run's actor system (WARNING shows rejections, deadlines and crashes).</summary>
     public string LogLevel { get; init; } = "WARNING";
 }

@@ -69,37 +69,15 @@ public sealed class WorkerComputation : IDisposable
     /// </summary>
     public static bool SplitGradients { get; set; } = true;
 
-    /// <summary>The worker's model (its primary instance).</summary>
-    public IGradientModel Model => _model;
-
     /// <summary>The model's name (for messages).</summary>
     public string ModelName => _model.Name;
 
     /// <summary>
-    /// The node's batched gradient engine this computation hands its jobs to (<see cref="RunJobs"/>), or null: each job
-    /// runs as its own task. Set once, before the first round; the data set must be the engine's.
+    /// Starts the prepared <paramref name="jobs"/>: one task each on the <see cref="ComputeScheduler"/>.
+    /// <see cref="Complete"/> may run once the returned tasks have finished.
     /// </summary>
-    public GradientEngine? Engine
+    public static Task[] RunJobs(ReadOnlySpan<GradientJob> jobs)
     {
-        get => _engine;
-        set
-        {
-            if (_engine is not null) throw new InvalidOperationException("The gradient engine is set once.");
-            if (value is not null && !ReferenceEquals(value.Data, _data)) throw new ArgumentException("The engine computes on another data set.", nameof(value));
-            _engine = value;
-            value?.Join();
-        }
-    }
-
-    private GradientEngine? _engine;
-
-    /// <summary>
-    /// Starts the prepared <paramref name="jobs"/> of <paramref name="round"/>: handed to the <see cref="Engine"/>, or one task
-    /// each on the <see cref="ComputeScheduler"/>. <see cref="Complete"/> may run once the returned tasks have finished.
-    /// </summary>
-    public Task[] RunJobs(long round, ReadOnlySpan<GradientJob> jobs)
-    {
-        if (_engine is { } engine) return [engine.Submit(round, jobs)];
         var parts = new Task[jobs.Length];
         for (var i = 0; i < parts.Length; i++) parts[i] = ComputeScheduler.Run(jobs[i].Run);
         return parts;
@@ -143,10 +121,10 @@ public sealed class WorkerComputation : IDisposable
         }
         int count = 1;
         _jobs[0].Set(_model, x);
-        if ((_engine is not null || SplitGradients && _createHelper is not null) && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1)
+        if (SplitGradients && _createHelper is not null && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1)
         {
-            if (_engine is null) _helper ??= _createHelper!();
-            _jobs[1].Set(_helper ?? _model, _lastX); // an engine computes the job itself
+            _helper ??= _createHelper();
+            _jobs[1].Set(_helper, _lastX);
             count = 2;
         }
         _prepared = count == 1 ? _first : _jobs;
@@ -184,9 +162,6 @@ public sealed class WorkerComputation : IDisposable
 
     public void Dispose()
     {
-        var engine = _engine;
-        _engine = null;
-        engine?.Leave();
         _model.Dispose();
         _helper?.Dispose();
     }
@@ -216,15 +191,6 @@ public sealed class WorkerComputation : IDisposable
         }
 
         internal void Clear() => _done = false;
-
-        internal (float[] Point, int[] Batch, float[] Gradient) Parts() => (_point, _owner._batch, _gradient);
-
-        /// <summary>Marks the job computed elsewhere (by a <see cref="GradientEngine"/>) with its loss; the gradient is in place.</summary>
-        internal void Done(double loss)
-        {
-            _loss = loss;
-            _done = true;
-        }
 
         /// <summary>Computes the gradient (thread-safe with respect to the round's other job: each has its own model).</summary>
         public void Run()
