@@ -140,7 +140,8 @@ public static class LocalTraining
     }
 
     private static WorkerComputation Computation(RunComponents c, int worker, DataSet data) =>
-        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker);
+        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker,
+            createHelper: c.CreateModel);
 
     /// <summary>The training set as a data-poisoning attack sees it (features shared); the same set when the attack leaves labels alone.</summary>
     internal static DataSet TransformLabels(DataSet train, Core.Attacks.IAttack attack)
