@@ -69,6 +69,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private Checkpoint? _pendingCheckpoint;
     private long _lastRowWritten = -1;
     private bool _omniscient;
+    private IActorRef _self = ActorRefs.Nobody; // Self for the callbacks that run on other actors' threads
     private DateTime _startDeadline;
 
     public AggregatorCoordinator(ClusterNodeSettings node, IReadOnlyList<string> runLayers, string? localData, TextWriter? output)
@@ -255,7 +256,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         }
         Directory.CreateDirectory(_outDir);
         var every = _node.ProgressEvery;
-        var me = Self;
+        var me = _self = Self;
         _metrics = Context.ActorOf(MetricsSinkActor.Props(Path.Combine(_outDir, "metrics.csv"), settings.EvalInterval, row =>
         {
             me.Tell(new RowWritten(row.Round));
@@ -287,7 +288,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         if (_store is null || round % _node.CheckpointInterval != 0 || round >= _rounds) return;
         // Captured now (the state is copied), written once metrics.csv holds this round (see SavePending).
         var checkpoint = new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false) { Counters = counters };
-        Self.Tell(new PendingCheckpoint(checkpoint));
+        _self.Tell(new PendingCheckpoint(checkpoint));
     }
 
     private void SavePending()
