@@ -7,7 +7,8 @@
 #   INSECURE=1 samples/cluster-localhost.sh      no certificates (any local process could then join and take slots)
 # Security: mutual TLS by default. On first use a cluster CA and one certificate per node are made in certs/
 # (`akkabyz certs init` / `akkabyz certs issue`; certs/ is git-ignored); every node proves its identity with its own.
-# Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/.
+# Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/ (node
+# logs and pids) and checkpoints/ (the run's checkpoint; both aggregators use it, being given the same --out).
 # Every node started here is stopped when the script exits (Ctrl-C included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,16 +48,16 @@ WORKER_TLS=()
 for i in $(seq 1 "$N"); do WORKER_TLS[i]="$(tls worker "worker-$i")"; done
 
 dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" "${AGG_TLS[@]}" \
-  --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
-active=$!; pids+=("$active"); echo "$active" >"$RUN/aggregator.pid"
+  --workers "$N" --out "$RUN" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
+active=$!; pids+=("$active"); echo "$active" >"$RUN/logs/aggregator.pid"
 echo "aggregator: pid $active, $SCHEME://akkabyz@127.0.0.1:$PORT (log $RUN/logs/aggregator.log)${INSECURE:+, INSECURE}"
 
 if [[ -n ${STANDBY:-} ]]; then
   sleep 3 # the first aggregator must be the oldest member: it hosts the run, the standby waits
   dotnet "$DLL" node --role aggregator --config "$CONFIG" --port $((PORT + 1)) --seed-nodes "${SEEDS[@]}" "${STANDBY_TLS[@]}" \
-    --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/standby.log" 2>&1 &
-  standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/standby.pid"
-  echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/aggregator.pid)"
+    --workers "$N" --out "$RUN" "$@" >"$RUN/logs/standby.log" 2>&1 &
+  standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/logs/standby.pid"
+  echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/logs/aggregator.pid)"
 fi
 
 # Workers need only the seed nodes: slot, shard and run config come from the aggregator.
@@ -69,11 +70,13 @@ echo "$N workers started (logs $RUN/logs/worker-*.log)"
 echo
 
 # Follow the aggregator's progress (in the background, so that Ctrl-C / kill reach the trap at once).
-follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v '^\[WARNING\]\|^\[ERROR\]\|^   at ' & pids+=("$!"); }
+follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v '^\[WARNING\]\|^\[ERROR\]\|^   at \|^Cause: ' & pids+=("$!"); }
 follow "$RUN/logs/aggregator.log" "$active"
 rc=0; wait "$active" || rc=$?
 if [[ -n ${STANDBY:-} ]] && kill -0 "$standby" 2>/dev/null; then
-  echo; echo "---- the active aggregator exited ($rc); the standby continues ----"
+  echo; echo "---- the active aggregator exited ($rc); the standby continues (it says what it does below) ----"
+  # The standby's own lines: the active one unreachable, its downing (~akka.cluster.split-brain-resolver.stable-after),
+  # the take-over, the restored checkpoint round, then the run's progress.
   follow "$RUN/logs/standby.log" "$standby"
   rc=0; wait "$standby" || rc=$?
 fi

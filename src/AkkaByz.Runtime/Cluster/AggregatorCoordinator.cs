@@ -69,6 +69,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private Checkpoint? _pendingCheckpoint;
     private long _lastRowWritten = -1;
     private bool _omniscient;
+    private int _minToStart;
     private IActorRef _self = ActorRefs.Nobody; // Self for the callbacks that run on other actors' threads
     private DateTime _startDeadline;
 
@@ -265,7 +266,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
                       (row.Evaluated ? $", test accuracy {row.TestAccuracy:0.0000}" : ""));
         }, history: history), "metrics");
         _evaluator = Context.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, _metrics), "evaluator");
-        var min = checkpoint is not null ? 1 : _node.MinWorkers; // a resumed run goes on with the workers that come back
+        var min = _minToStart = checkpoint is not null ? 1 : _node.MinWorkers; // a resumed run goes on with the workers that come back
         _startDeadline = DateTime.UtcNow + settings.Barrier.StartTimeout;
         _aggregator = Context.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
             settings.Workers, settings.Byzantine, _rounds, settings.EvalInterval, settings.Barrier, server,
@@ -323,7 +324,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             .Select(i => _hostOfSlot.TryGetValue(i, out var h) ? $"slot {i} ({(_security.IsSecure ? h.Principal : h.Host.Path.Address.ToString())} joined, registering)" : $"slot {i} (no worker node yet)")
             .ToArray();
         var left = Math.Max(0, (_startDeadline - DateTime.UtcNow).TotalSeconds);
-        var rule = _node.MinWorkers is > 0 and var n && n < m && _restoredFrom == 0
+        var rule = _minToStart is > 0 and var n && n < m
             ? $"starts with all {m}, or with at least {n} in {left:0} s (start timeout)"
             : $"starts with all {m}; gives up in {left:0} s (start timeout; --min-workers N starts with fewer)";
         Print($"waiting for workers: {registered.Count}/{m} registered; missing {string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? $" and {missing.Length - 8} more" : "")}; the run {rule}");

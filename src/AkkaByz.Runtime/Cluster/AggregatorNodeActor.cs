@@ -44,7 +44,11 @@ public sealed class AggregatorNodeActor : ReceiveActor
             if (!r.Member.HasRole("aggregator") || r.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)) return;
             var next = Oldest();
             if (next is not null && next.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
-                Print($"aggregator {r.Member.Address} was removed from the cluster ({r.PreviousStatus}); this node takes over the run");
+            {
+                var margin = Context.System.Settings.Config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after", TimeSpan.FromSeconds(20), false);
+                Print($"aggregator {r.Member.Address} was removed from the cluster ({r.PreviousStatus}); this node takes over the run once Akka's removal " +
+                      $"margin has passed (~{margin.TotalSeconds:0.#} s), restoring the last checkpoint");
+            }
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.IReachabilityEvent>(_ => { });

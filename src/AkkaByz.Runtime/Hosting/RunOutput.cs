@@ -53,7 +53,8 @@ public static class RunOutput
         var foreign = entries.Where(e => !RunFiles.Contains(e, StringComparer.Ordinal) && !(RunFolders.Contains(e, StringComparer.Ordinal) && Directory.Exists(Path.Combine(directory, e)))).ToArray();
         var checkpoints = Path.Combine(directory, CheckpointFolder);
         var hasCheckpoint = File.Exists(Path.Combine(checkpoints, Checkpointing.CheckpointStore.FileName));
-        var isRun = foreign.Length == 0 && (entries.Contains("metrics.csv") || entries.Contains("summary.json") || hasCheckpoint);
+        var isRun = foreign.Length == 0 && (entries.Contains("metrics.csv") || entries.Contains("summary.json") || hasCheckpoint ||
+                                            entries.All(e => RunFolders.Contains(e, StringComparer.Ordinal))); // e.g. the checkpoint folder, made before the run starts
         if (!isRun)
             throw new SettingsException($"{key}: '{directory}' is not empty and not an AkkaByz run folder (it holds " +
                                         $"{string.Join(", ", (foreign.Length > 0 ? foreign : entries).Take(3).Select(e => $"'{e}'"))}" +
