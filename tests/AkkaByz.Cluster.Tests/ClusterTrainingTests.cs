@@ -120,6 +120,31 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_restarted_on_the_same_fixed_port_after_a_crash_gets_its_slot_back_and_takes_part_again()
+    {
+        // The aggregator once kept the crashed node's host:port as unreachable forever, so the restarted worker (same
+        // address, new incarnation) had its slot but was never asked again: 2 updates per round to the end.
+        var config = _cluster.WriteConfig("""rounds = 300, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var workerPort = ClusterHarness.FreePort().ToString(CultureInfo.InvariantCulture);
+        var aggregator = StartAggregator(config, port);
+        var fixedWorker = new[] { "--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}", "--port", workerPort };
+        var victim = _cluster.Start("worker on a fixed port", fixedWorker);
+        StartWorkers(2, port);
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/300", StringComparison.Ordinal), Startup));
+        victim.KillHard();
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains($"127.0.0.1:{workerPort} left: slot", StringComparison.Ordinal), TimeSpan.FromSeconds(60)));
+        var restarted = _cluster.Start("the same worker, restarted", fixedWorker);
+
+        Assert.Equal(0, await ExitOf(aggregator));
+        Assert.Equal(0, await restarted.WaitForExit(TimeSpan.FromSeconds(30)));
+        var received = File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => l.Split(','))
+            .Where(r => r[4] != "0").Select(r => int.Parse(r[4], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Contains(2, received);       // while it was down
+        Assert.Equal(3, received[^1]);      // and included again at the end
+    }
+
+    [Fact]
     public async Task A_worker_node_joining_mid_run_takes_the_free_slot_and_is_served_from_the_next_round()
     {
         // m = 3 slots but only 2 workers at first: with --min-workers 2 the start timeout starts the run with them.
