@@ -70,6 +70,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private long _lastRowWritten = -1;
     private bool _omniscient;
     private int _minToStart;
+    private bool _ending;
     private IActorRef _self = ActorRefs.Nobody; // Self for the callbacks that run on other actors' threads
     private DateTime _startDeadline;
 
@@ -210,6 +211,9 @@ public sealed class AggregatorCoordinator : ReceiveActor
                 : checkpoint.Run is { OutputDirectory.Length: > 0 } r ? r.OutputDirectory
                 : resume ? Path.GetFullPath(_node.Resume)
                 : outDir;
+            if (checkpoint.Run is { OutputDirectory.Length: > 0 } recorded &&
+                !Path.GetFullPath(recorded.OutputDirectory).Equals(Path.GetFullPath(_outDir), StringComparison.Ordinal))
+                RunOutput.Prepare(_outDir); // the run continues in another folder (--out): new, empty, or an old run's
             if (checkpoint.Run is { } r2)
             {
                 _runId = r2.RunId;
@@ -294,7 +298,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
 
     private void SavePending()
     {
-        if (_pendingCheckpoint is not { } pending || pending.Round > _lastRowWritten || _store is null) return;
+        // Once the run is over, the completed checkpoint is the last word: no round's checkpoint may replace it.
+        if (_finished is not null || _ending || _pendingCheckpoint is not { } pending || pending.Round > _lastRowWritten || _store is null) return;
         _pendingCheckpoint = null;
         var watch = Stopwatch.StartNew();
         try
@@ -393,6 +398,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
 
     private async Task OnCompleted(RunCompleted run)
     {
+        _ending = true;
+        _pendingCheckpoint = null;
         if (_settings is not null) run = run with { Reason = RunAdvice.Explain(_settings, _omniscient, run.Reason) };
         Print(run.Completed ? $"training finished: {run.Reason}" : $"training stopped: {run.Reason}");
         try
