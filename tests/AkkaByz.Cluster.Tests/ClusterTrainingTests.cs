@@ -21,19 +21,21 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _cluster.Dispose();
 
-    private NodeProcess StartAggregator(string config, int port, string label = "aggregator", params string[] seeds) =>
-        _cluster.Start(label, ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--seed-nodes", .. (seeds.Length > 0 ? seeds : [$"127.0.0.1:{port}"]),
+    // Nodes find each other through config discovery (Akka.Management cluster bootstrap): the contact points are the
+    // aggregators' management endpoints; `port` below is an aggregator's management port, remoting ports are any free ones.
+    private NodeProcess StartAggregator(string config, int port, string label = "aggregator", params int[] contacts) =>
+        _cluster.Start(label, ["--role", "aggregator", "--config", config, .. ClusterHarness.Management(port),
+            .. ClusterHarness.Discovery(contacts.Length > 0 ? contacts : [port]),
             "--out", _cluster.OutDir, "--checkpoint-dir", _cluster.CheckpointDir]);
 
-    /// <summary>An aggregator that is its own seed, with extra flags; its outputs in <paramref name="outDir"/> (checkpoints there too, the default).</summary>
+    /// <summary>An aggregator (management port <paramref name="port"/>, its own contact point) with extra flags; outputs in <paramref name="outDir"/> (checkpoints there too, the default).</summary>
     private NodeProcess StartAggregatorIn(string outDir, int port, string label, params string[] extra) =>
-        _cluster.Start(label, ["--role", "aggregator", "--config", _cluster.ConfigPath!, "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--seed-nodes", $"127.0.0.1:{port}", "--out", outDir, .. extra]);
+        _cluster.Start(label, ["--role", "aggregator", "--config", _cluster.ConfigPath!, .. ClusterHarness.Management(port),
+            .. ClusterHarness.Discovery([port]), "--out", outDir, .. extra]);
 
-    private NodeProcess[] StartWorkers(int count, params int[] seedPorts) =>
+    private NodeProcess[] StartWorkers(int count, params int[] contacts) =>
         Enumerable.Range(0, count).Select(i => _cluster.Start($"worker {i}",
-            ["--role", "worker", "--config", _cluster.ConfigPath!, "--seed-nodes", .. seedPorts.Select(p => $"127.0.0.1:{p}")])).ToArray();
+            ["--role", "worker", "--config", _cluster.ConfigPath!, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(contacts)])).ToArray();
 
     private static async Task<int?> ExitOf(NodeProcess node) => await node.WaitForExit(RunTimeout);
 
@@ -128,7 +130,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var port = ClusterHarness.FreePort();
         var workerPort = ClusterHarness.FreePort().ToString(CultureInfo.InvariantCulture);
         var aggregator = StartAggregator(config, port);
-        var fixedWorker = new[] { "--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}", "--port", workerPort };
+        string[] fixedWorker = ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port), "--port", workerPort];
         var victim = _cluster.Start("worker on a fixed port", fixedWorker);
         StartWorkers(2, port);
         Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/300", StringComparison.Ordinal), Startup));
@@ -155,7 +157,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var aggregator = StartAggregatorIn(_cluster.OutDir, port, "aggregator", "--min-workers", "2");
         StartWorkers(2, port);
         Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/80", StringComparison.Ordinal), Startup));
-        var late = _cluster.Start("late worker", "--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}");
+        var late = _cluster.Start("late worker", ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port)]);
 
         Assert.Equal(0, await ExitOf(aggregator));
         Assert.NotNull(await late.WaitForLine(l => l.Contains("slot 2 of 3", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
@@ -202,10 +204,9 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     {
         var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
-        var seeds = new[] { $"127.0.0.1:{portA}", $"127.0.0.1:{portB}" };
-        var active = StartAggregator(config, portA, "aggregator A", seeds);
+        var active = StartAggregator(config, portA, "aggregator A", portA, portB);
         Assert.NotNull(await active.WaitForLine(l => l.Contains("waiting for 3 workers", StringComparison.Ordinal), Startup));
-        var standby = StartAggregator(config, portB, "aggregator B (standby)", seeds);
+        var standby = StartAggregator(config, portB, "aggregator B (standby)", portA, portB);
         var workers = StartWorkers(3, portA, portB);
 
         Assert.NotNull(await active.WaitForLine(l => l.Contains("checkpoint: round 20 saved", StringComparison.Ordinal), Startup));
@@ -251,10 +252,10 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         // No threshold: in mode = mtls every protocol message between nodes travels on the certificate-checked carrier.
         var config = _cluster.WriteConfig("workers = 2, rounds = 15, barrier.round-deadline = 10s", transport: "mode = tcp");
         var port = ClusterHarness.FreePort();
-        var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--seed-nodes", $"127.0.0.1:{port}", "--out", _cluster.OutDir, .. _cluster.TlsFlags("aggregator", "agg")]);
+        var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, .. ClusterHarness.Management(port), .. ClusterHarness.Discovery(port),
+            "--out", _cluster.OutDir, .. _cluster.TlsFlags("aggregator", "agg")]);
         var workers = Enumerable.Range(0, 2).Select(i => _cluster.Start($"worker {i}",
-            ["--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}", .. _cluster.TlsFlags("worker", $"w{i}")])).ToArray();
+            ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port), .. _cluster.TlsFlags("worker", $"w{i}")])).ToArray();
 
         Assert.Equal(0, await ExitOf(aggregator));
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
@@ -360,7 +361,8 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     {
         // Akka's own ProcessExit hook used to block the exit of a node that never joined (the sample script's
         // cleanup sends SIGTERM); the node now runs its bounded graceful shutdown and exits.
-        var node = _cluster.Start("lonely worker", "--role", "worker", "--seed-nodes", $"127.0.0.1:{ClusterHarness.FreePort()}");
+        // Seed nodes (the alternative to discovery) with nobody there.
+        var node = _cluster.Start("lonely worker", ["--role", "worker", "--seed-nodes", $"127.0.0.1:{ClusterHarness.FreePort()}", .. ClusterHarness.Management(0)]);
         Assert.NotNull(await node.WaitForLine(l => l.Contains("joining via", StringComparison.Ordinal), Startup));
         node.Terminate();
         Assert.NotNull(await node.WaitForExit(TimeSpan.FromSeconds(20)));
