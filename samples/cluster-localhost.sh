@@ -10,7 +10,8 @@
 # the aggregator forms the cluster, the others join what it reports (docs/cluster.md, Discovery).
 # Security: mutual TLS by default. On first use a cluster CA and one certificate per node are made in certs/
 # (`akkabyz certs init` / `akkabyz certs issue`; certs/ is git-ignored); every node proves its identity with its own.
-# Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/.
+# Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/ (node
+# logs and pids) and checkpoints/ (the run's checkpoint; both aggregators use it, being given the same --out).
 # Every node started here is stopped when the script exits (Ctrl-C included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +52,8 @@ WORKER_TLS=()
 for i in $(seq 1 "$N"); do WORKER_TLS[i]="$(tls worker "worker-$i")"; done
 
 dotnet "$DLL" node --role aggregator --config "$CONFIG" --management-port "$PORT" "${DISCOVERY[@]}" "${AGG_TLS[@]}" \
-  --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
-active=$!; pids+=("$active"); echo "$active" >"$RUN/aggregator.pid"
+  --workers "$N" --out "$RUN" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
+active=$!; pids+=("$active"); echo "$active" >"$RUN/logs/aggregator.pid"
 echo "aggregator: pid $active, management http://127.0.0.1:$PORT/ready (log $RUN/logs/aggregator.log; $SCHEME)${INSECURE:+, INSECURE}"
 
 if [[ -n ${STANDBY:-} ]]; then
@@ -60,9 +61,9 @@ if [[ -n ${STANDBY:-} ]]; then
   # the first has formed the cluster and runs the coordinator (its "waiting for" line; /ready says the same).
   for _ in $(seq 1 120); do grep -q "waiting for" "$RUN/logs/aggregator.log" 2>/dev/null && break; kill -0 "$active" 2>/dev/null || break; sleep 0.5; done
   dotnet "$DLL" node --role aggregator --config "$CONFIG" --management-port $((PORT + 1)) "${DISCOVERY[@]}" "${STANDBY_TLS[@]}" \
-    --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/standby.log" 2>&1 &
-  standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/standby.pid"
-  echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/aggregator.pid)"
+    --workers "$N" --out "$RUN" "$@" >"$RUN/logs/standby.log" 2>&1 &
+  standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/logs/standby.pid"
+  echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/logs/aggregator.pid)"
 fi
 
 # Workers need only the contact points: slot, shard and run config come from the aggregator. Their management
@@ -81,7 +82,9 @@ follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v 'contactPoint
 follow "$RUN/logs/aggregator.log" "$active"
 rc=0; wait "$active" || rc=$?
 if [[ -n ${STANDBY:-} ]] && kill -0 "$standby" 2>/dev/null; then
-  echo; echo "---- the active aggregator exited ($rc); the standby continues ----"
+  echo; echo "---- the active aggregator exited ($rc); the standby continues (it says what it does below) ----"
+  # The standby's own lines: the active one unreachable, its downing (~akka.cluster.split-brain-resolver.stable-after),
+  # the take-over, the restored checkpoint round, then the run's progress.
   follow "$RUN/logs/standby.log" "$standby"
   rc=0; wait "$standby" || rc=$?
 fi

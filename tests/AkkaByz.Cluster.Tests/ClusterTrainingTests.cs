@@ -28,6 +28,11 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
             .. ClusterHarness.Discovery(contacts.Length > 0 ? contacts : [port]),
             "--out", _cluster.OutDir, "--checkpoint-dir", _cluster.CheckpointDir]);
 
+    /// <summary>An aggregator (management port <paramref name="port"/>, its own contact point) with extra flags; outputs in <paramref name="outDir"/> (checkpoints there too, the default).</summary>
+    private NodeProcess StartAggregatorIn(string outDir, int port, string label, params string[] extra) =>
+        _cluster.Start(label, ["--role", "aggregator", "--config", _cluster.ConfigPath!, .. ClusterHarness.Management(port),
+            .. ClusterHarness.Discovery([port]), "--out", outDir, .. extra]);
+
     private NodeProcess[] StartWorkers(int count, params int[] contacts) =>
         Enumerable.Range(0, count).Select(i => _cluster.Start($"worker {i}",
             ["--role", "worker", "--config", _cluster.ConfigPath!, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(contacts)])).ToArray();
@@ -117,14 +122,39 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_restarted_on_the_same_fixed_port_after_a_crash_gets_its_slot_back_and_takes_part_again()
+    {
+        // The aggregator once kept the crashed node's host:port as unreachable forever, so the restarted worker (same
+        // address, new incarnation) had its slot but was never asked again: 2 updates per round to the end.
+        var config = _cluster.WriteConfig("""rounds = 300, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var workerPort = ClusterHarness.FreePort().ToString(CultureInfo.InvariantCulture);
+        var aggregator = StartAggregator(config, port);
+        string[] fixedWorker = ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port), "--port", workerPort];
+        var victim = _cluster.Start("worker on a fixed port", fixedWorker);
+        StartWorkers(2, port);
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/300", StringComparison.Ordinal), Startup));
+        victim.KillHard();
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains($"127.0.0.1:{workerPort} left: slot", StringComparison.Ordinal), TimeSpan.FromSeconds(60)));
+        var restarted = _cluster.Start("the same worker, restarted", fixedWorker);
+
+        Assert.Equal(0, await ExitOf(aggregator));
+        Assert.Equal(0, await restarted.WaitForExit(TimeSpan.FromSeconds(30)));
+        var received = File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => l.Split(','))
+            .Where(r => r[4] != "0").Select(r => int.Parse(r[4], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Contains(2, received);       // while it was down
+        Assert.Equal(3, received[^1]);      // and included again at the end
+    }
+
+    [Fact]
     public async Task A_worker_node_joining_mid_run_takes_the_free_slot_and_is_served_from_the_next_round()
     {
-        // m = 3 slots but only 2 workers at first: after the start timeout the run starts with them (quorum 1).
+        // m = 3 slots but only 2 workers at first: with --min-workers 2 the start timeout starts the run with them.
         // Vectors as ordinary Akka.Remote messages here (mode = akka); the other runs use the tcp carrier.
         var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, barrier.start-timeout = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""",
             transport: "mode = akka");
         var port = ClusterHarness.FreePort();
-        var aggregator = StartAggregator(config, port);
+        var aggregator = StartAggregatorIn(_cluster.OutDir, port, "aggregator", "--min-workers", "2");
         StartWorkers(2, port);
         Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/80", StringComparison.Ordinal), Startup));
         var late = _cluster.Start("late worker", ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port)]);
@@ -138,6 +168,35 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(3, rows[^1]);  // the late one takes part by the end
         Assert.True(rows.SkipWhile(r => r == 2).All(r => r == 3), "once in, the late worker answers every round");
         Assert.Equal(0, await late.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json")).GetProperty("workers_taking_part").GetInt32());
+    }
+
+    [Fact]
+    public async Task With_two_of_three_workers_the_aggregator_waits_saying_who_is_missing_and_starts_with_fewer_only_when_asked()
+    {
+        // Start timeout 8 s, the waiting line every second.
+        var config = _cluster.WriteConfig("rounds = 20, barrier.round-deadline = 10s, barrier.start-timeout = 8s", extraHocon: "akkabyz-cluster.wait-report-interval = 1s");
+        var port = ClusterHarness.FreePort();
+        var patient = StartAggregatorIn(_cluster.OutDir, port, "aggregator (all 3)");
+        var first = StartWorkers(2, port);
+
+        Assert.NotNull(await patient.WaitForLine(l => l.Contains("waiting for workers: 2/3 registered; missing slot 2 (no worker node yet)", StringComparison.Ordinal), Startup));
+        Assert.Equal(3, await ExitOf(patient)); // gave up: never trained with 2 of 3
+        Assert.Contains(patient.Lines, l => l.Contains("only 2 of 3 workers registered within 8 s", StringComparison.Ordinal));
+        Assert.Equal(0, ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json")).GetProperty("rounds_run").GetInt64());
+        foreach (var w in first) Assert.Equal(3, await w.WaitForExit(TimeSpan.FromSeconds(30))); // told the run is over
+
+        // Asked to: --min-workers 2 starts with the two at the start timeout, and summary.json says who took part.
+        port = ClusterHarness.FreePort();
+        var willing = StartAggregatorIn(_cluster.OutDir, port, "aggregator (at least 2)", "--min-workers", "2");
+        StartWorkers(2, port);
+        Assert.Equal(0, await ExitOf(willing));
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(3, summary.GetProperty("config").GetProperty("workers").GetInt32()); // configured
+        Assert.Equal(2, summary.GetProperty("workers_taking_part").GetInt32());           // took part
+        Assert.Equal([0, 1], summary.GetProperty("worker_slots").EnumerateArray().Select(s => s.GetProperty("slot").GetInt32()));
+        Assert.Equal(40, summary.GetProperty("updates_accepted").GetInt64());
     }
 
     [Fact]
@@ -163,8 +222,15 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
         Assert.True(summary.GetProperty("completed").GetBoolean());
         Assert.Equal(80, summary.GetProperty("rounds_run").GetInt64());
-        // The standby ran only the rounds after the checkpoint (at most k = 5 of them recomputed).
-        Assert.Equal((80 - from) * 3, summary.GetProperty("updates_accepted").GetInt64());
+        // The history goes on across the fail-over: summary.json counts the whole run (the counters travel in the
+        // checkpoint), and metrics.csv has every round once (the rows of the rounds re-run after the checkpoint replaced).
+        Assert.Equal(80 * 3, summary.GetProperty("updates_accepted").GetInt64());
+        Assert.Equal(3, summary.GetProperty("workers_taking_part").GetInt32());
+        var csvRounds = File.ReadLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => long.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(Enumerable.Range(0, 81).Select(i => (long)i), csvRounds);
+        // And the standby said what was happening while it happened.
+        Assert.Contains(standby.Lines, l => l.Contains("is unreachable; unless it comes back, it is downed after", StringComparison.Ordinal));
+        Assert.Contains(standby.Lines, l => l.Contains("took over: restored checkpoint of round", StringComparison.Ordinal));
         var accuracy = summary.GetProperty("final_test_accuracy").GetDouble();
         Assert.True(accuracy >= 0.70, $"final test accuracy {accuracy} < 0.70");
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
@@ -245,6 +311,52 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var transport = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json")).GetProperty("vector_transport");
         Assert.Equal(20 * 5, transport.GetProperty("vectors_sent").GetInt64());
         Assert.Equal(20 * 7, transport.GetProperty("vectors_received").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_finished_run_never_blocks_a_new_one_and_an_interrupted_run_is_resumed_only_when_asked_with_its_own_settings()
+    {
+        var config = _cluster.WriteConfig("""rounds = 40, barrier.round-deadline = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var out1 = Path.Combine(_cluster.Directory, "run-1");
+
+        // An interrupted run: its aggregator is killed after a checkpoint (in run-1/checkpoints, the default).
+        var port = ClusterHarness.FreePort();
+        var first = StartAggregatorIn(out1, port, "aggregator 1");
+        var workers = StartWorkers(3, port);
+        Assert.NotNull(await first.WaitForLine(l => l.Contains("checkpoint: round 15 saved", StringComparison.Ordinal), Startup));
+        first.KillHard();
+        foreach (var w in workers) w.KillHard();
+        Assert.True(File.Exists(Path.Combine(out1, "checkpoints", "aggregator.ckpt")));
+
+        // A new run into the same folder is refused (one line, exit 2): resuming is explicit.
+        port = ClusterHarness.FreePort();
+        var blocked = StartAggregatorIn(out1, port, "new run over it");
+        Assert.Equal(2, await ExitOf(blocked));
+        Assert.Contains(blocked.Lines, l => l.Contains("holds the checkpoint of an interrupted run (round", StringComparison.Ordinal) && l.Contains("--resume", StringComparison.Ordinal));
+        // --resume with a setting that differs from the run's: refused before joining, naming the key.
+        var mismatch = StartAggregatorIn(out1, port, "resume with f = 1", "--resume", out1, "--byzantine", "1");
+        Assert.Equal(2, await ExitOf(mismatch));
+        Assert.Contains(mismatch.Lines, l => l.Contains("akkabyz.byzantine = 1 here, but the run being resumed has 0", StringComparison.Ordinal));
+
+        // --resume: the run goes on from its checkpoint in its own folder; metrics.csv has every round once.
+        var resumed = StartAggregatorIn(out1, port, "resume", "--resume", out1);
+        StartWorkers(3, port);
+        Assert.Equal(0, await ExitOf(resumed));
+        Assert.Contains(resumed.Lines, l => l.Contains("resuming: restored checkpoint of round", StringComparison.Ordinal));
+        var summary = ClusterHarness.ReadJson(Path.Combine(out1, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(40 * 3, summary.GetProperty("updates_accepted").GetInt64());
+        var csvRounds = File.ReadLines(Path.Combine(out1, "metrics.csv")).Skip(1).Select(l => long.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(Enumerable.Range(0, 41).Select(i => (long)i), csvRounds);
+
+        // The run is complete: a new run into the same folder starts afresh (no "nothing to do" while workers wait).
+        port = ClusterHarness.FreePort();
+        var again = StartAggregatorIn(out1, port, "new run over a finished one");
+        var fresh = StartWorkers(3, port);
+        Assert.Equal(0, await ExitOf(again));
+        Assert.Contains(again.Lines, l => l.Contains("holds the checkpoint of a completed run (40 rounds); this new run replaces it", StringComparison.Ordinal));
+        Assert.Equal(0, ClusterHarness.ReadJson(Path.Combine(out1, "summary.json")).GetProperty("restored_from_round").GetInt64());
+        foreach (var w in fresh) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaByz.Core.Aggregation;
 using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
@@ -16,8 +17,10 @@ namespace AkkaByz.Runtime.Actors;
 
 /// <summary>
 /// The parameter server of the synchronous protocol (docs/runtime.md, The round protocol). Workers register (DeathWatched; Terminated =
-/// removed for good). Once the expected number have registered (or the start timeout fires with at least the
-/// quorum) it runs rounds: Params(t, x_t) to every registered worker; Updates are validated (unregistered sender,
+/// removed for good). Once the expected number have registered it runs rounds; if the start timeout fires first, it
+/// starts with those registered only when they are at least <see cref="Setup.MinWorkers"/> (by default all m: a run
+/// never silently starts with fewer than it was configured for), the quorum and more than 2f, and otherwise ends
+/// saying how many came. It runs rounds: Params(t, x_t) to every registered worker; Updates are validated (unregistered sender,
 /// stale/future round, wrong length, non-finite, duplicate — each rejection counted and logged); the barrier closes
 /// when every active member of the round has answered (a malformed update counts as its answer) or the round
 /// deadline fires. With fewer than the quorum, or
@@ -32,6 +35,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
 {
     private const string DeadlineTimer = "round-deadline";
     private const string StartTimer = "start-timeout";
+    private const string ProgressTimer = "wait-progress";
     private const int LoggedPerReason = 5;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -60,6 +64,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _deadlinesFired;
     private long _lastAggregationTicks = long.MaxValue;
     private double _roundStartMs;
+    private readonly double _secondsBefore;
     private RunCompleted? _result;
     private bool _stopRequested;
 
@@ -71,8 +76,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// <param name="AggregatorFactory">Builds the rule for n inputs tolerating f (cached per distinct (n, f)).</param>
     /// <param name="FirstRound">The first round to publish (1, or checkpoint round + 1 when restored from a checkpoint).</param>
     /// <param name="OnRoundCompleted">
-    /// Called on the actor thread after each server step with (round, x_{round+1}, server), while no step runs
-    /// (cluster mode: checkpoints). Exceptions are logged, never fatal.
+    /// Called on the actor thread after each server step with (round, x_{round+1}, server, the run's counters through
+    /// that round), while no step runs (cluster mode: checkpoints). Exceptions are logged, never fatal.
     /// </param>
     /// <param name="Admit">
     /// Who may register for a slot: (sender, slot) → null to admit, or the reason to refuse. Cluster mode binds each
@@ -81,6 +86,16 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// <param name="IsByzantineSlot">
     /// Simulation only, for metrics: which slots run an attack, so each round's suspects can be scored (precision and
     /// recall in <see cref="SuspectTally"/>). Never used to aggregate. Null = unknown (no tally).
+    /// </param>
+    /// <param name="MinWorkers">
+    /// Fewest registered workers the start timeout may start with (0 = all <paramref name="ExpectedWorkers"/>: the run
+    /// then starts only once every one has registered, and the timeout ends it).
+    /// </param>
+    /// <param name="Restored">The counters of the rounds before <paramref name="FirstRound"/> (a restored run), so the result counts the whole run.</param>
+    /// <param name="OnRegistrations">
+    /// Called on the actor thread with the registered slots whenever a worker registers, and every
+    /// <paramref name="WaitProgressInterval"/> while the run waits for its workers; the flag is true while it waits
+    /// (the host's "waiting for workers" line), false once the rounds run (the host's record of who took part).
     /// </param>
     public sealed record Setup(
         int ExpectedWorkers,
@@ -93,9 +108,13 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         IActorRef? Evaluator = null,
         IActorRef? Metrics = null,
         long FirstRound = 1,
-        Action<long, float[], IServerOptimizer>? OnRoundCompleted = null,
+        Action<long, float[], IServerOptimizer, RunCounters>? OnRoundCompleted = null,
         Func<IActorRef, int, string?>? Admit = null,
-        Func<int, bool>? IsByzantineSlot = null);
+        Func<int, bool>? IsByzantineSlot = null,
+        int MinWorkers = 0,
+        RunCounters? Restored = null,
+        Action<IReadOnlyCollection<int>, bool>? OnRegistrations = null,
+        TimeSpan WaitProgressInterval = default);
 
     public AggregatorActor(Setup setup)
     {
@@ -103,6 +122,13 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _server = setup.Server;
         _dimension = _server.Dimension;
         _x = _server.Query.ToArray();
+        if (setup.Restored is { } before)
+        {
+            _accepted = before.Accepted;
+            _suspects = before.Suspects;
+            foreach (var (reason, count) in before.Rejected) _rejected[reason] = count;
+            _secondsBefore = before.TrainingSeconds;
+        }
         WaitingForWorkers();
     }
 
@@ -114,6 +140,17 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         _clock.Start();
         Timers.StartSingleTimer(StartTimer, StartTimeout.Instance, _setup.Barrier.StartTimeout);
+        if (_setup.OnRegistrations is not null && _setup.WaitProgressInterval > TimeSpan.Zero)
+            Timers.StartPeriodicTimer(ProgressTimer, WaitProgress.Instance, _setup.WaitProgressInterval);
+    }
+
+    /// <summary>The fewest workers a start timeout may start with.</summary>
+    private int MinimumToStart => _setup.MinWorkers is > 0 and var n ? Math.Min(n, _setup.ExpectedWorkers) : _setup.ExpectedWorkers;
+
+    private void ReportRegistrations(bool waiting)
+    {
+        try { _setup.OnRegistrations?.Invoke(_byIndex.Keys.ToArray(), waiting); }
+        catch (Exception e) { _log.Warning("The registration callback failed: {0}", e.Message); }
     }
 
     // ------------------------------------------------------------------ states
@@ -125,17 +162,22 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             if (!Register(r)) return;
             if (_byIndex.Count == _setup.ExpectedWorkers) StartTraining();
         });
+        Receive<WaitProgress>(_ => ReportRegistrations(waiting: true));
         Receive<StartTimeout>(_ =>
         {
-            if (_byIndex.Count >= _setup.Barrier.Quorum && 2 * _setup.Byzantine < _byIndex.Count)
+            var count = _byIndex.Count;
+            var min = MinimumToStart;
+            if (count >= min && count >= _setup.Barrier.Quorum && 2 * _setup.Byzantine < count)
             {
-                _log.Warning("Start timeout: {0} of {1} workers registered; starting with them.", _byIndex.Count, _setup.ExpectedWorkers);
+                _log.Warning("Start timeout: {0} of {1} workers registered (at least {2} asked for); starting with them.", count, _setup.ExpectedWorkers, min);
                 StartTraining();
             }
             else
             {
-                Finish(false, $"only {_byIndex.Count} of {_setup.ExpectedWorkers} workers registered within {_setup.Barrier.StartTimeout.TotalSeconds:0.#} s " +
-                              $"(need at least the quorum {_setup.Barrier.Quorum} and more than 2f = {2 * _setup.Byzantine})");
+                var need = Math.Max(min, Math.Max(_setup.Barrier.Quorum, 2 * _setup.Byzantine + 1));
+                Finish(false, $"only {count} of {_setup.ExpectedWorkers} workers registered within {_setup.Barrier.StartTimeout.TotalSeconds:0.#} s (start timeout); " +
+                              $"the run needs {need} to start ({(min == _setup.ExpectedWorkers ? $"all {min}, as configured" : $"min-workers {min}")}, " +
+                              $"the quorum {_setup.Barrier.Quorum}, more than 2f = {2 * _setup.Byzantine})");
             }
         });
         Receive<Update>(u => Reject(u, _indexOf.ContainsKey(Sender) ? RejectReasons.Future : RejectReasons.Unregistered));
@@ -196,6 +238,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         });
         Receive<EvaluationResult>(_ => { });
         Receive<StartTimeout>(_ => { });
+        Receive<WaitProgress>(_ => { });
         Receive<NodeReachability>(OnReachability);
         Receive<Terminated>(t =>
         {
@@ -259,6 +302,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         Context.Watch(Sender);
         _link.Tell(Sender, new WorkerRegistered(r.WorkerIndex, _dimension), Self);
         _log.Debug("Worker {0} '{1}' registered ({2}/{3}).", r.WorkerIndex, r.Name, _byIndex.Count, _setup.ExpectedWorkers);
+        ReportRegistrations(waiting: _round == 0 && _byIndex.Count < _setup.ExpectedWorkers);
         return true;
     }
 
@@ -267,6 +311,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void StartTraining()
     {
         Timers.Cancel(StartTimer);
+        Timers.Cancel(ProgressTimer);
         _clock.Restart();
         _log.Info("Training starts: {0} workers, f = {1}, {2} rounds, d = {3}.", _byIndex.Count, _setup.Byzantine, _setup.Rounds, _dimension);
         if (_setup.EvalInterval > 0) _setup.Evaluator?.Tell(new EvaluateRequest(Math.Max(0, _setup.FirstRound - 1), _x)); // the starting point (or the restored one)
@@ -440,11 +485,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _tally = _setup.IsByzantineSlot is null ? null : (_tally ?? SuspectTally.Zero).Add(d.ByzantineSuspects, d.Suspects, d.ByzantineInputs);
         if (_setup.OnRoundCompleted is { } hook)
         {
-            try { hook(d.Round, _x, _server); }
+            try { hook(d.Round, _x, _server, new RunCounters(_accepted, _suspects, new Dictionary<string, long>(_rejected), _secondsBefore + _clock.Elapsed.TotalSeconds)); }
             catch (Exception e) { _log.Error(e, "Round {0}: the round-completed hook failed: {1}", d.Round, e.Message); }
         }
         var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
-        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds,
+        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _secondsBefore + _clock.Elapsed.TotalSeconds,
             _security.IsRemote ? _security.RefusedTotal : 0, _tally));
         if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)
             _setup.Evaluator?.Tell(new EvaluateRequest(d.Round, _x));
@@ -462,7 +507,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         else _log.Warning("Training stopped: {0}.", reason);
         var rounds = completed ? _round : Math.Max(0, _round - 1);
         foreach (var worker in _byIndex.Values) _link.Tell(worker, new TrainingFinished(rounds, reason), Self);
-        _result = new RunCompleted(completed, reason, rounds, _x, new Dictionary<string, long>(_rejected), _suspects, _accepted, _clock.Elapsed.TotalSeconds);
+        _result = new RunCompleted(completed, reason, rounds, _x, new Dictionary<string, long>(_rejected), _suspects, _accepted, _secondsBefore + _clock.Elapsed.TotalSeconds);
         foreach (var watcher in _watchers) watcher.Tell(_result);
         _watchers.Clear();
         Become(Finished);
@@ -502,6 +547,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private sealed record StartTimeout : INoSerializationVerificationNeeded
     {
         public static readonly StartTimeout Instance = new();
+    }
+
+    private sealed record WaitProgress : INoSerializationVerificationNeeded
+    {
+        public static readonly WaitProgress Instance = new();
     }
 
     private sealed record AggregationDone(long Round, float[] Next, int Suspects, double AggregationMs, double TrainLoss, int Received,

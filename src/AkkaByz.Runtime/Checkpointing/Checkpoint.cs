@@ -13,17 +13,34 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// finished run (a restarted aggregator then does not train again).
 /// </summary>
 /// <remarks>
-/// Binary format (little-endian): magic <c>ABCK</c>, version byte 2, completed byte, int64 round, int64 total rounds,
+/// Binary format (little-endian): magic <c>ABCK</c>, version byte 3, completed byte, int64 round, int64 total rounds,
 /// int32 layer count + UTF-8 strings, float32 array (int32 length + raw floats), the optimizer state as written
-/// by <see cref="OptimizerState.Save"/>, and last the SHA-256 of every byte before it (32 bytes). A file whose digest
-/// does not match — one flipped bit anywhere, a truncation, bytes appended — is refused before anything in it is
-/// used. Version 1 files (no digest) are refused too: they cannot be verified.
+/// by <see cref="OptimizerState.Save"/>, then the sections — int32 count, each a UTF-8 name, an int32 length and that
+/// many bytes — and last the SHA-256 of every byte before it (32 bytes). A file whose digest does not match — one
+/// flipped bit anywhere, a truncation, bytes appended — is refused before anything in it is used. Version 1 files
+/// (no digest) are refused: they cannot be verified; version 2 files (no sections) are read.
+/// Sections carry what is not the model's state, so more can be added without a new version: <c>run</c>
+/// (<see cref="CheckpointRun"/>) and <c>counters</c> (<see cref="RunCounters"/>) are read here; any other section
+/// (e.g. a stateful aggregation rule's state) is kept as bytes in <see cref="Sections"/> and written back as it is.
+/// A reader skips the sections it does not know.
 /// </remarks>
 public sealed record Checkpoint(long Round, long TotalRounds, float[] X, OptimizerState Server, IReadOnlyList<string> ConfigLayers, bool Completed)
 {
     private static readonly byte[] Magic = "ABCK"u8.ToArray();
-    private const byte Version = 2;
+    private const byte Version = 3;
     private const int DigestBytes = 32;
+
+    /// <summary>Section names of the sections this type reads itself.</summary>
+    public const string RunSection = "run", CountersSection = "counters";
+
+    /// <summary>The run this checkpoint belongs to (null in version 2 files).</summary>
+    public CheckpointRun? Run { get; init; }
+
+    /// <summary>The run's counters through <see cref="Round"/> (null in version 2 files).</summary>
+    public RunCounters? Counters { get; init; }
+
+    /// <summary>Other sections by name (not <see cref="RunSection"/> or <see cref="CountersSection"/>), kept as bytes.</summary>
+    public IReadOnlyDictionary<string, byte[]> Sections { get; init; } = new Dictionary<string, byte[]>();
 
     public void Write(Stream stream)
     {
@@ -41,9 +58,47 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             foreach (var v in X) w.Write(v);
         }
         Server.Save(body);
-        var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
-        stream.Write(bytes);
-        stream.Write(SHA256.HashData(bytes));
+        using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        {
+            var sections = new List<(string Name, byte[] Bytes)>();
+            if (Run is not null) sections.Add((RunSection, Encode(Run.Write)));
+            if (Counters is not null) sections.Add((CountersSection, Encode(Counters.Write)));
+            foreach (var (name, bytes) in Sections.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                if (name is not RunSection and not CountersSection) sections.Add((name, bytes));
+            w.Write(sections.Count);
+            foreach (var (name, bytes) in sections)
+            {
+                w.Write(name);
+                w.Write(bytes.Length);
+                w.Write(bytes);
+            }
+        }
+        var all = body.GetBuffer().AsSpan(0, (int)body.Length);
+        stream.Write(all);
+        stream.Write(SHA256.HashData(all));
+    }
+
+    private static byte[] Encode(Action<BinaryWriter> write)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) write(w);
+        return ms.ToArray();
+    }
+
+    private static T Decode<T>(string name, byte[] bytes, Func<BinaryReader, T> read)
+    {
+        using var ms = new MemoryStream(bytes, writable: false);
+        using var r = new BinaryReader(ms, Encoding.UTF8);
+        try
+        {
+            var value = read(r);
+            if (ms.Position != ms.Length) throw new InvalidDataException($"malformed checkpoint: section '{name}' has {ms.Length - ms.Position} unread bytes.");
+            return value;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"malformed checkpoint: section '{name}' is truncated.", e);
+        }
     }
 
     /// <exception cref="InvalidDataException">Not a checkpoint, another version, corrupt (digest mismatch), or truncated.</exception>
@@ -55,8 +110,8 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
         if (all.Length < Magic.Length + 1 || !all[..Magic.Length].SequenceEqual(Magic))
             throw new InvalidDataException("not an AkkaByz checkpoint (bad magic; expected 'ABCK').");
         var version = all[Magic.Length];
-        if (version != Version)
-            throw new InvalidDataException($"unsupported checkpoint version {version} (expected {Version}; version 1 had no checksum); delete the file to start the run over.");
+        if (version is not (2 or Version))
+            throw new InvalidDataException($"unsupported checkpoint version {version} (expected 2 or {Version}; version 1 had no checksum); delete the file to start the run over.");
         if (all.Length < Magic.Length + 1 + DigestBytes) throw new InvalidDataException("truncated checkpoint.");
         var body = all[..^DigestBytes];
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(all[^DigestBytes..]))
@@ -79,8 +134,23 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             var x = new float[n];
             for (var i = 0; i < n; i++) x[i] = r.ReadSingle();
             var server = OptimizerState.Load(payload);
+            var sections = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            if (version >= 3)
+            {
+                var count = r.ReadInt32();
+                if (count is < 0 or > 1024) throw new InvalidDataException($"malformed checkpoint: {count} sections.");
+                for (var i = 0; i < count; i++)
+                {
+                    var name = r.ReadString();
+                    var length = r.ReadInt32();
+                    if (length < 0 || length > payload.Length - payload.Position) throw new InvalidDataException($"malformed checkpoint: section '{name}' of {length} bytes.");
+                    if (!sections.TryAdd(name, r.ReadBytes(length))) throw new InvalidDataException($"malformed checkpoint: section '{name}' twice.");
+                }
+            }
             if (payload.Position != payload.Length) throw new InvalidDataException($"malformed checkpoint: {payload.Length - payload.Position} unread bytes.");
-            return new Checkpoint(round, total, x, server, layers, completed);
+            var run = sections.Remove(RunSection, out var runBytes) ? Decode(RunSection, runBytes, CheckpointRun.Read) : null;
+            var counters = sections.Remove(CountersSection, out var counterBytes) ? Decode(CountersSection, counterBytes, RunCounters.Read) : null;
+            return new Checkpoint(round, total, x, server, layers, completed) { Run = run, Counters = counters, Sections = sections };
         }
         catch (EndOfStreamException e)
         {

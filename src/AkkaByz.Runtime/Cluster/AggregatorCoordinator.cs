@@ -22,14 +22,19 @@ namespace AkkaByz.Runtime.Cluster;
 /// <summary>
 /// The cluster singleton on the nodes with role <c>aggregator</c> (ClusterSingletonManager runs it on the oldest
 /// such node; when that node leaves or is downed, the next oldest starts a new incarnation). It owns one run:
-/// restores the last checkpoint if there is one (and then the checkpoint's config, not its own), composes the run,
+/// decides whether it starts a new run or continues one (a checkpoint written by an aggregator node this node saw in
+/// its cluster — a take-over — or <c>--resume</c>; a completed run's checkpoint never blocks a new run, an interrupted
+/// one is continued only when asked: see <see cref="RunResumption"/>), composes the run,
 /// hands worker nodes their slot (shard index) and the run config (<see cref="JoinRun"/> → <see cref="RunAssignment"/>),
 /// and hosts the unchanged <see cref="AggregatorActor"/> as a child, forwarding it the workers' registrations.
 /// A slot is bound to the worker's principal — its certificate identity in mode = mtls (one slot per identity), the
 /// node actor otherwise — and the aggregator admits a registration for a slot only from that principal. Control
 /// messages are taken only from those entitled to send them (<see cref="NodeSecurity"/>): joins from worker
 /// identities, the run's result only from the child aggregator.
-/// Every checkpoint-interval rounds it saves a checkpoint atomically; at the end it evaluates, writes summary.json,
+/// It waits for all m workers (saying who is missing every wait-report-interval) unless min-workers allows fewer at
+/// the start timeout. Every checkpoint-interval rounds it saves a checkpoint atomically, once metrics.csv holds that
+/// round (so a resumed run's history has every round up to it); at the end it evaluates, writes summary.json (with
+/// the counters of the whole run and the worker slots that took part),
 /// parameters.bin and cluster.json, marks the checkpoint completed and tells every node the run is over.
 /// </summary>
 public sealed class AggregatorCoordinator : ReceiveActor
@@ -58,6 +63,16 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private long _restoredFrom;
     private RunFinished? _finished;
     private string _tapPath = "";
+    private readonly AggregatorLineage _lineage = AggregatorLineage.Get(Context.System);
+    private readonly SortedDictionary<int, Participant> _participants = [];
+    private string _runId = Guid.NewGuid().ToString("N")[..16];
+    private Checkpoint? _pendingCheckpoint;
+    private long _lastRowWritten = -1;
+    private bool _omniscient;
+    private int _minToStart;
+    private bool _ending;
+    private IActorRef _self = ActorRefs.Nobody; // Self for the callbacks that run on other actors' threads
+    private DateTime _startDeadline;
 
     public AggregatorCoordinator(ClusterNodeSettings node, IReadOnlyList<string> runLayers, string? localData, TextWriter? output)
     {
@@ -96,6 +111,17 @@ public sealed class AggregatorCoordinator : ReceiveActor
         Receive<ClusterEvent.UnreachableMember>(u => _aggregator?.Tell(new NodeReachability(u.Member.Address, false)));
         Receive<ClusterEvent.ReachableMember>(r => _aggregator?.Tell(new NodeReachability(r.Member.Address, true)));
         Receive<EvaluationResult>(_ => { });
+        Receive<Registrations>(OnRegistrations);
+        Receive<PendingCheckpoint>(p =>
+        {
+            _pendingCheckpoint = p.Checkpoint;
+            SavePending();
+        });
+        Receive<RowWritten>(r =>
+        {
+            _lastRowWritten = Math.Max(_lastRowWritten, r.Round);
+            SavePending();
+        });
     }
 
     public static Props Props(ClusterNodeSettings node, IReadOnlyList<string> runLayers, string? localData, TextWriter? output) =>
@@ -123,20 +149,83 @@ public sealed class AggregatorCoordinator : ReceiveActor
 
     private void Start()
     {
-        Checkpoint? checkpoint = null;
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var self = AggregatorLineage.KeyOf(cluster.SelfUniqueAddress);
+        var own = AkkaByzSettings.Create(ClusterConfig.RunConfig(_ownLayers, _localData));
+        var resume = _node.Resume.Length > 0;
+        var outDir = own.Output.Directory.Length > 0
+            ? own.Output.Directory
+            : Path.Combine("runs", "cluster-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         if (_node.CheckpointsEnabled)
         {
-            _store = new CheckpointStore(_node.CheckpointDirectory);
-            checkpoint = _store.TryLoad();
+            var folder = resume ? RunResumption.CheckpointFolderOf(_node.Resume)
+                : _node.CheckpointsInRunFolder ? Path.Combine(outDir, ClusterNodeSettings.RunCheckpointFolder)
+                : _node.CheckpointDirectory;
+            _store = new CheckpointStore(folder);
         }
-        _layers = checkpoint?.ConfigLayers ?? _ownLayers;
-        var settings = _settings = AkkaByzSettings.Create(ClusterConfig.RunConfig(_layers, _localData));
-        if (checkpoint is { } done && (done.Completed || done.Round >= done.TotalRounds))
+        else if (resume)
         {
-            Print($"the checkpoint in {_store!.FilePath} is of a completed run (round {done.Round}); nothing to do");
-            Finish(new RunFinished(true, $"already completed ({done.Round} rounds, checkpoint {_store.FilePath})"), 0);
-            return;
+            throw new SettingsException("--resume: akkabyz-cluster.checkpoint-dir = off; resuming needs checkpoints.");
         }
+        var checkpoint = _store?.TryLoad();
+        var takeOver = checkpoint?.Run is { } info && info.WriterNode != self && _lineage.HasSeen(info.WriterNode);
+        var gone = _lineage.Others(cluster.SelfUniqueAddress).Where(a => !cluster.State.Members.Any(m => m.Address.Equals(a))).ToArray();
+        if (checkpoint is null)
+        {
+            if (resume) throw new SettingsException($"--resume {_node.Resume}: no checkpoint there ({_store!.FilePath} does not exist).");
+            if (gone.Length > 0)
+                Print($"taking over from aggregator {string.Join(", ", gone.Select(a => a.ToString()))}, but there is no checkpoint " +
+                      (_store is null ? "(checkpoints are off)" : $"in {_store.Directory}") + ": the run starts over from round 1 " +
+                      "(give every aggregator node the same --out or --checkpoint-dir to continue from the last checkpoint instead)");
+        }
+        else if (checkpoint.Completed || checkpoint.Round >= checkpoint.TotalRounds)
+        {
+            if (takeOver)
+            {
+                Print($"the run was completed by the previous aggregator (checkpoint {_store!.FilePath}, round {checkpoint.Round}); nothing to do");
+                Finish(new RunFinished(true, $"already completed ({checkpoint.Round} rounds, checkpoint {_store.FilePath})"), 0);
+                return;
+            }
+            if (resume) throw new SettingsException($"--resume {_node.Resume}: that run is complete ({checkpoint.Round} rounds); nothing to resume.");
+            Print($"{_store!.FilePath} holds the checkpoint of a completed run ({checkpoint.Round} rounds); this new run replaces it");
+            checkpoint = null;
+        }
+        else if (takeOver || resume)
+        {
+            RunResumption.CheckSettings(_ownLayers, checkpoint.ConfigLayers, _store!.FilePath);
+        }
+        else
+        {
+            var where = checkpoint.Run is { } r ? $", outputs in {r.OutputDirectory}" : "";
+            throw new SettingsException($"{_store!.FilePath} holds the checkpoint of an interrupted run (round {checkpoint.Round} of {checkpoint.TotalRounds}{where}): " +
+                                        $"continue it with --resume {(checkpoint.Run?.OutputDirectory is { Length: > 0 } o ? o : _store.Directory)}, or give this run another --out " +
+                                        "(or --checkpoint-dir), or delete the file.");
+        }
+
+        _layers = checkpoint?.ConfigLayers ?? _ownLayers;
+        var settings = _settings = checkpoint is null ? own : AkkaByzSettings.Create(ClusterConfig.RunConfig(_layers, _localData));
+        if (checkpoint is not null)
+        {
+            // The node's own --out wins; without one the run goes on in its own folder.
+            _outDir = own.Output.Directory.Length > 0 ? own.Output.Directory
+                : checkpoint.Run is { OutputDirectory.Length: > 0 } r ? r.OutputDirectory
+                : resume ? Path.GetFullPath(_node.Resume)
+                : outDir;
+            if (checkpoint.Run is { OutputDirectory.Length: > 0 } recorded &&
+                !Path.GetFullPath(recorded.OutputDirectory).Equals(Path.GetFullPath(_outDir), StringComparison.Ordinal))
+                RunOutput.Prepare(_outDir); // the run continues in another folder (--out): new, empty, or an old run's
+            if (checkpoint.Run is { } r2)
+            {
+                _runId = r2.RunId;
+                foreach (var p in r2.Participants) _participants[p.Slot] = p;
+            }
+        }
+        else
+        {
+            _outDir = outDir;
+            RunOutput.Prepare(_outDir);
+        }
+        _outDir = Path.GetFullPath(_outDir);
         var components = _components = RunComposer.Compose(settings);
         // Omniscient attacks (ALIE, IPM, mimic): the simulated adversary is hosted here, next to the aggregator but
         // outside it; honest workers copy it their updates and Byzantine workers ask it for theirs (over the network,
@@ -146,6 +235,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         {
             var tap = Context.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
             _tapPath = Akka.Serialization.Serialization.SerializedActorPath(tap);
+            _omniscient = true;
         }
         _node.CheckVectorFits(components.Dimension, settings.Model);
         // From now on an incoming vector of any other size is refused on its header, before anything is allocated.
@@ -153,6 +243,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         _rounds = components.Rounds;
         var server = _server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
         long firstRound = 1;
+        IEnumerable<MetricsRow>? history = null;
         if (checkpoint is not null)
         {
             if (checkpoint.X.Length != components.Dimension)
@@ -160,38 +251,89 @@ public sealed class AggregatorCoordinator : ReceiveActor
             server.SetState(checkpoint.Server);
             firstRound = checkpoint.Round + 1;
             _restoredFrom = checkpoint.Round;
-            Print($"restored checkpoint of round {checkpoint.Round} from {_store!.FilePath}; continuing at round {firstRound} of {_rounds}");
+            var source = Path.Combine(checkpoint.Run is { OutputDirectory.Length: > 0 } r ? r.OutputDirectory : _outDir, "metrics.csv");
+            var kept = RunResumption.History(source, checkpoint.Round).LastOrDefault();
+            history = RunResumption.History(source, checkpoint.Round); // streamed by the sink at its start
+            var note = kept is null ? $"; no metrics.csv of the earlier rounds at {source}: this metrics.csv starts at round {firstRound}"
+                : kept.Round < checkpoint.Round ? $"; {source} has the rounds only up to {kept.Round}"
+                : $"; metrics.csv continues after round {checkpoint.Round} (rows of later rounds are re-run)";
+            Print($"{(takeOver ? "took over" : "resuming")}: restored checkpoint of round {checkpoint.Round} from {_store!.FilePath}; continuing at round {firstRound} of {_rounds}{note}");
         }
-
-        _outDir = settings.Output.Directory.Length > 0
-            ? settings.Output.Directory
-            : Path.Combine("runs", "cluster-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(_outDir);
         var every = _node.ProgressEvery;
+        var me = _self = Self;
         _metrics = Context.ActorOf(MetricsSinkActor.Props(Path.Combine(_outDir, "metrics.csv"), settings.EvalInterval, row =>
         {
+            me.Tell(new RowWritten(row.Round));
             if (row.Evaluated || (every > 0 && row.Round % every == 0))
                 Print($"round {row.Round}/{_rounds}: train loss {row.TrainLoss:0.0000}, updates {row.Received}" +
                       (row.Evaluated ? $", test accuracy {row.TestAccuracy:0.0000}" : ""));
-        }), "metrics");
+        }, history: history), "metrics");
         _evaluator = Context.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, _metrics), "evaluator");
+        var min = _minToStart = checkpoint is not null ? 1 : _node.MinWorkers; // a resumed run goes on with the workers that come back
+        _startDeadline = DateTime.UtcNow + settings.Barrier.StartTimeout;
         _aggregator = Context.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
             settings.Workers, settings.Byzantine, _rounds, settings.EvalInterval, settings.Barrier, server,
-            components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint, Admit)), "run");
+            components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint, Admit,
+            MinWorkers: min, Restored: checkpoint?.Counters,
+            OnRegistrations: (slots, waiting) => me.Tell(new Registrations(slots, waiting)),
+            WaitProgressInterval: _node.WaitReportInterval)), "run");
         _aggregator.Tell(WatchRun.Instance, Self);
-        Print($"aggregator {_incarnation} at {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: waiting for {settings.Workers} workers " +
-              $"(model {settings.Model}, d = {components.Dimension}, {_rounds} rounds, aggregator {settings.Aggregator}, f = {settings.Byzantine})");
+        var startRule = min is > 0 and var n && n < settings.Workers
+            ? $"starts when all {settings.Workers} have registered, or with at least {n} at the start timeout ({settings.Barrier.StartTimeout.TotalSeconds:0.#} s)"
+            : $"starts when all {settings.Workers} have registered (gives up after the start timeout, {settings.Barrier.StartTimeout.TotalSeconds:0.#} s)";
+        Print($"aggregator {_incarnation} at {cluster.SelfAddress}: waiting for {settings.Workers} workers " +
+              $"(model {settings.Model}, d = {components.Dimension}, {_rounds} rounds, aggregator {settings.Aggregator}, f = {settings.Byzantine}); the run {startRule}" +
+              (_store is null ? "; checkpoints off" : $"; checkpoints in {_store.Directory}"));
     }
 
-    /// <summary>The AggregatorActor's round hook (its thread, no step running): checkpoint every k rounds.</summary>
-    private void SaveCheckpoint(long round, float[] x, IServerOptimizer server)
+    /// <summary>The AggregatorActor's round hook (its thread, no step running): capture a checkpoint every k rounds.</summary>
+    private void SaveCheckpoint(long round, float[] x, IServerOptimizer server, RunCounters counters)
     {
         if (_store is null || round % _node.CheckpointInterval != 0 || round >= _rounds) return;
-        var watch = Stopwatch.StartNew();
-        _store.Save(new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false));
-        Print($"checkpoint: round {round} saved ({watch.Elapsed.TotalMilliseconds:0.#} ms)");
+        // Captured now (the state is copied), written once metrics.csv holds this round (see SavePending).
+        var checkpoint = new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false) { Counters = counters };
+        _self.Tell(new PendingCheckpoint(checkpoint));
     }
 
+    private void SavePending()
+    {
+        // Once the run is over, the completed checkpoint is the last word: no round's checkpoint may replace it.
+        if (_finished is not null || _ending || _pendingCheckpoint is not { } pending || pending.Round > _lastRowWritten || _store is null) return;
+        _pendingCheckpoint = null;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            _store.Save(pending with { Run = RunInfo() });
+            Print($"checkpoint: round {pending.Round} saved ({watch.Elapsed.TotalMilliseconds:0.#} ms)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Print($"error: checkpoint of round {pending.Round} not saved in {_store.Directory}: {e.Message}");
+        }
+    }
+
+    private CheckpointRun RunInfo() =>
+        new(_runId, AggregatorLineage.KeyOf(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress), _outDir ?? "", DateTime.UtcNow, _participants.Values.ToArray());
+
+    /// <summary>From the AggregatorActor: the registered slots (who takes part), and while waiting, the progress line.</summary>
+    private void OnRegistrations(Registrations r)
+    {
+        foreach (var slot in r.Slots)
+            if (_hostOfSlot.TryGetValue(slot, out var held))
+                _participants[slot] = new Participant(slot, _security.IsSecure ? held.Principal : "", held.Host.Path.Address.ToString());
+        if (!r.Waiting || _settings is null) return;
+        var m = _settings.Workers;
+        var registered = r.Slots.ToHashSet();
+        var missing = Enumerable.Range(0, m).Where(i => !registered.Contains(i))
+            .Select(i => _hostOfSlot.TryGetValue(i, out var h) ? $"slot {i} ({(_security.IsSecure ? h.Principal : h.Host.Path.Address.ToString())} joined, registering)" : $"slot {i} (no worker node yet)")
+            .ToArray();
+        var left = Math.Max(0, (_startDeadline - DateTime.UtcNow).TotalSeconds);
+        var rule = _minToStart is > 0 and var n && n < m
+            ? $"starts with all {m}, or with at least {n} in {left:0} s (start timeout)"
+            : $"starts with all {m}; gives up in {left:0} s (start timeout; --min-workers N starts with fewer)";
+        Print($"waiting for workers: {registered.Count}/{m} registered; missing {string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? $" and {missing.Length - 8} more" : "")}; the run {rule}");
+    }
     /// <summary>The key a slot is bound to: the certificate identity in mtls mode, else the node actor's path.</summary>
     private string PrincipalOf(IActorRef sender) => _security.IsSecure ? _security.OriginOf(sender).Principal : sender.Path.ToString();
 
@@ -256,6 +398,9 @@ public sealed class AggregatorCoordinator : ReceiveActor
 
     private async Task OnCompleted(RunCompleted run)
     {
+        _ending = true;
+        _pendingCheckpoint = null;
+        if (_settings is not null) run = run with { Reason = RunAdvice.Explain(_settings, _omniscient, run.Reason) };
         Print(run.Completed ? $"training finished: {run.Reason}" : $"training stopped: {run.Reason}");
         try
         {
@@ -275,13 +420,33 @@ public sealed class AggregatorCoordinator : ReceiveActor
         var final = await _evaluator!.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10));
         var snapshot = await _metrics!.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1));
         var result = new TrainingResult(run, new Evaluation(final.Loss, final.Accuracy), snapshot.Rows, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
-        RunReport.WriteSummary(Path.Combine(_outDir!, "summary.json"), settings, _rounds, result);
+        var summary = Path.Combine(_outDir!, "summary.json");
+        RunReport.WriteSummary(summary, settings, _rounds, result);
+        AddParticipants(summary);
         if (settings.Output.Chart) TrainingChart.Write(Path.Combine(_outDir!, "chart.png"), snapshot.Rows, settings);
         ParameterFile.Write(Path.Combine(_outDir!, "parameters.bin"), run.FinalParameters);
         WriteClusterReport(run);
         if (run.Completed && _store is not null)
-            _store.Save(new Checkpoint(run.Rounds, _rounds, run.FinalParameters, _server!.GetState(), _layers, Completed: true));
+            _store.Save(new Checkpoint(run.Rounds, _rounds, run.FinalParameters, _server!.GetState(), _layers, Completed: true)
+            {
+                Run = RunInfo(),
+                Counters = new RunCounters(run.UpdatesAccepted, run.Suspects, run.Rejected, run.WallSeconds),
+            });
         Print($"final test accuracy {final.Accuracy:0.0000} (loss {final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
+    }
+
+    /// <summary>summary.json: who really took part — the worker slots that registered during the run (over every aggregator of a failed-over run), not the configured m.</summary>
+    private void AddParticipants(string path)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        root["workers_taking_part"] = _participants.Count;
+        var slots = new System.Text.Json.Nodes.JsonArray();
+        foreach (var p in _participants.Values)
+            slots.Add(new System.Text.Json.Nodes.JsonObject { ["slot"] = p.Slot, ["identity"] = p.Identity, ["address"] = p.Address });
+        root["worker_slots"] = slots;
+        root["run_id"] = _runId;
+        root["restored_from_round"] = _restoredFrom;
+        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private void WriteClusterReport(RunCompleted run)
@@ -362,6 +527,15 @@ public sealed class AggregatorCoordinator : ReceiveActor
     /// <summary>The well-known name of every node's node actor (<c>/user/node</c>).</summary>
     public const string NodeActorName = "node";
 }
+
+/// <summary>Local (AggregatorActor → coordinator): the registered slots; <paramref name="Waiting"/> while the run waits for its workers.</summary>
+internal sealed record Registrations(IReadOnlyCollection<int> Slots, bool Waiting) : INoSerializationVerificationNeeded;
+
+/// <summary>Local: a checkpoint captured at its round, to be written once metrics.csv holds that round.</summary>
+internal sealed record PendingCheckpoint(Checkpoint Checkpoint) : INoSerializationVerificationNeeded;
+
+/// <summary>Local (metrics sink's callback → coordinator): metrics.csv holds the row of this round.</summary>
+internal sealed record RowWritten(long Round) : INoSerializationVerificationNeeded;
 
 /// <summary>Local: the node should exit with this code once the run's outputs are written.</summary>
 public sealed record NodeExit(int Code) : INoSerializationVerificationNeeded;

@@ -90,7 +90,9 @@ public static class ClusterNode
             if (!Composition.ModelCatalog.Names.Contains(settings.Model, StringComparer.Ordinal))
                 throw new SettingsException($"akkabyz.model = \"{settings.Model}\": unknown model; models: {string.Join(", ", Composition.ModelCatalog.Names)}.");
             // A checkpoint folder that cannot be written fails now, not as errors in every checkpoint of the run.
-            if (node.CheckpointsEnabled) new Checkpointing.CheckpointStore(node.CheckpointDirectory).EnsureWritable();
+            // (The default folder, inside the run's output folder, is made with the outputs when the run starts.)
+            if (node.Resume.Length > 0) _ = RunResumption.CheckBeforeJoining(node, layers);
+            else if (node.CheckpointsEnabled && !node.CheckpointsInRunFolder) new Checkpointing.CheckpointStore(node.CheckpointDirectory).EnsureWritable();
         }
 
         var output = options.Output;

@@ -8,18 +8,37 @@ namespace AkkaByz.Runtime.Cluster;
 /// The <c>akkabyz-cluster</c> section (node behaviour, not the run), the <c>akkabyz-transport</c> section and the
 /// frame limit read from the <c>akka.remote</c> section. Validated on start-up; errors name the key.
 /// </summary>
+/// <param name="CheckpointDirectory">
+/// <c>akkabyz-cluster.checkpoint-dir</c>: "" = the run's own folder (<c>OUT/checkpoints</c>), <c>off</c> = no
+/// checkpoints, anything else = that folder (shared storage when the standbys are on other machines).
+/// </param>
+/// <param name="MinWorkers"><c>akkabyz-cluster.min-workers</c>: fewest workers the start timeout may start with (0 = all m).</param>
+/// <param name="WaitReportInterval"><c>akkabyz-cluster.wait-report-interval</c>: how often the "waiting for workers" line repeats.</param>
+/// <param name="Resume"><c>akkabyz-cluster.resume</c> (<c>--resume DIR</c>): the interrupted run to continue ("" = start a new run).</param>
 public sealed record ClusterNodeSettings(
     string CheckpointDirectory,
     int CheckpointInterval,
     TimeSpan JoinInterval,
     int ProgressEvery,
     long MaximumFrameSize,
-    VectorTransportSettings Transport)
+    VectorTransportSettings Transport,
+    int MinWorkers = 0,
+    TimeSpan WaitReportInterval = default,
+    string Resume = "")
 {
     /// <summary>Bytes of a message besides its floats: Akka envelope, actor paths, manifest, our header (generous).</summary>
     public const int FrameOverhead = 4096;
 
-    public bool CheckpointsEnabled => CheckpointDirectory.Length > 0;
+    /// <summary>The <see cref="CheckpointDirectory"/> value that turns checkpoints off.</summary>
+    public const string CheckpointsOff = "off";
+
+    public bool CheckpointsEnabled => !CheckpointDirectory.Equals(CheckpointsOff, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when the checkpoint folder is the run's own (<c>OUT/checkpoints</c>), not a configured one.</summary>
+    public bool CheckpointsInRunFolder => CheckpointDirectory.Length == 0;
+
+    /// <summary>The folder inside a run's output folder where its checkpoint lives by default.</summary>
+    public const string RunCheckpointFolder = "checkpoints";
 
     /// <exception cref="SettingsException">A key is missing or inconsistent (the message names it).</exception>
     public static ClusterNodeSettings Create(Config config)
@@ -32,11 +51,18 @@ public sealed record ClusterNodeSettings(
             Read("akkabyz-cluster.join-interval", () => config.GetTimeSpan("akkabyz-cluster.join-interval", null, false)),
             Read("akkabyz-cluster.progress-every", () => config.GetInt("akkabyz-cluster.progress-every")),
             Read("akka.remote.dot-netty.tcp.maximum-frame-size", () => config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0),
-            VectorTransportSettings.Create(config));
+            VectorTransportSettings.Create(config),
+            Read("akkabyz-cluster.min-workers", () => config.GetInt("akkabyz-cluster.min-workers")),
+            Read("akkabyz-cluster.wait-report-interval", () => config.GetTimeSpan("akkabyz-cluster.wait-report-interval", null, false)),
+            Read("akkabyz-cluster.resume", () => config.GetString("akkabyz-cluster.resume") ?? ""));
         if (settings.CheckpointInterval < 1)
             throw new SettingsException($"akkabyz-cluster.checkpoint-interval: must be at least 1 round, got {settings.CheckpointInterval}.");
         if (settings.JoinInterval <= TimeSpan.Zero)
             throw new SettingsException($"akkabyz-cluster.join-interval: must be positive, got {settings.JoinInterval}.");
+        if (settings.MinWorkers < 0)
+            throw new SettingsException($"akkabyz-cluster.min-workers (--min-workers): must be 0 (all m) or more, got {settings.MinWorkers}.");
+        if (settings.WaitReportInterval <= TimeSpan.Zero)
+            throw new SettingsException($"akkabyz-cluster.wait-report-interval: must be positive, got {settings.WaitReportInterval}.");
         if (settings.ProgressEvery < 0)
             throw new SettingsException($"akkabyz-cluster.progress-every: must be 0 or more, got {settings.ProgressEvery}.");
         var transport = settings.Transport;

@@ -106,6 +106,7 @@ public static class LocalTraining
                 }
             }
             var run = await completion.ConfigureAwait(false);
+            run = run with { Reason = RunAdvice.Explain(settings, attack is { NeedsHonestVectors: true }, run.Reason) };
 
             var finalEval = await evaluator.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10), CancellationToken.None).ConfigureAwait(false);
             var snapshot = await metrics.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);

@@ -5,14 +5,26 @@ namespace AkkaByz.Runtime.Hosting;
 /// <summary>
 /// The output folder of a run (<c>--out DIR</c>, <c>akkabyz.output.dir</c>). A new or empty folder is used as is. A
 /// folder that holds an earlier AkkaByz run — only files a run writes, at least one of metrics.csv and summary.json —
-/// is reused: those files are deleted first, so nothing stale (an old chart.png) is left beside the new run. Any other
-/// non-empty folder, and a path that is a file, are refused: a typo in --out must not overwrite or mix into
-/// unrelated files.
+/// is reused: those files are deleted first, so nothing stale (an old chart.png) is left beside the new run. A cluster
+/// run's folder also holds <c>checkpoints/</c> (its checkpoint) and <c>logs/</c> (the sample script's node logs): the
+/// checkpoint of a completed run is deleted with the rest, but a folder whose checkpoint is of an interrupted run is
+/// refused (continue it with <c>akkabyz node --resume DIR</c>, or choose another folder), and so is one whose checkpoint
+/// cannot be read. Any other non-empty folder, and a path that is a file, are refused: a typo in --out must not
+/// overwrite or mix into unrelated files.
 /// </summary>
 public static class RunOutput
 {
     /// <summary>Every file a local or cluster run writes into its folder.</summary>
     public static readonly IReadOnlyList<string> RunFiles = ["metrics.csv", "summary.json", "chart.png", "parameters.bin", "cluster.json"];
+
+    /// <summary>The folder of a cluster run's checkpoint inside its output folder.</summary>
+    public const string CheckpointFolder = "checkpoints";
+
+    /// <summary>A folder of node logs beside the outputs (samples/cluster-localhost.sh): never deleted or refused.</summary>
+    public const string LogsFolder = "logs";
+
+    /// <summary>Folders a run writes besides its files.</summary>
+    public static readonly IReadOnlyList<string> RunFolders = [CheckpointFolder];
 
     /// <summary>Creates or clears <paramref name="directory"/> for a new run.</summary>
     /// <exception cref="SettingsException">The path is a file, or a non-empty folder that is not an AkkaByz run.</exception>
@@ -34,17 +46,42 @@ public static class RunOutput
             }
             return;
         }
-        var entries = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>().ToArray();
+        // The logs folder (the sample script starts the nodes with their logs there) is kept as it is.
+        var entries = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>()
+            .Where(e => !(e == LogsFolder && Directory.Exists(Path.Combine(directory, e)))).ToArray();
         if (entries.Length == 0) return;
-        var foreign = entries.Where(e => !RunFiles.Contains(e, StringComparer.Ordinal)).ToArray();
-        var isRun = foreign.Length == 0 && (entries.Contains("metrics.csv") || entries.Contains("summary.json"));
+        var foreign = entries.Where(e => !RunFiles.Contains(e, StringComparer.Ordinal) && !(RunFolders.Contains(e, StringComparer.Ordinal) && Directory.Exists(Path.Combine(directory, e)))).ToArray();
+        var checkpoints = Path.Combine(directory, CheckpointFolder);
+        var hasCheckpoint = File.Exists(Path.Combine(checkpoints, Checkpointing.CheckpointStore.FileName));
+        var isRun = foreign.Length == 0 && (entries.Contains("metrics.csv") || entries.Contains("summary.json") || hasCheckpoint ||
+                                            entries.All(e => RunFolders.Contains(e, StringComparer.Ordinal))); // e.g. the checkpoint folder, made before the run starts
         if (!isRun)
             throw new SettingsException($"{key}: '{directory}' is not empty and not an AkkaByz run folder (it holds " +
                                         $"{string.Join(", ", (foreign.Length > 0 ? foreign : entries).Take(3).Select(e => $"'{e}'"))}" +
                                         $"{(entries.Length > 3 ? ", ..." : "")}); choose a new or empty folder.");
+        if (hasCheckpoint)
+        {
+            Checkpointing.Checkpoint? old;
+            try
+            {
+                old = new Checkpointing.CheckpointStore(checkpoints).TryLoad();
+            }
+            catch (InvalidDataException e)
+            {
+                throw new SettingsException($"{key}: '{directory}' holds a checkpoint that cannot be read ({e.Message}); choose another folder, or delete it.", e);
+            }
+            if (old is { Completed: false } && old.Round < old.TotalRounds)
+                throw new SettingsException($"{key}: '{directory}' holds an interrupted cluster run (checkpoint of round {old.Round} of {old.TotalRounds}): " +
+                                            $"continue it with `akkabyz node --role aggregator --resume {directory} ...`, or choose another folder.");
+        }
         try
         {
-            foreach (var file in entries) File.Delete(Path.Combine(directory, file));
+            foreach (var file in entries.Where(e => RunFiles.Contains(e, StringComparer.Ordinal))) File.Delete(Path.Combine(directory, file));
+            if (Directory.Exists(checkpoints))
+            {
+                foreach (var file in Directory.EnumerateFiles(checkpoints)) File.Delete(file);
+                if (!Directory.EnumerateFileSystemEntries(checkpoints).Any()) Directory.Delete(checkpoints);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -11,7 +11,9 @@ namespace AkkaByz.Runtime.Metrics;
 /// starting point is row 0). Each completed row is also handed to an
 /// optional progress callback (the CLI's display). Memory stays flat however long the run: rows are streamed to the
 /// file, and only a bounded, evenly decimated series (<see cref="MetricsSeries"/>) is kept for the chart and the
-/// caller.
+/// caller. A run resumed from a checkpoint passes the rows of the rounds before it (<c>history</c>): they are
+/// written first (and kept in the series), the evaluation of the restored point is already among them, and the file
+/// then continues with the new rounds.
 /// </summary>
 public sealed class MetricsSinkActor : ReceiveActor
 {
@@ -24,12 +26,17 @@ public sealed class MetricsSinkActor : ReceiveActor
     private readonly MetricsSeries _rows;
     private StreamWriter? _csv;
     private bool _initialSeen;
+    private readonly IEnumerable<MetricsRow>? _history;
+    private bool _restoredStartSeen;
 
     /// <param name="csvPath">Where to write metrics.csv; null = keep rows in memory only.</param>
     /// <param name="evalInterval">Rounds that are multiples of this wait for their evaluation (0 = none).</param>
     /// <param name="seriesCapacity">Rows kept in memory before the series is decimated (<see cref="MetricsSeries"/>).</param>
-    public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow, int seriesCapacity = MetricsSeries.DefaultCapacity)
+    /// <param name="history">Rows of the rounds before a restored run's first round, in round order (streamed once, at start).</param>
+    public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow, int seriesCapacity = MetricsSeries.DefaultCapacity,
+        IEnumerable<MetricsRow>? history = null)
     {
+        _history = history;
         _rows = new MetricsSeries(seriesCapacity);
         _csvPath = csvPath;
         _evalInterval = evalInterval;
@@ -43,6 +50,13 @@ public sealed class MetricsSinkActor : ReceiveActor
         });
         Receive<EvaluationResult>(e =>
         {
+            if (_history is not null && !_restoredStartSeen)
+            {
+                // A restored run's first evaluation is of its starting point, whose row is in the history already.
+                _restoredStartSeen = true;
+                Drain(final: false);
+                return;
+            }
             if (e.Round == 0 && _rows.Count == 0)
             {
                 // The starting point: row 0, written before round 1.
@@ -67,15 +81,43 @@ public sealed class MetricsSinkActor : ReceiveActor
         });
     }
 
-    public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null, int seriesCapacity = MetricsSeries.DefaultCapacity) =>
-        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow, seriesCapacity));
+    public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null, int seriesCapacity = MetricsSeries.DefaultCapacity,
+        IEnumerable<MetricsRow>? history = null) =>
+        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow, seriesCapacity, history));
 
     protected override void PreStart()
     {
-        if (_csvPath is null) return;
+        _initialSeen |= _history is not null;
+        if (_csvPath is null)
+        {
+            foreach (var row in _history ?? []) AddHistory(row);
+            return;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_csvPath))!);
-        _csv = new StreamWriter(_csvPath, append: false) { AutoFlush = false };
-        _csv.WriteLine(MetricsRow.CsvHeader);
+        if (_history is null)
+        {
+            _csv = new StreamWriter(_csvPath, append: false) { AutoFlush = false };
+            _csv.WriteLine(MetricsRow.CsvHeader);
+            return;
+        }
+        // The history may be read from the very file it replaces: write beside it, then rename over it.
+        var temp = _csvPath + ".restoring";
+        using (var writer = new StreamWriter(temp, append: false))
+        {
+            writer.WriteLine(MetricsRow.CsvHeader);
+            foreach (var row in _history)
+            {
+                writer.WriteLine(row.ToCsv());
+                AddHistory(row);
+            }
+        }
+        File.Move(temp, _csvPath, overwrite: true);
+        _csv = new StreamWriter(_csvPath, append: true) { AutoFlush = false };
+    }
+
+    private void AddHistory(MetricsRow row)
+    {
+        _rows.Add(row);
     }
 
     protected override void PostStop() => _csv?.Dispose();

@@ -13,12 +13,13 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
     private (IActorRef Aggregator, TestProbe Metrics) Start(int m, int f, long rounds, TimeSpan deadline, int quorum = 0, int retries = 0,
-        TimeSpan? startTimeout = null, float[]? x0 = null)
+        TimeSpan? startTimeout = null, float[]? x0 = null, int minWorkers = 0, Action<IReadOnlyCollection<int>, bool>? onRegistrations = null)
     {
         var metrics = CreateTestProbe("metrics");
         var barrier = new BarrierSettings(deadline, startTimeout ?? Long, quorum == 0 ? 2 * f + 1 : quorum, retries, TimeSpan.FromSeconds(1), AutoQuorum: quorum == 0);
         var server = Sgd.Server(x0 ?? [0f, 0f], 1f);
-        var aggregator = Sys.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(m, f, rounds, 0, barrier, server, (n, tolerated) => new FakeMean(n, tolerated), null, metrics.Ref)));
+        var aggregator = Sys.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(m, f, rounds, 0, barrier, server, (n, tolerated) => new FakeMean(n, tolerated), null, metrics.Ref,
+            MinWorkers: minWorkers, OnRegistrations: onRegistrations, WaitProgressInterval: TimeSpan.FromMilliseconds(200))));
         return (aggregator, metrics);
     }
 
@@ -223,11 +224,28 @@ public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xun
     }
 
     [Fact]
-    public void Aggregator_must_start_with_the_registered_workers_when_the_start_timeout_fires()
+    public void Aggregator_must_start_with_fewer_workers_at_the_start_timeout_only_when_min_workers_allows_it()
     {
-        var (aggregator, _) = Start(m: 4, f: 0, rounds: 1, deadline: Long, startTimeout: TimeSpan.FromSeconds(1));
+        var (aggregator, _) = Start(m: 4, f: 0, rounds: 1, deadline: Long, startTimeout: TimeSpan.FromSeconds(1), minWorkers: 2);
         var workers = Register(aggregator, 2, expectStart: false);
         foreach (var w in workers) Assert.Equal(1, w.ExpectMsg<Params>(TimeSpan.FromSeconds(10)).Round);
+    }
+
+    [Fact]
+    public void Aggregator_must_wait_for_all_m_by_default_reporting_who_registered_and_give_up_at_the_start_timeout()
+    {
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<(int[] Slots, bool Waiting)>();
+        var (aggregator, _) = Start(m: 3, f: 0, rounds: 1, deadline: Long, startTimeout: TimeSpan.FromSeconds(1.5),
+            onRegistrations: (slots, waiting) => reports.Enqueue((slots.Order().ToArray(), waiting)));
+        var workers = Register(aggregator, 2, expectStart: false);
+        aggregator.Tell(WatchRun.Instance, TestActor);
+        var done = ExpectMsg<RunCompleted>(TimeSpan.FromSeconds(10));
+        Assert.False(done.Completed);
+        Assert.Contains("only 2 of 3 workers registered", done.Reason);
+        Assert.Contains("all 3, as configured", done.Reason);
+        foreach (var w in workers) w.ExpectMsg<TrainingFinished>(); // never started: no Params before the end
+        Assert.Contains(reports, r => r.Waiting && r.Slots.SequenceEqual([0, 1])); // the periodic "waiting for workers" report
+        Assert.True(reports.Count(r => r.Waiting) >= 3, $"{reports.Count(r => r.Waiting)} reports"); // 2 registrations + ticks every 200 ms
     }
 
     [Fact]
