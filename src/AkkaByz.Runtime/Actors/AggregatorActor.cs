@@ -53,6 +53,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _round;
     private int _retries;
     private int _rejectedThisRound;
+    private Dictionary<string, int>? _rejectedThisRoundByReason; // allocated only in a round with rejections
     private long _suspects;
     private long _accepted;
     private long _deadlinesFired;
@@ -143,6 +144,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         {
             if (d.Round != _round) return;
             var missing = _members.Where(i => !_received.ContainsKey(i) && !_answeredInvalid.Contains(i)).ToArray();
+            Metrics.AkkaByzTelemetry.DeadlineFired();
             if (++_deadlinesFired <= LoggedPerReason || _deadlinesFired % 100 == 0)
                 _log.Warning("Round {0}: deadline ({1} ms) fired with {2} of {3} updates; missing workers [{4}].",
                 _round, _setup.Barrier.RoundDeadline.TotalMilliseconds, _received.Count, _members.Count, string.Join(", ", missing));
@@ -273,6 +275,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _answeredInvalid.Clear();
         _retries = 0;
         _rejectedThisRound = 0;
+        _rejectedThisRoundByReason = null;
         _roundStartMs = _clock.Elapsed.TotalMilliseconds;
         _members.Clear();
         var message = new Params(round, _x);
@@ -332,6 +335,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         var count = ++_rejected[reason];
         _rejectedThisRound++;
+        _rejectedThisRoundByReason ??= [];
+        _rejectedThisRoundByReason[reason] = _rejectedThisRoundByReason.GetValueOrDefault(reason) + 1;
         if (count <= LoggedPerReason || count % 100 == 0)
         {
             var who = _indexOf.TryGetValue(Sender, out var i) ? $"worker {i}" : $"unregistered {Sender.Path}";
@@ -375,6 +380,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         }
 
         var inputs = _received.Values.Select(v => v.Vector).ToArray(); // ordered by worker index
+        var workers = _received.Keys.ToArray(); // input position → worker index (the report's suspects are positions)
         var losses = _received.Values.Select(v => v.Loss).ToArray();
         IAggregator rule;
         try
@@ -402,7 +408,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             link.Recycle(inputs); // the inputs are not read again; vectors that arrived through the transport are reused
             server.Step(aggregate);
             Volatile.Write(ref _lastAggregationTicks, Stopwatch.GetTimestamp() - start);
-            return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n);
+            var suspects = new int[report.Suspects.Count];
+            for (var k = 0; k < suspects.Length; k++) suspects[k] = workers[report.Suspects[k]];
+            return new AggregationDone(round, server.Query.ToArray(), suspects, aggregationMs, Median(losses), n);
         }
         if (ComputeScheduler.IsTiny(Volatile.Read(ref _lastAggregationTicks)))
         {
@@ -426,15 +434,19 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void OnAggregated(AggregationDone d)
     {
         _x = d.Next;
-        _suspects += d.Suspects;
+        _suspects += d.Suspects.Length;
         if (_setup.OnRoundCompleted is { } hook)
         {
             try { hook(d.Round, _x, _server); }
             catch (Exception e) { _log.Error(e, "Round {0}: the round-completed hook failed: {1}", d.Round, e.Message); }
         }
         var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
-        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds,
-            _security.IsRemote ? _security.RefusedTotal : 0));
+        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects.Length, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds,
+            _security.IsRemote ? _security.RefusedTotal : 0)
+        {
+            SuspectWorkers = d.Suspects,
+            RejectedByReason = _rejectedThisRoundByReason,
+        });
         if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)
             _setup.Evaluator?.Tell(new EvaluateRequest(d.Round, _x));
         if (d.Round >= _setup.Rounds)
@@ -493,7 +505,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         public static readonly StartTimeout Instance = new();
     }
 
-    private sealed record AggregationDone(long Round, float[] Next, int Suspects, double AggregationMs, double TrainLoss, int Received)
+    private sealed record AggregationDone(long Round, float[] Next, int[] Suspects, double AggregationMs, double TrainLoss, int Received)
         : INoSerializationVerificationNeeded;
 
     private sealed record AggregationFailed(long Round, string Spec, Exception Error) : INoSerializationVerificationNeeded;

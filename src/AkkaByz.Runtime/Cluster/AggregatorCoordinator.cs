@@ -173,7 +173,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             if (row.Evaluated || (every > 0 && row.Round % every == 0))
                 Print($"round {row.Round}/{_rounds}: train loss {row.TrainLoss:0.0000}, updates {row.Received}" +
                       (row.Evaluated ? $", test accuracy {row.TestAccuracy:0.0000}" : ""));
-        }), "metrics");
+        }, run: RunDescription.From(settings, _rounds, firstRound)), "metrics");
         _evaluator = Context.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, _metrics), "evaluator");
         _aggregator = Context.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
             settings.Workers, settings.Byzantine, _rounds, settings.EvalInterval, settings.Barrier, server,

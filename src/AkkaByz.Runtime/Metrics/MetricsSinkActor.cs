@@ -11,7 +11,8 @@ namespace AkkaByz.Runtime.Metrics;
 /// starting point is row 0). Each completed row is also handed to an
 /// optional progress callback (the CLI's display). Memory stays flat however long the run: rows are streamed to the
 /// file, and only a bounded, evenly decimated series (<see cref="MetricsSeries"/>) is kept for the chart and the
-/// caller.
+/// caller. Every completed row is also recorded on the "AkkaByz" Meter (<see cref="AkkaByzTelemetry"/>) and published
+/// on the <see cref="RunFeed"/> (with <paramref name="run"/> at start), for the exporters and the dashboard.
 /// </summary>
 public sealed class MetricsSinkActor : ReceiveActor
 {
@@ -24,19 +25,26 @@ public sealed class MetricsSinkActor : ReceiveActor
     private readonly MetricsSeries _rows;
     private StreamWriter? _csv;
     private bool _initialSeen;
+    private readonly RunDescription? _run;
 
     /// <param name="csvPath">Where to write metrics.csv; null = keep rows in memory only.</param>
     /// <param name="evalInterval">Rounds that are multiples of this wait for their evaluation (0 = none).</param>
     /// <param name="seriesCapacity">Rows kept in memory before the series is decimated (<see cref="MetricsSeries"/>).</param>
-    public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow, int seriesCapacity = MetricsSeries.DefaultCapacity)
+    /// <param name="run">What the run is, published on the <see cref="RunFeed"/> at start (null = nothing published).</param>
+    public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow, int seriesCapacity = MetricsSeries.DefaultCapacity, RunDescription? run = null)
     {
+        _run = run;
         _rows = new MetricsSeries(seriesCapacity);
         _csvPath = csvPath;
         _evalInterval = evalInterval;
         _onRow = onRow;
         Receive<RoundMetrics>(m =>
         {
-            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal);
+            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal)
+            {
+                SuspectWorkers = m.SuspectWorkers,
+                RejectedByReason = m.RejectedByReason,
+            };
             if (_evaluations.Remove(m.Round, out var e)) row = row with { TestLoss = e.Loss, TestAccuracy = e.Accuracy };
             _pending[m.Round] = row;
             Drain(final: false);
@@ -49,6 +57,7 @@ public sealed class MetricsSinkActor : ReceiveActor
                 var start = new MetricsRow(0, double.NaN, e.Loss, e.Accuracy, 0, 0, 0, double.NaN, double.NaN, 0);
                 _rows.Add(start);
                 _csv?.WriteLine(start.ToCsv());
+                Observe(start);
                 _initialSeen = true;
                 Drain(final: false);
                 return;
@@ -67,11 +76,17 @@ public sealed class MetricsSinkActor : ReceiveActor
         });
     }
 
-    public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null, int seriesCapacity = MetricsSeries.DefaultCapacity) =>
-        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow, seriesCapacity));
+    public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null, int seriesCapacity = MetricsSeries.DefaultCapacity,
+        RunDescription? run = null) =>
+        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow, seriesCapacity, run));
 
     protected override void PreStart()
     {
+        if (_run is not null)
+        {
+            try { RunFeed.RunStarted(_run); }
+            catch (Exception e) { _log.Warning("Run feed listener failed: {0}", e.Message); }
+        }
         if (_csvPath is null) return;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_csvPath))!);
         _csv = new StreamWriter(_csvPath, append: false) { AutoFlush = false };
@@ -79,6 +94,15 @@ public sealed class MetricsSinkActor : ReceiveActor
     }
 
     protected override void PostStop() => _csv?.Dispose();
+
+    /// <summary>A completed row: on the Meter and the run feed (a failing feed listener is logged, never fatal).</summary>
+    private void Observe(MetricsRow row)
+    {
+        AkkaByzTelemetry.RecordRow(row);
+        if (!RunFeed.HasListeners) return;
+        try { RunFeed.Row(row); }
+        catch (Exception e) { _log.Warning("Run feed listener failed: {0}", e.Message); }
+    }
 
     private void Drain(bool final)
     {
@@ -92,6 +116,7 @@ public sealed class MetricsSinkActor : ReceiveActor
             _pending.Remove(round);
             _rows.Add(row);
             _csv?.WriteLine(row.ToCsv());
+            Observe(row);
             try
             {
                 _onRow?.Invoke(row);
@@ -109,6 +134,7 @@ public sealed class MetricsSinkActor : ReceiveActor
                 var row = new MetricsRow(e.Round, double.NaN, e.Loss, e.Accuracy, 0, 0, 0, double.NaN, double.NaN, double.NaN);
                 _rows.Add(row);
                 _csv?.WriteLine(row.ToCsv());
+                Observe(row);
             }
             _evaluations.Clear();
         }
