@@ -27,6 +27,7 @@ public static class ExperimentCommand
         var command = new Command("experiment", "Run a grid of local training runs (attacks × aggregators × optimizers × learning rates × seeds) and write results.csv, summary.md and figures.");
         command.Arguments.Add(grid);
         foreach (var o in new Option[] { outDir, parallel, resume, rerunStopped, dryRun, reportOnly, quiet }) command.Options.Add(o);
+        var watch = new WatchOptions(command);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -70,6 +71,8 @@ public static class ExperimentCommand
                 interrupted = (spec, cells, store);
                 var gate = new object();
                 output.WriteLine($"akkabyz experiment {spec.Name}: {cells.Count} cells, {n} at once, output {store.Directory}");
+                await using var watching = await watch.StartAsync(parse, "experiment", output, error, cancellation).ConfigureAwait(false);
+                watching.State?.ExperimentStarted(spec.Name, cells);
                 var outcome = await Experiment.RunAsync(spec, cells, store, new ExperimentOptions
                 {
                     Parallel = n,
@@ -77,6 +80,7 @@ public static class ExperimentCommand
                     RerunStopped = parse.GetValue(rerunStopped),
                     OnEvent = e =>
                     {
+                        watching.State?.ExperimentEvent(e);
                         lock (gate)
                         {
                             switch (e.Kind)
@@ -95,6 +99,14 @@ public static class ExperimentCommand
                 }, error, cancellation).ConfigureAwait(false);
                 output.WriteLine($"done: {outcome.Ran} cells run, {outcome.Skipped} already finished, {outcome.Failures.Count} failed, in {EtaEstimator.Format(outcome.Elapsed)}.");
                 output.WriteLine($"outputs: {store.ResultsCsv}, {store.SummaryMarkdown}, {store.FiguresDirectory}/");
+                if (watching.Server is { } server && !cancellation.IsCancellationRequested)
+                {
+                    // The page stays up to be read: the grid is done, the process waits for Ctrl-C.
+                    watching.State!.Finished($"finished: {outcome.Ran} cells run, {outcome.Skipped} already finished, {outcome.Failures.Count} failed");
+                    output.WriteLine($"dashboard: the experiment is over; still serving {server.Url} until Ctrl-C");
+                    try { await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { }
+                }
                 return outcome.Failures.Count > 0 ? 3 : 0;
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested && interrupted is { } state)

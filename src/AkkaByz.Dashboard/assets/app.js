@@ -78,7 +78,8 @@
     if (S.mode === "experiment" && S.experiment) {
       const x = S.experiment;
       $("title").textContent = `experiment ${x.name}: ${x.total} cells`;
-      $("round").textContent = `${x.done} / ${x.total} cells`;
+      $("round-label").textContent = "cells finished";
+      $("round").textContent = `${x.done} / ${x.total}`;
       $("rate").textContent = "–";
       $("elapsed").textContent = dur(x.elapsedSeconds);
       $("eta").textContent = x.done >= x.total ? "done" : dur(x.etaSeconds);
@@ -221,6 +222,8 @@
       x.cells.map(c => `<tr><td class='left'>${c.id}</td><td class='left ${cls(c.state)}'>${c.state}${c.error ? ": " + c.error : ""}</td>` +
         `<td>${c.final == null ? "" : fmt(100 * c.final, 1) + "%"}</td><td>${c.best == null ? "" : fmt(100 * c.best, 1) + "%"}</td><td>${fmt(c.seconds, 1)}</td></tr>`).join("") + "</table>";
     const aggs = [...new Set(x.cells.map(c => c.aggregator))], atts = [...new Set(x.cells.map(c => c.attack))];
+    const finals = x.cells.filter(c => c.final != null).map(c => c.final);
+    const lo = finals.length ? Math.min(...finals) : 0, hi = finals.length ? Math.max(...finals) : 1;
     let h = "<table><tr><th class='left'>aggregator \\ attack</th>" + atts.map(a => `<th>${a}</th>`).join("") + "</tr>";
     for (const g of aggs) {
       h += `<tr><th class='left'>${g}</th>`;
@@ -229,7 +232,8 @@
         const done = cs.filter(c => c.final != null);
         const running = cs.some(c => c.state === "running");
         const mean = done.length ? done.reduce((s, c) => s + c.final, 0) / done.length : null;
-        const bg = mean == null ? "" : `background: hsl(${Math.round(120 * mean)}, 60%, ${90 - 25 * mean}%)`;
+        const rel = hi > lo ? (mean - lo) / (hi - lo) : 1; // colour relative to the grid's range: red = worst, green = best
+        const bg = mean == null ? "" : `background: hsl(${Math.round(120 * rel)}, 60%, 80%)`;
         h += `<td style="${bg}" title="${done.length} of ${cs.length} cells">${mean == null ? (running ? "…" : "") : fmt(100 * mean, 1) + "%"}` +
           `${done.length < cs.length && done.length ? " <span class='muted small'>(" + done.length + "/" + cs.length + ")</span>" : ""}</td>`;
       }
