@@ -44,6 +44,7 @@
   function chart(key, el, opts, data) {
     if (!charts[key]) {
       opts.width = width(el); opts.height = opts.height || 220;
+      opts.legend = { live: false };
       charts[key] = new uPlot(opts, data, el);
     } else {
       charts[key].setData(data);
@@ -130,7 +131,7 @@
       rejectedKey = key;
       const palette = ["#c62828", "#6a1b9a", "#00838f", "#ef6c00", "#2e7d32", "#4e342e", "#283593"];
       chart("rej", $("chart-rejected"), {
-        height: 160, scales: { x: { time: false } }, axes: [{ label: "round" }, { label: "rejected (cumulative)" }],
+        height: 160, scales: { x: { time: false } }, axes: [{ label: "round" }, { label: "rejected" }],
         series: [{ label: "round" }, ...reasons.map((k, i) => ({ label: k, stroke: palette[i % palette.length], width: 2 }))],
       }, [xs, ...ys]);
     }
