@@ -106,7 +106,11 @@ public static class TrainCommand
                 var display = new ProgressDisplay(output, parse.GetValue(quiet));
                 await using var watching = await watch.StartAsync(parse, "train", output, error, cancellation).ConfigureAwait(false);
                 var result = await LocalTraining.RunAsync(settings,
-                    new LocalTrainingOptions { OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed },
+                    new LocalTrainingOptions
+                    {
+                        OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed,
+                        AkkaConfig = Akka.Configuration.ConfigurationFactory.ParseString(ConsoleLogger.Hocon),
+                    },
                     cancellation).ConfigureAwait(false);
                 display.Summary(settings, result);
                 if (watching.Server is { } server && !cancellation.IsCancellationRequested)
