@@ -84,7 +84,7 @@ public static class TrainCommand
         AddList("--straggler", "akkabyz.faults.stragglers", "Worker K delays replies: K:DELAY, e.g. 2:300ms (repeatable).");
         AddList("--fault", "akkabyz.faults.messages", "Message fault K:KIND[@R], KIND = drop|duplicate|wrong-length|nan|replay (repeatable).");
         Add<string>("--out", "akkabyz.output.dir", "Output folder (default runs/<timestamp>).", Str);
-        Add<bool>("--no-chart", "akkabyz.output.chart", "Do not write chart.png.", v => OnOff(!(bool)v));
+        Add<bool>("--no-chart", "akkabyz.output.chart", "Do not write chart.png and trimming.png.", v => OnOff(!(bool)v));
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only the final summary." };
         command.Options.Add(quiet);
         var watch = new WatchOptions(command);

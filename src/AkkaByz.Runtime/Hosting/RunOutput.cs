@@ -12,7 +12,7 @@ namespace AkkaByz.Runtime.Hosting;
 public static class RunOutput
 {
     /// <summary>Every file a local or cluster run writes into its folder.</summary>
-    public static readonly IReadOnlyList<string> RunFiles = ["metrics.csv", "summary.json", "chart.png", "parameters.bin", "cluster.json"];
+    public static readonly IReadOnlyList<string> RunFiles = ["metrics.csv", "summary.json", "chart.png", "trimming.png", "parameters.bin", "cluster.json"];
 
     /// <summary>Creates or clears <paramref name="directory"/> for a new run.</summary>
     /// <exception cref="SettingsException">The path is a file, or a non-empty folder that is not an AkkaByz run.</exception>
