@@ -3,8 +3,11 @@
 #   samples/cluster-localhost.sh                 1 aggregator + 3 workers, hocon/cluster.conf (synthetic task)
 #   samples/cluster-localhost.sh 5 --rounds 400  5 workers; extra flags go to the aggregator node (akkabyz node --help)
 #   STANDBY=1 samples/cluster-localhost.sh       also a standby aggregator (kill -9 the active one to see the fail-over)
-#   PORT=4060 CONFIG=my.conf samples/...         another seed port / config file
+#   PORT=8660 CONFIG=my.conf samples/...         other management ports (PORT, PORT+1 for the standby) / config file
 #   INSECURE=1 samples/cluster-localhost.sh      no certificates (any local process could then join and take slots)
+# Discovery: no seed nodes. Every node finds the cluster through Akka.Management's cluster bootstrap over config
+# discovery: the contact points are the aggregators' management endpoints (127.0.0.1:PORT, and PORT+1 with STANDBY);
+# the aggregator forms the cluster, the others join what it reports (docs/cluster.md, Discovery).
 # Security: mutual TLS by default. On first use a cluster CA and one certificate per node are made in certs/
 # (`akkabyz certs init` / `akkabyz certs issue`; certs/ is git-ignored); every node proves its identity with its own.
 # Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/.
@@ -12,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-3}; shift || true
-PORT=${PORT:-4053}
+PORT=${PORT:-8558}
 CONFIG=${CONFIG:-hocon/cluster.conf}
 DLL=src/AkkaByz.Cli/bin/Release/net10.0/linux-x64/akkabyz.dll
 
@@ -20,8 +23,9 @@ echo "building akkabyz (Release)..." >&2
 dotnet build src/AkkaByz.Cli -c Release -nologo -v quiet >/dev/null
 RUN=runs/cluster-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$RUN/logs"
-SEEDS=(127.0.0.1:$PORT)
-[[ -n ${STANDBY:-} ]] && SEEDS+=(127.0.0.1:$((PORT + 1)))
+CONTACTS=127.0.0.1:$PORT
+[[ -n ${STANDBY:-} ]] && CONTACTS+=,127.0.0.1:$((PORT + 1))
+DISCOVERY=(--discovery config --contact "$CONTACTS")
 
 # tls ROLE NAME: the node flags for its certificate (made on first use), or nothing with INSECURE=1.
 CERTS=${CERTS:-certs}
@@ -46,30 +50,34 @@ read -r -a STANDBY_TLS <<<"$([[ -n ${STANDBY:-} ]] && tls aggregator aggregator-
 WORKER_TLS=()
 for i in $(seq 1 "$N"); do WORKER_TLS[i]="$(tls worker "worker-$i")"; done
 
-dotnet "$DLL" node --role aggregator --config "$CONFIG" --port "$PORT" --seed-nodes "${SEEDS[@]}" "${AGG_TLS[@]}" \
+dotnet "$DLL" node --role aggregator --config "$CONFIG" --management-port "$PORT" "${DISCOVERY[@]}" "${AGG_TLS[@]}" \
   --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/aggregator.log" 2>&1 &
 active=$!; pids+=("$active"); echo "$active" >"$RUN/aggregator.pid"
-echo "aggregator: pid $active, $SCHEME://akkabyz@127.0.0.1:$PORT (log $RUN/logs/aggregator.log)${INSECURE:+, INSECURE}"
+echo "aggregator: pid $active, management http://127.0.0.1:$PORT/ready (log $RUN/logs/aggregator.log; $SCHEME)${INSECURE:+, INSECURE}"
 
 if [[ -n ${STANDBY:-} ]]; then
-  sleep 3 # the first aggregator must be the oldest member: it hosts the run, the standby waits
-  dotnet "$DLL" node --role aggregator --config "$CONFIG" --port $((PORT + 1)) --seed-nodes "${SEEDS[@]}" "${STANDBY_TLS[@]}" \
+  # The first aggregator must be the oldest member (it hosts the run, the standby waits): start the standby once
+  # the first has formed the cluster and runs the coordinator (its "waiting for" line; /ready says the same).
+  for _ in $(seq 1 120); do grep -q "waiting for" "$RUN/logs/aggregator.log" 2>/dev/null && break; kill -0 "$active" 2>/dev/null || break; sleep 0.5; done
+  dotnet "$DLL" node --role aggregator --config "$CONFIG" --management-port $((PORT + 1)) "${DISCOVERY[@]}" "${STANDBY_TLS[@]}" \
     --workers "$N" --out "$RUN" --checkpoint-dir "$RUN/checkpoints" "$@" >"$RUN/logs/standby.log" 2>&1 &
   standby=$!; pids+=("$standby"); echo "$standby" >"$RUN/standby.pid"
   echo "standby aggregator: pid $standby (log $RUN/logs/standby.log); try: kill -9 \$(cat $RUN/aggregator.pid)"
 fi
 
-# Workers need only the seed nodes: slot, shard and run config come from the aggregator.
+# Workers need only the contact points: slot, shard and run config come from the aggregator. Their management
+# endpoints take free ports (they are no contact points); each worker prints its own in its log.
 for i in $(seq 1 "$N"); do
   read -r -a flags <<<"${WORKER_TLS[i]}"
-  dotnet "$DLL" node --role worker --config "$CONFIG" --seed-nodes "${SEEDS[@]}" "${flags[@]}" >"$RUN/logs/worker-$i.log" 2>&1 &
+  dotnet "$DLL" node --role worker --config "$CONFIG" --management-port 0 "${DISCOVERY[@]}" "${flags[@]}" >"$RUN/logs/worker-$i.log" 2>&1 &
   pids+=("$!")
 done
 echo "$N workers started (logs $RUN/logs/worker-*.log)"
 echo
 
-# Follow the aggregator's progress (in the background, so that Ctrl-C / kill reach the trap at once).
-follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v '^\[WARNING\]\|^\[ERROR\]\|^   at ' & pids+=("$!"); }
+# Follow the aggregator's progress without the bootstrap's probes of a contact point not started yet (the logs keep
+# them; Akka's warnings show as "[time] warning SOURCE: ..." lines; --raw-log gives Akka's own format) (in the background, so that Ctrl-C / kill reach the trap at once).
+follow() { tail -n +1 -f "$1" --pid="$2" | grep --line-buffered -v 'contactPointProbe\|^\[WARNING\]\|^\[ERROR\]\|^   at \|^Cause: \|^ ---> ' & pids+=("$!"); }
 follow "$RUN/logs/aggregator.log" "$active"
 rc=0; wait "$active" || rc=$?
 if [[ -n ${STANDBY:-} ]] && kill -0 "$standby" 2>/dev/null; then

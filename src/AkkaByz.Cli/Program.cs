@@ -35,6 +35,8 @@ public static class Program
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(CertsCommand.Create());
+        root.Subcommands.Add(CatalogCommand.Rules());
+        root.Subcommands.Add(CatalogCommand.Attacks());
         return root;
     }
 }

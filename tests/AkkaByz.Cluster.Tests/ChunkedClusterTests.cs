@@ -26,10 +26,10 @@ public sealed class ChunkedClusterTests(ITestOutputHelper output) : IDisposable
         var config = _cluster.WriteConfig("model = mlp, rounds = 20, barrier.round-deadline = 10s",
             transport: "mode = akka-chunked, threshold = 0b, chunked { chunk-size = 4KiB, window = 2, timeout = 5s }");
         var port = ClusterHarness.FreePort();
-        var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--seed-nodes", $"127.0.0.1:{port}", "--out", _cluster.OutDir, "--checkpoint-dir", _cluster.CheckpointDir]);
+        var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, .. ClusterHarness.Management(port), .. ClusterHarness.Discovery(port),
+            "--out", _cluster.OutDir, "--checkpoint-dir", _cluster.CheckpointDir]);
         var workers = Enumerable.Range(0, 3).Select(i => _cluster.Start($"worker {i}",
-            ["--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}"])).ToArray();
+            ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port)])).ToArray();
 
         Assert.Equal(0, await aggregator.WaitForExit(TimeSpan.FromSeconds(120)));
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));

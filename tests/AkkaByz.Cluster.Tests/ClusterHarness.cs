@@ -100,6 +100,31 @@ public sealed class ClusterHarness : IDisposable
     /// <summary>The file written by the last <see cref="WriteConfig"/>.</summary>
     public string? ConfigPath { get; private set; }
 
+    /// <summary>
+    /// The flags of config discovery with the aggregators' management endpoints on 127.0.0.1 as contact points:
+    /// <c>--discovery config --contact 127.0.0.1:P1,127.0.0.1:P2</c> (what the sample script passes as well).
+    /// </summary>
+    public static string[] Discovery(params int[] contactPorts) =>
+        ["--discovery", "config", "--contact", string.Join(",", contactPorts.Select(p => $"127.0.0.1:{p.ToString(System.Globalization.CultureInfo.InvariantCulture)}"))];
+
+    /// <summary><c>--management-port P</c> (0 = any free port: a worker, which is no contact point).</summary>
+    public static string[] Management(int port) => ["--management-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+
+    /// <summary>GET http://127.0.0.1:<paramref name="port"/><paramref name="path"/>: status code and body (0 and "" when nothing answers).</summary>
+    public static async Task<(int Status, string Body)> HttpGet(int port, string path)
+    {
+        using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"));
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        catch (Exception e) when (e is System.Net.Http.HttpRequestException or TaskCanceledException)
+        {
+            return (0, "");
+        }
+    }
+
     public NodeProcess Start(string label, params string[] arguments)
     {
         var node = new NodeProcess(label, Executable, ["node", .. arguments], Directory);

@@ -21,14 +21,16 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _cluster.Dispose();
 
-    private NodeProcess StartAggregator(string config, int port, string label = "aggregator", params string[] seeds) =>
-        _cluster.Start(label, ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--seed-nodes", .. (seeds.Length > 0 ? seeds : [$"127.0.0.1:{port}"]),
+    // Nodes find each other through config discovery (Akka.Management cluster bootstrap): the contact points are the
+    // aggregators' management endpoints; `port` below is an aggregator's management port, remoting ports are any free ones.
+    private NodeProcess StartAggregator(string config, int port, string label = "aggregator", params int[] contacts) =>
+        _cluster.Start(label, ["--role", "aggregator", "--config", config, .. ClusterHarness.Management(port),
+            .. ClusterHarness.Discovery(contacts.Length > 0 ? contacts : [port]),
             "--out", _cluster.OutDir, "--checkpoint-dir", _cluster.CheckpointDir]);
 
-    private NodeProcess[] StartWorkers(int count, params int[] seedPorts) =>
+    private NodeProcess[] StartWorkers(int count, params int[] contacts) =>
         Enumerable.Range(0, count).Select(i => _cluster.Start($"worker {i}",
-            ["--role", "worker", "--config", _cluster.ConfigPath!, "--seed-nodes", .. seedPorts.Select(p => $"127.0.0.1:{p}")])).ToArray();
+            ["--role", "worker", "--config", _cluster.ConfigPath!, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(contacts)])).ToArray();
 
     private static async Task<int?> ExitOf(NodeProcess node) => await node.WaitForExit(RunTimeout);
 
@@ -125,7 +127,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var aggregator = StartAggregator(config, port);
         StartWorkers(2, port);
         Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/80", StringComparison.Ordinal), Startup));
-        var late = _cluster.Start("late worker", "--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}");
+        var late = _cluster.Start("late worker", ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port)]);
 
         Assert.Equal(0, await ExitOf(aggregator));
         Assert.NotNull(await late.WaitForLine(l => l.Contains("slot 2 of 3", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
@@ -143,10 +145,9 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     {
         var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
-        var seeds = new[] { $"127.0.0.1:{portA}", $"127.0.0.1:{portB}" };
-        var active = StartAggregator(config, portA, "aggregator A", seeds);
+        var active = StartAggregator(config, portA, "aggregator A", portA, portB);
         Assert.NotNull(await active.WaitForLine(l => l.Contains("waiting for 3 workers", StringComparison.Ordinal), Startup));
-        var standby = StartAggregator(config, portB, "aggregator B (standby)", seeds);
+        var standby = StartAggregator(config, portB, "aggregator B (standby)", portA, portB);
         var workers = StartWorkers(3, portA, portB);
 
         Assert.NotNull(await active.WaitForLine(l => l.Contains("checkpoint: round 20 saved", StringComparison.Ordinal), Startup));
@@ -185,10 +186,10 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         // No threshold: in mode = mtls every protocol message between nodes travels on the certificate-checked carrier.
         var config = _cluster.WriteConfig("workers = 2, rounds = 15, barrier.round-deadline = 10s", transport: "mode = tcp");
         var port = ClusterHarness.FreePort();
-        var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--seed-nodes", $"127.0.0.1:{port}", "--out", _cluster.OutDir, .. _cluster.TlsFlags("aggregator", "agg")]);
+        var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, .. ClusterHarness.Management(port), .. ClusterHarness.Discovery(port),
+            "--out", _cluster.OutDir, .. _cluster.TlsFlags("aggregator", "agg")]);
         var workers = Enumerable.Range(0, 2).Select(i => _cluster.Start($"worker {i}",
-            ["--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}", .. _cluster.TlsFlags("worker", $"w{i}")])).ToArray();
+            ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(port), .. _cluster.TlsFlags("worker", $"w{i}")])).ToArray();
 
         Assert.Equal(0, await ExitOf(aggregator));
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
@@ -212,20 +213,23 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
             .Count(i => BitConverter.SingleToInt32Bits(parameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i])));
     }
 
-    [Fact]
-    public async Task An_omniscient_attack_runs_through_the_tap_on_the_aggregator_node_and_matches_a_local_run_bit_for_bit()
+    [Theory]
+    [InlineData("alie")]
+    [InlineData("optipm(evals=5)")]   // the tap runs the run's own rule (ctma(cwtm)) 5 times a round
+    [InlineData("minsum(dir=unit)")]
+    public async Task An_omniscient_attack_runs_through_the_tap_on_the_aggregator_node_and_matches_a_local_run_bit_for_bit(string attack)
     {
         // ALIE with 4 workers of which 1 Byzantine (z = Φ⁻¹(1/3) ≈ −0.43): honest workers copy the tap, the Byzantine
         // one asks it; generous timeouts so the tap always has every honest vector (as in the local run).
         var config = _cluster.WriteConfig(
-            "workers = 4, byzantine = 1, attack = alie, rounds = 20, barrier { round-deadline = 10s, tap-timeout = 10s }");
+            $"workers = 4, byzantine = 1, attack = \"{attack}\", rounds = 20, barrier {{ round-deadline = 10s, tap-timeout = 10s }}");
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
         var workers = StartWorkers(4, port);
 
         Assert.Equal(0, await ExitOf(aggregator));
         foreach (var w in workers) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
-        Assert.Contains(workers, w => w.Lines.Any(l => l.Contains("Byzantine (alie)", StringComparison.Ordinal)));
+        Assert.Contains(workers, w => w.Lines.Any(l => l.Contains("Byzantine (" + attack.Split('(')[0], StringComparison.Ordinal)));
         var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
         Assert.True(summary.GetProperty("completed").GetBoolean());
         Assert.Equal(80, summary.GetProperty("updates_accepted").GetInt64());
@@ -248,7 +252,8 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     {
         // Akka's own ProcessExit hook used to block the exit of a node that never joined (the sample script's
         // cleanup sends SIGTERM); the node now runs its bounded graceful shutdown and exits.
-        var node = _cluster.Start("lonely worker", "--role", "worker", "--seed-nodes", $"127.0.0.1:{ClusterHarness.FreePort()}");
+        // Seed nodes (the alternative to discovery) with nobody there.
+        var node = _cluster.Start("lonely worker", ["--role", "worker", "--seed-nodes", $"127.0.0.1:{ClusterHarness.FreePort()}", .. ClusterHarness.Management(0)]);
         Assert.NotNull(await node.WaitForLine(l => l.Contains("joining via", StringComparison.Ordinal), Startup));
         node.Terminate();
         Assert.NotNull(await node.WaitForExit(TimeSpan.FromSeconds(20)));

@@ -55,9 +55,9 @@ public sealed class HostileClusterTests(ITestOutputHelper output) : IDisposable
                 """);
         var port = ClusterHarness.FreePort();
         var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture),
-            "--seed-nodes", $"127.0.0.1:{port}", "--out", _cluster.OutDir, .. _cluster.TlsFlags("aggregator", "agg")]);
+            "--seed-nodes", $"127.0.0.1:{port}", .. ClusterHarness.Management(0), "--out", _cluster.OutDir, .. _cluster.TlsFlags("aggregator", "agg")]);
         var workers = Enumerable.Range(0, 3).Select(i => _cluster.Start($"worker w{i}",
-            ["--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}", .. _cluster.TlsFlags("worker", $"w{i}")])).ToArray();
+            ["--role", "worker", "--config", config, "--seed-nodes", $"127.0.0.1:{port}", .. ClusterHarness.Management(0), .. _cluster.TlsFlags("worker", $"w{i}")])).ToArray();
 
         // Wait until the three honest workers hold the three slots (the attackers come later: no free slot to take).
         var slotLine = new Regex(@"worker node (\S+) \('([^']*)', identity worker:(\S+)\) gets slot (\d+)");

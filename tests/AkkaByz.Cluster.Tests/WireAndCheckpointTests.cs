@@ -130,8 +130,43 @@ public sealed class WireAndCheckpointTests : IDisposable
     [Fact]
     public async Task A_node_without_seed_nodes_is_refused_before_it_starts()
     {
-        var e = await Assert.ThrowsAsync<SettingsException>(() => ClusterNode.RunAsync(new ClusterNodeOptions { Role = NodeRole.Worker }));
+        var e = await Assert.ThrowsAsync<SettingsException>(() => ClusterNode.RunAsync(new ClusterNodeOptions { Role = NodeRole.Worker, Discovery = "seed-nodes" }));
         Assert.Contains("--seed-nodes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Config_discovery_becomes_akka_management_bootstrap_over_the_given_contact_points()
+    {
+        var (config, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Worker, Contacts = ["127.0.0.1:8558", "127.0.0.1:8559"], ManagementPort = 9001 });
+        Assert.Equal("config", ClusterConfig.DiscoveryMethod(config));
+        Assert.Equal("config", config.GetString("akka.discovery.method"));
+        Assert.Equal(["127.0.0.1:8558", "127.0.0.1:8559"], config.GetStringList("akka.discovery.config.services.akkabyz.endpoints"));
+        // Two contact points on one host differ only by port: the bootstrap must not filter one of them away.
+        Assert.False(config.GetBoolean("akka.management.cluster.bootstrap.contact-point.filter-on-fallback-port"));
+        Assert.Equal(9001, config.GetInt("akka.management.http.port"));
+        Assert.Equal("127.0.0.1", config.GetString("akka.management.http.hostname")); // the node's own address, not every interface
+        Assert.Contains("WorkerJoinDecider", config.GetString("akka.management.cluster.bootstrap.join-decider.class"), StringComparison.Ordinal);
+        Assert.Empty(config.GetStringList("akka.cluster.seed-nodes"));
+        var (aggregator, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Aggregator });
+        Assert.Equal(["127.0.0.1:8558"], aggregator.GetStringList("akka.discovery.config.services.akkabyz.endpoints")); // the embedded default
+        Assert.Contains("FirstContactJoinDecider", aggregator.GetString("akka.management.cluster.bootstrap.join-decider.class"), StringComparison.Ordinal);
+        Assert.Equal(1, aggregator.GetInt("akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"));
+
+        var (k8s, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Worker, Discovery = "kubernetes" });
+        Assert.Equal("kubernetes-api", k8s.GetString("akka.discovery.method"));
+        Assert.Equal("app.kubernetes.io/name=akkabyz,app.kubernetes.io/component=aggregator", k8s.GetString("akka.discovery.kubernetes-api.pod-label-selector"));
+        Assert.Equal("management", k8s.GetString("akka.management.cluster.bootstrap.contact-point-discovery.port-name"));
+        var (k8sAggregator, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Aggregator, Discovery = "kubernetes" });
+        Assert.Contains("LowestAddressJoinDecider", k8sAggregator.GetString("akka.management.cluster.bootstrap.join-decider.class"), StringComparison.Ordinal);
+
+        Assert.Contains("--contact", Assert.Throws<SettingsException>(() => ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Worker, Contacts = ["no-port"] })).Message, StringComparison.Ordinal);
+        Assert.Contains("exclude each other", Assert.Throws<SettingsException>(() => ClusterConfig.Build(
+            new ClusterNodeOptions { Role = NodeRole.Worker, Discovery = "config", SeedNodes = ["127.0.0.1:4053"] })).Message, StringComparison.Ordinal);
+        Assert.Contains("--management-port", Assert.Throws<SettingsException>(() => ClusterConfig.Build(
+            new ClusterNodeOptions { Role = NodeRole.Worker, ManagementPort = 70000 })).Message, StringComparison.Ordinal);
+        // Seed nodes keep working (no bootstrap then).
+        var (seeded, _) = ClusterConfig.Build(new ClusterNodeOptions { Role = NodeRole.Worker, SeedNodes = ["127.0.0.1:4053"] });
+        Assert.Equal("seed-nodes", ClusterConfig.DiscoveryMethod(seeded));
     }
 
     [Fact]

@@ -18,13 +18,24 @@ public sealed record AggregationBenchmarkOptions(
     int BandwidthMb = 512,
     int Seed = 1)
 {
-    /// <summary>The default rule list: every baseline and the meta-rules over representative baselines.</summary>
-    public static readonly IReadOnlyList<string> DefaultRules =
-    [
-        "mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "nnm(cwtm)", "ctma(cwtm)", "ctma(cwmed)",
-        "ctma(geomed)", "bucketing(cwtm)", "nnm+ctma(cwtm)", "meamed", "bulyan", "ctma(meamed)", "ctma(bulyan)",
-        "clip(cwtm)", "arc(cwtm)", "mda", "monna", "ctma(mda)",
-    ];
+    /// <summary>
+    /// The default rule list, read from the rule catalog: every baseline, every meta-rule over cwtm, and ctma over
+    /// every other baseline except mean (ctma(mean) is the mean of the m − f inputs nearest the mean).
+    /// </summary>
+    public static IReadOnlyList<string> DefaultRules
+    {
+        get
+        {
+            var rules = RuleRegistry.Describe();
+            var baselines = rules.Where(r => !r.IsMeta).Select(r => r.Name).ToList();
+            return
+            [
+                .. baselines,
+                .. rules.Where(r => r.IsMeta).Select(r => r.Name + "(cwtm)"),
+                .. baselines.Where(b => b is not ("mean" or "cwtm")).Select(b => $"ctma({b})"),
+            ];
+        }
+    }
 }
 
 /// <summary>One measured rule.</summary>

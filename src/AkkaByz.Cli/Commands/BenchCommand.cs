@@ -14,6 +14,8 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchTransportCommand.Create());
         bench.Subcommands.Add(BenchAggregationCostCommand.Create());
         bench.Subcommands.Add(BenchSoakCommand.Create());
+        bench.Subcommands.Add(BenchAttacksCommand.Create());
+        bench.Subcommands.Add(BenchEngineCommand.Create());
         return bench;
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using AkkaByz.Cli.Benchmarks;
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Hosting;
@@ -9,25 +11,28 @@ namespace AkkaByz.Cli.Commands;
 /// <summary>
 /// <c>akkabyz bench runtime</c>: rounds per second of the local actor runtime (17 workers, 8 ALIE, ctma(cwtm),
 /// µ²-SGD, batch 4) for the logistic model and the CNN, against the same computation in a plain loop
-/// (<see cref="PlainLoop"/>: Parallel.For over the workers, no actors). Overhead = plain rate / actor rate − 1.
-/// Each figure is the best of --repeat timed runs after a warm-up; both modes also print whether their final
-/// parameters are bit-identical (they must be). With --dashboard each repeat also times the actor runtime while the
-/// live dashboard serves an open page (a server-sent-events client reading every event): cost = 1 − watched / actor rate.
+/// (<see cref="PlainLoop"/>: Parallel.For over the round's gradient calls, no actors). Overhead = plain rate / actor
+/// rate − 1. For torch models each repetition also measures the gradient bound in the same process just before its
+/// runs: the <c>bench models</c> throughput of one model per core (one torch thread each) divided by the gradients a
+/// round needs, and reports the fraction of it each mode reaches. Each run is timed over rounds 2..R−1 (the first round
+/// warms up; the last one's metrics row waits for the final evaluation); a per-phase breakdown of the best run of each mode follows the table. Both modes also print whether their
+/// final parameters are bit-identical (they must be).
 /// </summary>
 public static class BenchRuntimeCommand
 {
     public static Command Create()
     {
-        var command = new Command("runtime", "Rounds/s of the actor runtime vs the same computation in a plain loop (overhead %).");
+        var command = new Command("runtime", "Rounds/s of the actor runtime vs the same computation in a plain loop, against the gradient bound, with a per-phase breakdown.");
         var models = new Option<string>("--models") { Description = "Comma-separated models to time.", DefaultValueFactory = _ => "logreg,cnn-mnist" };
         var logregRounds = new Option<int>("--logreg-rounds") { Description = "Rounds per timed logreg run.", DefaultValueFactory = _ => 300 };
         var cnnRounds = new Option<int>("--cnn-rounds") { Description = "Rounds per timed CNN run.", DefaultValueFactory = _ => 30 };
         var cnnData = new Option<string>("--cnn-data") { Description = "Data for the CNNs (IDX directory spec).", DefaultValueFactory = _ => "fashion-mnist" };
-        var repeat = new Option<int>("--repeat") { Description = "Timed runs per mode (best is reported).", DefaultValueFactory = _ => 2 };
+        var repeat = new Option<int>("--repeat") { Description = "Timed runs per mode (each with its own bound measurement).", DefaultValueFactory = _ => 2 };
         var batch = new Option<int>("--batch") { Description = "Minibatch per worker.", DefaultValueFactory = _ => 4 };
         var attack = new Option<string>("--attack") { Description = "Attack of the 8 Byzantine workers.", DefaultValueFactory = _ => "alie" };
-        var dashboard = new Option<bool>("--dashboard") { Description = "Also time the actor runtime with the live dashboard serving an open page (server-sent events), in the same loop: its cost in %." };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, dashboard }) command.Options.Add(o);
+        var boundSteps = new Option<int>("--bound-steps") { Description = "Minimum gradients per core in each bound measurement.", DefaultValueFactory = _ => 200 };
+        var split = new Option<bool>("--split-gradients") { Description = "Run a worker's two µ²-SGD gradients as separate tasks (off: one task per worker, the earlier schedule).", DefaultValueFactory = _ => true };
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -35,11 +40,11 @@ public static class BenchRuntimeCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; best of {parse.GetValue(repeat)}");
-                var withDashboard = parse.GetValue(dashboard);
-                output.WriteLine("| model | d | rounds | actor runtime (rounds/s) | plain loop (rounds/s) | overhead | identical |" +
-                                 (withDashboard ? " with dashboard (rounds/s) | dashboard cost |" : ""));
-                output.WriteLine("|---|---|---|---|---|---|---|" + (withDashboard ? "---|---|" : ""));
+                AkkaByz.Runtime.Training.WorkerComputation.SplitGradients = parse.GetValue(split);
+                output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; {parse.GetValue(repeat)} repetitions; {RoundProfile.RuntimeSettings()}; gradients split {(parse.GetValue(split) ? "on" : "off")}");
+                output.WriteLine("| model | d | rounds | run | actor runtime (rounds/s) | plain loop (rounds/s) | overhead | bound (rounds/s) | actor / bound | plain / bound | identical |");
+                output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+                var breakdowns = new List<string>();
                 foreach (var model in parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     var isLogreg = model == "logreg";
@@ -54,9 +59,11 @@ public static class BenchRuntimeCommand
                         Data = AkkaByzSettings.Default.Data with { Source = DataSourceSpec.Parse(isLogreg ? "synthetic" : parse.GetValue(cnnData)!) },
                     };
                     settings.Validate();
-                    var row = await Measure(settings, rounds, parse.GetValue(repeat), withDashboard, cancellation).ConfigureAwait(false);
-                    output.WriteLine(row);
+                    if (rounds < 3) throw new ArgumentException("runs need at least 3 rounds (rounds 2..R−1 are timed).");
+                    var bench = isLogreg ? null : ModelBenchmarkCase.All.FirstOrDefault(c => c.Name == model);
+                    breakdowns.Add(await Measure(settings, rounds, parse.GetValue(repeat), bench, parse.GetValue(boundSteps), output, cancellation).ConfigureAwait(false));
                 }
+                foreach (var b in breakdowns) output.Write(b);
                 return 0;
             }
             catch (Exception e) when (e is SettingsException or ArgumentException)
@@ -68,7 +75,10 @@ public static class BenchRuntimeCommand
         return command;
     }
 
-    private static async Task<string> Measure(AkkaByzSettings settings, int rounds, int repeat, bool withDashboard, CancellationToken cancellation)
+    private static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
+
+    private static async Task<string> Measure(AkkaByzSettings settings, int rounds, int repeat, ModelBenchmarkCase? bench, int boundSteps,
+        TextWriter output, CancellationToken cancellation)
     {
         var components = RunComposer.Compose(settings);
         var warm = new RunComponents
@@ -81,50 +91,87 @@ public static class BenchRuntimeCommand
         await LocalTraining.RunAsync(warm, null, cancellation).ConfigureAwait(false);
         PlainLoop.Run(warm, 5);
 
-        double bestActor = 0, bestPlain = 0, bestWatched = 0;
-        float[]? actorParams = null, plainParams = null;
+        RoundProfile? bestActor = null, bestPlain = null;
+        var actorFractions = new List<double>();
+        var plainFractions = new List<double>();
+        var identicalAll = true;
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
-            var (p, seconds) = PlainLoop.Run(components, rounds);
-            bestPlain = Math.Max(bestPlain, rounds / seconds);
-            plainParams = p;
-            var result = await LocalTraining.RunAsync(components, null, cancellation).ConfigureAwait(false);
-            bestActor = Math.Max(bestActor, result.RoundsPerSecond);
-            actorParams = result.FinalParameters;
-            if (withDashboard)
+            double? boundGradients = null;
+            if (bench is not null)
+                boundGradients = ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps).GradientsPerSecond;
+
+            RoundProfile.Probe? probe = null;
+            long windowStart = 0;
+            RoundProfile? plain = null;
+            var (plainParams, _) = PlainLoop.Run(components, rounds, round =>
             {
-                // The same run while the dashboard serves a page that stays open (an SSE client reading every event).
-                var state = new AkkaByz.Dashboard.DashboardState("train");
-                using var feed = AkkaByz.Runtime.Metrics.RunFeed.Subscribe(state);
-                await using var server = await AkkaByz.Dashboard.DashboardServer.StartAsync(state, "127.0.0.1", 0, null, cancellation).ConfigureAwait(false);
-                using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-                using var stop = new CancellationTokenSource();
-                var events = 0L;
-                var page = Task.Run(async () =>
+                if (round == 1) { probe = RoundProfile.Begin(); windowStart = Stopwatch.GetTimestamp(); }
+                else if (round == rounds - 1) plain = probe!.End(rounds - 2, Stopwatch.GetElapsedTime(windowStart).TotalSeconds);
+            });
+
+            probe = null;
+            double aggregationMs = 0;
+            RoundProfile? actor = null;
+            var options = new LocalTrainingOptions
+            {
+                OnRow = row =>
                 {
-                    try
+                    if (row.Round == 1) { probe = RoundProfile.Begin(); windowStart = Stopwatch.GetTimestamp(); }
+                    else if (row.Round > 1 && probe is not null)
                     {
-                        await using var stream = await http.GetStreamAsync(server.Url + "events", stop.Token).ConfigureAwait(false);
-                        using var reader = new StreamReader(stream);
-                        while (await reader.ReadLineAsync(stop.Token).ConfigureAwait(false) is { } line)
-                            if (line.StartsWith("event:", StringComparison.Ordinal)) events++;
+                        aggregationMs += row.AggregationMs;
+                        if (row.Round == rounds - 1) actor = probe.End(rounds - 2, Stopwatch.GetElapsedTime(windowStart).TotalSeconds, aggregationMs);
                     }
-                    catch (OperationCanceledException) { }
-                    catch (IOException) { }
-                    catch (HttpRequestException) { }
-                });
-                var watched = await LocalTraining.RunAsync(components, null, cancellation).ConfigureAwait(false);
-                bestWatched = Math.Max(bestWatched, watched.RoundsPerSecond);
-                await stop.CancelAsync().ConfigureAwait(false);
-                await page.ConfigureAwait(false);
-                if (events == 0) throw new InvalidOperationException("bench runtime --dashboard: the page received no event");
+                },
+            };
+            var result = await LocalTraining.RunAsync(components, options, cancellation).ConfigureAwait(false);
+            if (plain is null || actor is null) throw new InvalidOperationException("a timed run did not report its rounds.");
+            var identical = result.FinalParameters.AsSpan().SequenceEqual(plainParams);
+            identicalAll &= identical;
+
+            string bound = "—", af = "—", pf = "—";
+            if (boundGradients is { } g)
+            {
+                var boundRounds = g / actor.GradientsPerRound;
+                bound = F(boundRounds, "0.0");
+                actorFractions.Add(actor.RoundsPerSecond / boundRounds);
+                plainFractions.Add(plain.RoundsPerSecond / (g / plain.GradientsPerRound));
+                af = F(100 * actorFractions[^1], "0") + " %";
+                pf = F(100 * plainFractions[^1], "0") + " %";
             }
+            var overhead = 100 * (plain.RoundsPerSecond / actor.RoundsPerSecond - 1);
+            output.WriteLine($"| {settings.Model} | {components.Dimension} | {rounds} | {r + 1} | {F(actor.RoundsPerSecond, "0.0")} | {F(plain.RoundsPerSecond, "0.0")} | {F(overhead, "+0.0;-0.0")} % | {bound} | {af} | {pf} | {(identical ? "yes" : "NO")} |");
+            if (bestActor is null || actor.RoundsPerSecond > bestActor.RoundsPerSecond) bestActor = actor;
+            if (bestPlain is null || plain.RoundsPerSecond > bestPlain.RoundsPerSecond) bestPlain = plain;
         }
-        var identical = actorParams!.AsSpan().SequenceEqual(plainParams);
-        var overhead = 100 * (bestPlain / bestActor - 1);
-        static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
-        var row = $"| {settings.Model} | {components.Dimension} | {rounds} | {F(bestActor, "0.0")} | {F(bestPlain, "0.0")} | {F(overhead, "+0.0;-0.0")} % | {(identical ? "yes" : "NO")} |";
-        // Cost = how much of the actor runtime's rounds/s the dashboard takes (negative: within the noise, faster).
-        return withDashboard ? row + $" {F(bestWatched, "0.0")} | {F(100 * (1 - bestWatched / bestActor), "+0.0;-0.0")} % |" : row;
+        return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll);
+    }
+
+    private static string Breakdown(string model, RoundProfile actor, RoundProfile plain, bool identical)
+    {
+        var w = new StringWriter();
+        w.WriteLine();
+        w.WriteLine($"{model}: per round, core-milliseconds (best run of each mode; {Environment.ProcessorCount} cores × wall = the total){(identical ? "" : "; PARAMETERS DIFFER")}");
+        w.WriteLine("| phase | actor runtime | plain loop |");
+        w.WriteLine("|---|---:|---:|");
+        void Row(string name, Func<RoundProfile, double> f, string format = "0.00") => w.WriteLine($"| {name} | {F(f(actor), format)} | {F(f(plain), format)} |");
+        Row("gradient calls per round", p => p.GradientsPerRound, "0.0");
+        Row("parameter copy-in", p => p.CopyInMs);
+        Row("batch assembly (input tensors)", p => p.InputMs);
+        Row("forward + loss", p => p.ForwardMs);
+        Row("backward", p => p.BackwardMs);
+        Row("gradient copy-out + scope free", p => p.CopyOutMs);
+        Row("gradient call outside the model", p => p.GradientWrapperMs);
+        Row("minibatch sampling", p => p.SampleMs);
+        Row("optimizer (clipping, µ² combine, copies)", p => p.OptimizerMs);
+        w.WriteLine($"| attack crafting (tap / Byzantine) | not timed (in the tap) | {F(plain.CraftMs, "0.00")} |");
+        Row("aggregation + server step", p => p.AggregateMs);
+        Row("other CPU (messages, scheduling, runtime, GC threads)", p => p.OtherCpuMs);
+        Row("idle core time (barrier waits, other processes)", p => p.IdleMs);
+        Row("GC pauses (wall ms per round)", p => p.GcPauseMs);
+        w.WriteLine($"| GC collections gen0/gen1/gen2 (whole window) | {actor.Gen0}/{actor.Gen1}/{actor.Gen2} | {plain.Gen0}/{plain.Gen1}/{plain.Gen2} |");
+        Row("wall per round (ms)", p => p.WallMs);
+        return w.ToString();
     }
 }

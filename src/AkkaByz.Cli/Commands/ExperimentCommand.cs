@@ -26,7 +26,8 @@ public static class ExperimentCommand
 
         var command = new Command("experiment", "Run a grid of local training runs (attacks × aggregators × optimizers × learning rates × seeds) and write results.csv, summary.md and figures.");
         command.Arguments.Add(grid);
-        foreach (var o in new Option[] { outDir, parallel, resume, rerunStopped, dryRun, reportOnly, quiet }) command.Options.Add(o);
+        var plugins = CatalogHelp.PluginOption();
+        foreach (var o in new Option[] { outDir, parallel, resume, rerunStopped, dryRun, reportOnly, quiet, plugins }) command.Options.Add(o);
         var watch = new WatchOptions(command);
 
         command.SetAction(async (parse, cancellation) =>
@@ -36,6 +37,7 @@ public static class ExperimentCommand
             (GridSpec Grid, IReadOnlyList<GridCell> Cells, ResultsStore Store)? interrupted = null;
             try
             {
+                Runtime.Composition.PluginLoader.Load(parse.GetValue(plugins) ?? []);
                 var spec = GridSpec.Load(parse.GetValue(grid)!.FullName);
                 var cells = GridExpansion.Expand(spec);
                 var store = new ResultsStore(parse.GetValue(outDir) is { Length: > 0 } o ? o : Path.Combine("runs", "experiments", spec.Name));

@@ -9,7 +9,7 @@ namespace AkkaByz.Cli.Commands;
 /// <summary>
 /// <c>akkabyz node --role aggregator|worker</c>: one node of a cluster run (docs/cluster.md). The aggregator node
 /// owns the run's configuration (its --config file and run flags) and hands it to every worker with its shard index;
-/// a worker needs only the seed nodes (and, optionally, where its copy of the data lives).
+/// a worker needs only how to find the cluster (discovery or seed nodes) and, optionally, where its copy of the data lives.
 /// </summary>
 public static class NodeCommand
 {
@@ -21,14 +21,18 @@ public static class NodeCommand
         var config = new Option<FileInfo>("--config") { Description = "HOCON file (see hocon/cluster.conf): akka.* for the node, akkabyz.* for the run, akkabyz-cluster.*." };
         var port = new Option<int?>("--port") { Description = "Remoting port (0 = any free port; seed nodes need a fixed one)." };
         var hostname = new Option<string>("--hostname") { Description = "Address to bind and advertise (default 127.0.0.1)." };
-        var seeds = new Option<string[]>("--seed-nodes") { Description = "Seed nodes host:port (repeatable or space-separated).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var seeds = new Option<string[]>("--seed-nodes") { Description = "Seed nodes host:port (repeatable or space-separated); instead of discovery.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var discovery = new Option<string>("--discovery") { Description = "How the node finds the cluster: config (--contact list) | kubernetes (pods by label) | seed-nodes (default: config, or seed-nodes with --seed-nodes)." };
+        discovery.AcceptOnlyFromAmong([.. ClusterConfig.DiscoveryMethods]);
+        var contacts = new Option<string[]>("--contact") { Description = "Config discovery: management host:port of the aggregator nodes (repeatable, space- or comma-separated; default 127.0.0.1:8558).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var managementPort = new Option<int?>("--management-port") { Description = "Port of this node's management HTTP endpoint (bootstrap, /alive, /ready) on its own hostname (default 8558; 0 = any free port)." };
         var data = new Option<string>("--data") { Description = "Data source on this node: synthetic | idx:DIR | cifar10:DIR (a worker reads its shard from here)." };
         var checkpointDir = new Option<string>("--checkpoint-dir") { Description = "Aggregator: checkpoint folder (shared by standbys)." };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Aggregator: checkpoint every K rounds." };
         var rounds = new Option<long?>("--rounds") { Description = "Aggregator: rounds to run (overrides the config)." };
         var workers = new Option<int?>("--workers", "-m") { Description = "Aggregator: m, the number of worker slots." };
         var byzantine = new Option<int?>("--byzantine", "-f") { Description = "Aggregator: f." };
-        var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots (none, sf, lf, ipm, alie, gaussian, mimic, nan, inf)." };
+        var attack = new Option<string>("--attack") { Description = "Aggregator: attack of the Byzantine slots. " + CatalogHelp.Attacks };
         var seed = new Option<int?>("--seed") { Description = "Aggregator: seed of everything random." };
         var outDir = new Option<string>("--out") { Description = "Aggregator: output folder (summary.json, metrics.csv, parameters.bin, cluster.json)." };
         var vectorTransport = new Option<string>("--vector-transport") { Description = "How large vectors travel: tcp (a socket per node pair) | akka-chunked | akka. Same on every node." };
@@ -37,8 +41,12 @@ public static class NodeCommand
         var ca = new Option<FileInfo>("--ca") { Description = "The cluster CA's certificate (ca.crt from `akkabyz certs init`): turns on mutual TLS pinned to it (needs --cert)." };
         var cert = new Option<FileInfo>("--cert") { Description = "This node's certificate and key (NAME.pfx from `akkabyz certs issue --role aggregator|worker`)." };
         var certPassword = new Option<string>("--cert-password") { Description = "Password of the --cert file, if it has one." };
+        var logLevel = new Option<string>("--log-level") { Description = "Log level, Akka's log included: trace | debug | info | warning (default) | error | off." };
+        logLevel.AcceptOnlyFromAmong([.. NodeLoggerFactory.Levels]);
+        var rawLog = new Option<bool>("--raw-log") { Description = "Akka's own log lines ([WARNING][date][Thread][path] ...) instead of one readable line per event." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback address without certificates: anyone who reaches the node can join and take worker slots." };
-        foreach (var o in new Option[] { role, config, port, hostname, seeds, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure })
+        var plugins = CatalogHelp.PluginOption();
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, data, checkpointDir, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, logLevel, rawLog, plugins })
             command.Options.Add(o);
         var watch = new WatchOptions(command);
 
@@ -48,6 +56,7 @@ public static class NodeCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
+                Runtime.Composition.PluginLoader.Load(parse.GetValue(plugins) ?? []);
                 var run = new List<KeyValuePair<string, string>>();
                 void Run(string key, string? value) { if (value is not null) run.Add(new(key, value)); }
                 Run("akkabyz.rounds", parse.GetValue(rounds)?.ToString(CultureInfo.InvariantCulture));
@@ -80,6 +89,9 @@ public static class NodeCommand
                     Port = parse.GetValue(port),
                     Hostname = parse.GetValue(hostname),
                     SeedNodes = parse.GetValue(seeds) ?? [],
+                    Discovery = parse.GetValue(discovery),
+                    Contacts = (parse.GetValue(contacts) ?? []).SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
+                    ManagementPort = parse.GetValue(managementPort),
                     DataSource = parse.GetValue(data),
                     RunOverrides = run,
                     ExtraHocon = extra.Count > 0 ? string.Join("\n", extra) : null,
@@ -87,6 +99,8 @@ public static class NodeCommand
                     NodeCertificate = parse.GetValue(cert)?.FullName,
                     NodeCertificatePassword = parse.GetValue(certPassword),
                     Insecure = parse.GetValue(insecure),
+                    LogLevel = parse.GetValue(logLevel),
+                    RawLog = parse.GetValue(rawLog),
                     Output = output,
                 };
                 var code = await ClusterNode.RunAsync(options, cancellation).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AkkaByz.Cli.Display;
+using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Hosting;
 
@@ -59,8 +60,8 @@ public static class TrainCommand
         Add<int>("--model-threads", "akkabyz.model-threads", "Torch intra-op threads per model instance.", Num);
         Add<int>("--workers", "akkabyz.workers", "m, the number of workers.", Num, "-m");
         Add<int>("--byzantine", "akkabyz.byzantine", "f, the number of Byzantine workers (2f < m).", Num, "-f");
-        Add<string>("--attack", "akkabyz.attack", "none | sf | lf | ipm | alie | gaussian | mimic | nan | inf.", Str);
-        Add<string>("--aggregator", "akkabyz.aggregator", "Aggregation spec, e.g. ctma(cwtm), mean, nnm+ctma(cwtm).", Str);
+        Add<string>("--attack", "akkabyz.attack", CatalogHelp.Attacks, Str);
+        Add<string>("--aggregator", "akkabyz.aggregator", CatalogHelp.Rules, Str);
         Add<string>("--optimizer", "akkabyz.optimizer.name", "mu2 | momentum | sgd.", Str);
         Add<double>("--lr", "akkabyz.optimizer.lr", "Step size η.", Num);
         Add<double>("--beta", "akkabyz.optimizer.beta", "Worker momentum β (momentum optimizer).", Num);
@@ -70,7 +71,7 @@ public static class TrainCommand
         Add<double>("--clip", "akkabyz.optimizer.clip", "Per-gradient norm clipping (0 = off).", Num);
         Add<double>("--weight-decay", "akkabyz.optimizer.weight-decay", "L2 weight decay.", Num);
         Add<int>("--batch", "akkabyz.batch-size", "Minibatch size per worker.", Num);
-        Add<string>("--partition", "akkabyz.data.partition", "iid | dirichlet(ALPHA).", Str);
+        Add<string>("--partition", "akkabyz.data.partition", CatalogHelp.Partitions, Str);
         Add<string>("--normalization", "akkabyz.data.normalization", "auto | unit-range | standardize | standardize(MEAN,STD).", Str);
         Add<int>("--max-train", "akkabyz.data.max-train", "Use at most this many training examples (0 = all).", Num);
         Add<long>("--rounds", "akkabyz.rounds", "Rounds to run (0 = use --epochs).", Num);
@@ -87,6 +88,8 @@ public static class TrainCommand
         Add<bool>("--no-chart", "akkabyz.output.chart", "Do not write chart.png and trimming.png.", v => OnOff(!(bool)v));
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only the final summary." };
         command.Options.Add(quiet);
+        var plugins = CatalogHelp.PluginOption();
+        command.Options.Add(plugins);
         var watch = new WatchOptions(command);
 
         command.SetAction(async (parse, cancellation) =>
@@ -95,6 +98,7 @@ public static class TrainCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
+                PluginLoader.Load(parse.GetValue(plugins) ?? []);
                 var overrides = flags
                     .Where(f => parse.GetResult(f.Option) is { Implicit: false })
                     .Select(f => new KeyValuePair<string, string>(f.Key, f.Render(parse)))

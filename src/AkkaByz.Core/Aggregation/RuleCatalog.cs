@@ -3,8 +3,21 @@ using AkkaByz.Core.Aggregation.Rules;
 
 namespace AkkaByz.Core.Aggregation;
 
-/// <summary>One parameter of a rule in the spec language.</summary>
-internal sealed record RuleParameter(string Name, bool IsInteger, Func<double, bool> IsValid, string Requirement);
+/// <summary>
+/// One parameter of a rule, attack or partition in the spec language: a number (integer when
+/// <paramref name="IsInteger"/>) that <paramref name="IsValid"/> accepts, or, with <paramref name="Choices"/>, one of
+/// those words (the parsed value is then the word's index). <paramref name="Requirement"/> is what error texts say.
+/// </summary>
+public sealed record RuleParameter(string Name, bool IsInteger, Func<double, bool> IsValid, string Requirement, string[]? Choices = null)
+{
+    /// <summary>A parameter whose value is one of <paramref name="choices"/> (lower-case words).</summary>
+    public static RuleParameter Choice(string name, params string[] choices) =>
+        new(name, true, v => v >= 0 && v < choices.Length, "one of " + string.Join(", ", choices), choices);
+
+    /// <summary>A finite number within [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static RuleParameter Number(string name, double min = double.MinValue, double max = double.MaxValue, string? requirement = null) =>
+        new(name, false, v => v >= min && v <= max, requirement ?? (min == double.MinValue ? "a number" : max == double.MaxValue ? $"a number ≥ {min}" : $"a number in [{min}, {max}]"));
+}
 
 /// <summary>One rule of the spec language: its name, parameters, whether it wraps an inner rule, and its factory.</summary>
 internal sealed record RuleInfo(
@@ -13,9 +26,17 @@ internal sealed record RuleInfo(
     RuleParameter[] Parameters,
     string Usage,
     string Summary,
-    Func<AggregatorSpec, int, int, int, AggregatorBase> Build);
+    Func<AggregatorSpec, int, int, int, AggregatorBase> Build) : Specs.ISpecEntry
+{
+    IReadOnlyList<RuleParameter> Specs.ISpecEntry.Parameters => Parameters;
+    bool Specs.ISpecEntry.AllowsPositional => false;
+}
 
-/// <summary>The one place where spec names map to implementations.</summary>
+/// <summary>
+/// The one place where spec names map to implementations: the built-in <see cref="Rules"/>, then the rules added at
+/// run time through <see cref="RuleRegistry.Register"/> (plugins). Help texts, validation, the docs table and the
+/// benchmark's rule list all read <see cref="All"/>.
+/// </summary>
 internal static class RuleCatalog
 {
     private static readonly RuleParameter Iters = new("iters", true, v => v >= 1 && v <= 1_000_000, "an integer ≥ 1");
@@ -69,9 +90,39 @@ internal static class RuleCatalog
             (s, m, f, seed) => new Ctma(new NearestNeighbourMixing(s.Inner!.BuildCore(m, f, seed)))),
     ];
 
+    private static readonly Lock Gate = new();
+    private static RuleInfo[] _registered = [];
+
+    /// <summary>The built-in rules followed by the registered ones, in registration order.</summary>
+    public static IReadOnlyList<RuleInfo> All => [.. Rules, .. Volatile.Read(ref _registered)];
+
     public static RuleInfo? Find(string name)
     {
         foreach (var r in Rules) if (r.Name == name) return r;
+        foreach (var r in Volatile.Read(ref _registered)) if (r.Name == name) return r;
         return null;
+    }
+
+    /// <summary>Adds a rule; a name already taken is refused (built-in names cannot be replaced).</summary>
+    internal static void Add(RuleInfo rule)
+    {
+        lock (Gate)
+        {
+            if (Find(rule.Name) is { } existing)
+                throw new ArgumentException($"A rule named '{rule.Name}' is already registered ({existing.Summary}).", nameof(rule));
+            _registered = [.. _registered, rule];
+        }
+    }
+
+    /// <summary>Removes a registered rule; false when no registered rule has that name (built-in ones stay).</summary>
+    internal static bool Remove(string name)
+    {
+        lock (Gate)
+        {
+            var kept = _registered.Where(r => r.Name != name).ToArray();
+            var removed = kept.Length != _registered.Length;
+            _registered = kept;
+            return removed;
+        }
     }
 }

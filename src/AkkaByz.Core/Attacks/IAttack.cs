@@ -15,6 +15,13 @@ public interface IAttack
     /// </summary>
     bool NeedsHonestVectors { get; }
 
+    /// <summary>
+    /// True when every Byzantine worker of a round gets the same vector (it does not depend on
+    /// <see cref="AttackContext.ByzantineIndex"/> or <see cref="AttackContext.Seed"/>): the adversary tap then crafts
+    /// once per round instead of once per Byzantine worker (Opt-IPM's search aggregates 20 times per craft).
+    /// </summary>
+    bool SameVectorForEveryByzantine => false;
+
     /// <summary>Label seen by a Byzantine worker when it computes its own update (identity except for data-poisoning attacks such as LF).</summary>
     int TransformLabel(int label, int classCount) => label;
 

@@ -6,6 +6,7 @@ using Akka.Event;
 using AkkaByz.Core.Aggregation;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Configuration;
+using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport;
@@ -55,6 +56,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private int _rejectedThisRound;
     private Dictionary<string, int>? _rejectedThisRoundByReason; // allocated only in a round with rejections
     private long _suspects;
+    private SuspectTally? _tally;
     private long _accepted;
     private long _deadlinesFired;
     private long _lastAggregationTicks = long.MaxValue;
@@ -77,6 +79,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// Who may register for a slot: (sender, slot) → null to admit, or the reason to refuse. Cluster mode binds each
     /// slot to the identity it was assigned to, so a node cannot take another's slot or a second one. Null = any.
     /// </param>
+    /// <param name="IsByzantineSlot">
+    /// Simulation only, for metrics: which slots run an attack, so each round's suspects can be scored (precision and
+    /// recall in <see cref="SuspectTally"/>). Never used to aggregate. Null = unknown (no tally).
+    /// </param>
     public sealed record Setup(
         int ExpectedWorkers,
         int Byzantine,
@@ -89,7 +95,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         IActorRef? Metrics = null,
         long FirstRound = 1,
         Action<long, float[], IServerOptimizer>? OnRoundCompleted = null,
-        Func<IActorRef, int, string?>? Admit = null);
+        Func<IActorRef, int, string?>? Admit = null,
+        Func<int, bool>? IsByzantineSlot = null);
 
     public AggregatorActor(Setup setup)
     {
@@ -382,6 +389,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         var inputs = _received.Values.Select(v => v.Vector).ToArray(); // ordered by worker index
         var workers = _received.Keys.ToArray(); // input position → worker index (the report's suspects are positions)
         var losses = _received.Values.Select(v => v.Loss).ToArray();
+        var slots = _received.Keys.ToArray(); // input i came from worker slots[i]
+        var isByzantine = _setup.IsByzantineSlot;
         IAggregator rule;
         try
         {
@@ -410,7 +419,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             Volatile.Write(ref _lastAggregationTicks, Stopwatch.GetTimestamp() - start);
             var suspects = new int[report.Suspects.Count];
             for (var k = 0; k < suspects.Length; k++) suspects[k] = workers[report.Suspects[k]];
-            return new AggregationDone(round, server.Query.ToArray(), suspects, aggregationMs, Median(losses), n);
+            var (caught, byzantineInputs) = isByzantine is null ? (0, 0) : (report.Suspects.Count(i => isByzantine(slots[i])), slots.Count(isByzantine));
+            return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n, caught, byzantineInputs, suspects);
         }
         if (ComputeScheduler.IsTiny(Volatile.Read(ref _lastAggregationTicks)))
         {
@@ -434,17 +444,18 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void OnAggregated(AggregationDone d)
     {
         _x = d.Next;
-        _suspects += d.Suspects.Length;
+        _suspects += d.Suspects;
+        _tally = _setup.IsByzantineSlot is null ? null : (_tally ?? SuspectTally.Zero).Add(d.ByzantineSuspects, d.Suspects, d.ByzantineInputs);
         if (_setup.OnRoundCompleted is { } hook)
         {
             try { hook(d.Round, _x, _server); }
             catch (Exception e) { _log.Error(e, "Round {0}: the round-completed hook failed: {1}", d.Round, e.Message); }
         }
         var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
-        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects.Length, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds,
-            _security.IsRemote ? _security.RefusedTotal : 0)
+        _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _clock.Elapsed.TotalSeconds,
+            _security.IsRemote ? _security.RefusedTotal : 0, _tally)
         {
-            SuspectWorkers = d.Suspects,
+            SuspectWorkers = d.SuspectWorkers ?? [],
             RejectedByReason = _rejectedThisRoundByReason,
         });
         if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)
@@ -505,7 +516,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         public static readonly StartTimeout Instance = new();
     }
 
-    private sealed record AggregationDone(long Round, float[] Next, int[] Suspects, double AggregationMs, double TrainLoss, int Received)
+    private sealed record AggregationDone(long Round, float[] Next, int Suspects, double AggregationMs, double TrainLoss, int Received,
+        int ByzantineSuspects = 0, int ByzantineInputs = 0, int[]? SuspectWorkers = null)
         : INoSerializationVerificationNeeded;
 
     private sealed record AggregationFailed(long Round, string Spec, Exception Error) : INoSerializationVerificationNeeded;

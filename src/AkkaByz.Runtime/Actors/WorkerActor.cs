@@ -55,13 +55,39 @@ public sealed class WorkerActor : WorkerActorBase
             Finish(round, result.Update, result.Loss);
             return;
         }
-        var task = ComputeScheduler.Run(() =>
+        // The round's gradient calls (µ²-SGD: at x_t and at x_(t-1), on two model instances) run as separate tasks so
+        // that a node's workers spread evenly over its cores; the optimizer then combines them (bit-identical to Compute).
+        var begin = Stopwatch.GetTimestamp();
+        ReadOnlySpan<WorkerComputation.GradientJob> jobs;
+        try
         {
-            var start = Stopwatch.GetTimestamp();
-            var r = computation.Compute(round, x);
-            Volatile.Write(ref _lastTicks, Stopwatch.GetTimestamp() - start); // read after the piped message
+            jobs = computation.Prepare(round, x);
+        }
+        catch (Exception e)
+        {
+            Self.Tell(new RoundFailed(round, e));
+            return;
+        }
+        (float[] Update, double Loss) Complete()
+        {
+            var r = computation.Complete(round, x);
+            Volatile.Write(ref _lastTicks, Stopwatch.GetTimestamp() - begin); // read after the piped message
             return r;
-        });
+        }
+        Task<(float[] Update, double Loss)> task;
+        if (jobs.Length <= 1)
+        {
+            var job = jobs.Length == 1 ? jobs[0] : null;
+            task = ComputeScheduler.Run(() =>
+            {
+                job?.Run();
+                return Complete();
+            });
+        }
+        else
+        {
+            task = ComputeScheduler.WhenAll(WorkerComputation.RunJobs(jobs), Complete);
+        }
         Running = task;
         task.PipeTo(Self,
             success: r => new RoundResult(round, r.Update, r.Loss),

@@ -95,7 +95,134 @@ public static class ClusterConfig
             var seeds = AkkaByzConfig.QuoteList(options.SeedNodes.Select(s => SeedAddress(s, tls)));
             config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = {seeds}").WithFallback(config);
         }
+        config = ApplyDiscovery(config, options);
         return (config, layers);
+    }
+
+    /// <summary>The discovery methods (<c>akkabyz-cluster.discovery.method</c>, <c>--discovery</c>).</summary>
+    public static readonly IReadOnlyList<string> DiscoveryMethods = ["config", "kubernetes", "seed-nodes"];
+
+    /// <summary>The node's discovery method: <c>config</c>, <c>kubernetes</c> or <c>seed-nodes</c>.</summary>
+    public static string DiscoveryMethod(Config config) => config.GetString("akkabyz-cluster.discovery.method", "config") ?? "config";
+
+    /// <summary>
+    /// Turns <c>akkabyz-cluster.discovery</c> (and the flags) into Akka.Management's settings: the management endpoint on
+    /// this node's own hostname, and for config/kubernetes discovery the cluster bootstrap's contact points and timing.
+    /// </summary>
+    /// <exception cref="SettingsException">An unknown method, a malformed contact point, or seed nodes with discovery.</exception>
+    private static Config ApplyDiscovery(Config config, ClusterNodeOptions options)
+    {
+        var seedsGiven = config.GetStringList("akka.cluster.seed-nodes").Count > 0;
+        string method;
+        if (options.Discovery is { } flag)
+        {
+            if (!DiscoveryMethods.Contains(flag, StringComparer.Ordinal))
+                throw new SettingsException($"--discovery: '{flag}' is not one of {string.Join(", ", DiscoveryMethods)}.");
+            if (flag != "seed-nodes" && options.SeedNodes.Count > 0)
+                throw new SettingsException($"--discovery {flag} and --seed-nodes exclude each other: the cluster is found either through discovery or through seed nodes.");
+            method = flag;
+        }
+        else if (seedsGiven) method = "seed-nodes";
+        else
+        {
+            method = DiscoveryMethod(config);
+            if (!DiscoveryMethods.Contains(method, StringComparer.Ordinal))
+                throw new SettingsException($"akkabyz-cluster.discovery.method = {method}: not one of {string.Join(", ", DiscoveryMethods)}.");
+        }
+        if (options.Contacts.Count > 0 && method != "config")
+            throw new SettingsException($"--contact: contact points are for --discovery config (this node uses {method}).");
+        if (method == "seed-nodes" && !seedsGiven)
+            throw new SettingsException("--seed-nodes: none given; every node needs at least one seed node to join through (host:port of an aggregator node, e.g. 127.0.0.1:4053), or use discovery (--discovery config --contact HOST:PORT).");
+
+        var lines = new List<string> { $"akkabyz-cluster.discovery.method = {method}" };
+        var managementPort = options.ManagementPort ?? config.GetInt("akka.management.http.port", 8558);
+        if (managementPort is < 0 or > 65535) throw new SettingsException($"--management-port: {managementPort} is not a TCP port (0..65535).");
+        lines.Add($"akka.management.http.port = {managementPort}");
+        // The management endpoint advertises and binds the node's own address, never all interfaces by default.
+        var host = config.GetString("akka.management.http.hostname", "") ?? "";
+        if (host.Length == 0 || host.StartsWith('<')) host = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1") ?? "127.0.0.1";
+        lines.Add($"akka.management.http.hostname = {AkkaByzConfig.Quote(host)}");
+
+        var d = config.GetConfig("akkabyz-cluster.discovery");
+        if (method != "seed-nodes")
+        {
+            var required = d.GetInt("required-contact-points", 1);
+            if (required < 1) throw new SettingsException($"akkabyz-cluster.discovery.required-contact-points = {required}: at least 1.");
+            var margin = d.GetTimeSpan("stable-margin", TimeSpan.FromSeconds(1));
+            var probe = d.GetTimeSpan("probe-interval", TimeSpan.FromMilliseconds(500));
+            lines.Add($$"""
+                akka.management.cluster.bootstrap {
+                  contact-point-discovery {
+                    required-contact-point-nr = {{required}}
+                    stable-margin = {{(long)margin.TotalMilliseconds}}ms
+                  }
+                  join-decider.class = "{{DeciderType(options.Role, method).AssemblyQualifiedName!.Split(", Version")[0]}}"
+                  contact-point {
+                    probe-interval = {{(long)probe.TotalMilliseconds}}ms
+                    fallback-port = {{managementPort}}
+                  }
+                }
+                """);
+        }
+        if (method == "config")
+        {
+            IReadOnlyList<string> contacts = options.Contacts.Count > 0 ? options.Contacts : d.GetStringList("endpoints").ToList();
+            if (contacts.Count == 0)
+                throw new SettingsException("--contact: no contact points; config discovery needs the management host:port of at least one aggregator node (e.g. --contact 127.0.0.1:8558).");
+            foreach (var c in contacts) _ = ContactPoint(c);
+            // Several contact points on one host (localhost clusters) differ only by port: keep them all.
+            lines.Add($$"""
+                akka.discovery.method = config
+                akka.discovery.config.services.akkabyz.endpoints = {{AkkaByzConfig.QuoteList(contacts.Select(c => c.Trim()))}}
+                akka.management.cluster.bootstrap.contact-point.filter-on-fallback-port = false
+                """);
+        }
+        else if (method == "kubernetes")
+        {
+            var k = d.GetConfig("kubernetes");
+            var selector = k.GetString("label-selector", "") ?? "";
+            if (selector.Length == 0) throw new SettingsException("akkabyz-cluster.discovery.kubernetes.label-selector: empty; it selects the aggregator pods that serve as contact points.");
+            var ns = k.GetString("namespace", "") ?? "";
+            lines.Add($$"""
+                akka.discovery.method = kubernetes-api
+                akka.discovery.kubernetes-api.pod-label-selector = {{AkkaByzConfig.Quote(selector)}}
+                akka.management.cluster.bootstrap.contact-point-discovery.port-name = {{AkkaByzConfig.Quote(k.GetString("port-name", "management") ?? "management")}}
+                akka.management.cluster.bootstrap.contact-point-discovery.contact-with-all-contact-points = true
+                """);
+            if (ns.Length > 0) lines.Add($"akka.discovery.kubernetes-api.pod-namespace = {AkkaByzConfig.Quote(ns)}");
+        }
+        config = ConfigurationFactory.ParseString(string.Join("\n", lines)).WithFallback(config);
+        // Akka.Discovery.KubernetesApi's own defaults (its `class` among them) are not injected by the extension.
+        return method == "kubernetes" ? config.WithFallback(KubernetesReference.Value) : config;
+    }
+
+    private static readonly Lazy<Config> KubernetesReference = new(() =>
+    {
+        var assembly = typeof(Akka.Discovery.KubernetesApi.KubernetesApiServiceDiscovery).Assembly;
+        using var stream = assembly.GetManifestResourceStream("Akka.Discovery.KubernetesApi.reference.conf")
+            ?? throw new InvalidOperationException("Akka.Discovery.KubernetesApi.reference.conf is not embedded in " + assembly.GetName().Name + ".");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    });
+
+    /// <summary>
+    /// Who may form a new cluster: never a worker; with config discovery only the first contact point (as the first seed
+    /// node); with Kubernetes the lowest-addressed aggregator pod once required-contact-points of them answered.
+    /// </summary>
+    private static Type DeciderType(NodeRole role, string method) =>
+        role == NodeRole.Worker ? typeof(Management.WorkerJoinDecider)
+        : method == "config" ? typeof(Management.FirstContactJoinDecider)
+        : typeof(Akka.Management.Cluster.Bootstrap.LowestAddressJoinDecider);
+
+    /// <summary>Checks a contact point <c>host:port</c> (a management endpoint).</summary>
+    /// <exception cref="SettingsException">Not host:port.</exception>
+    public static (string Host, int Port) ContactPoint(string contact)
+    {
+        contact = contact.Trim();
+        var colon = contact.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(contact[(colon + 1)..], out var port) || port is <= 0 or > 65535)
+            throw new SettingsException($"--contact: '{contact}' is not host:port (the management endpoint of an aggregator node, e.g. 127.0.0.1:8558).");
+        return (contact[..colon], port);
     }
 
     /// <summary>The run configuration from its layers, with this node's own data path (if any) on top.</summary>
@@ -137,10 +264,11 @@ public static class ClusterConfig
     /// <exception cref="SettingsException">A non-loopback address without TLS and without --insecure.</exception>
     public static void CheckLoopback(Config config, bool insecure)
     {
-        foreach (var key in new[] { "akka.remote.dot-netty.tcp.hostname", "akka.remote.dot-netty.tcp.public-hostname", "akkabyz-transport.tcp.bind-hostname" })
+        foreach (var key in new[] { "akka.remote.dot-netty.tcp.hostname", "akka.remote.dot-netty.tcp.public-hostname", "akkabyz-transport.tcp.bind-hostname",
+                     "akka.management.http.hostname", "akka.management.http.bind-hostname" })
         {
             var host = config.GetString(key, "") ?? "";
-            if (host.Length == 0 || IsLoopback(host) || insecure) continue;
+            if (host.Length == 0 || host.StartsWith('<') || IsLoopback(host) || insecure) continue;
             throw new SettingsException($"{key} = {host}: without certificates anyone who reaches this address can join the cluster and take worker slots. " +
                                         "Give the node its certificate (--ca ca.crt --cert NAME.pfx; `akkabyz certs`, docs/cluster.md) or, on a network you trust, --insecure.");
         }

@@ -10,7 +10,9 @@ namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
 /// Runs one cluster node until the run is over: an actor system named <see cref="ClusterConfig.SystemName"/> with the
-/// cluster provider, joined through the seed nodes. Aggregator nodes run a ClusterSingletonManager for the
+/// cluster provider, joined through discovery (Akka.Management's cluster bootstrap over config or Kubernetes API
+/// discovery) or through seed nodes, with its management endpoint (/alive, /ready) and Akka's log through
+/// Microsoft.Extensions.Logging. Aggregator nodes run a ClusterSingletonManager for the
 /// <see cref="AggregatorCoordinator"/> (only the oldest aggregator node hosts it; the others are standbys that take
 /// over when it leaves or is downed); worker nodes run a ClusterSingletonProxy to it and a
 /// <see cref="WorkerNodeActor"/>. Returns the process exit code: 0 completed, 3 stopped early, 2 bad configuration,
@@ -44,12 +46,39 @@ public static class ClusterNode
         }
     }
 
+    /// <summary>How the node joins, for its first line: the seed nodes, or the discovery method and its contact points.</summary>
+    private static string JoiningVia(Akka.Configuration.Config config) => ClusterConfig.DiscoveryMethod(config) switch
+    {
+        "seed-nodes" => $"seed nodes [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]",
+        "config" => $"config discovery of contact points [{string.Join(", ", config.GetStringList("akka.discovery.config.services.akkabyz.endpoints"))}]",
+        _ => $"kubernetes discovery of pods '{config.GetString("akka.discovery.kubernetes-api.pod-label-selector", "")}'",
+    };
+
+    /// <summary>
+    /// Starts the management HTTP endpoint (/bootstrap/seed-nodes, /alive, /ready) on the node's own hostname and, with
+    /// discovery, Akka.Management's cluster bootstrap (its self contact point is this endpoint).
+    /// </summary>
+    /// <exception cref="SettingsException">The management port is in use.</exception>
+    private static async Task<Management.ManagementEndpoint> StartManagementAsync(ActorSystem system, Akka.Configuration.Config config)
+    {
+        var host = config.GetString("akka.management.http.hostname", "127.0.0.1") ?? "127.0.0.1";
+        var bind = config.GetString("akka.management.http.bind-hostname", "") ?? "";
+        var port = config.GetInt("akka.management.http.port", 8558);
+        var endpoint = Management.ManagementEndpoint.Start(system, bind.Length > 0 ? bind : host, port);
+        if (ClusterConfig.DiscoveryMethod(config) != "seed-nodes")
+        {
+            var bootstrap = Akka.Management.Cluster.Bootstrap.ClusterBootstrap.Get(system);
+            var self = new Uri($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+            _ = bootstrap.Routes(Akka.Management.Dsl.ManagementRouteProviderSettings.Create(self, readOnly: true));
+            await bootstrap.Start().ConfigureAwait(false);
+        }
+        return endpoint;
+    }
+
     public static async Task<int> RunAsync(ClusterNodeOptions options, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (config, layers) = ClusterConfig.Build(options);
-        if (config.GetStringList("akka.cluster.seed-nodes").Count == 0)
-            throw new SettingsException("--seed-nodes: none given; every node needs at least one seed node to join through (host:port of an aggregator node, e.g. 127.0.0.1:4053).");
         var node = ClusterNodeSettings.Create(config);
         if (options.Role == NodeRole.Aggregator)
         {
@@ -66,10 +95,28 @@ public static class ClusterNode
 
         var output = options.Output;
         CheckPortFree(config);
+        if (config.GetInt("akka.management.http.port", 8558) == 0)
+        {
+            // Port 0: a free port now (the bootstrap's self contact point must name the real one).
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var free = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            config = Akka.Configuration.ConfigurationFactory.ParseString($"akka.management.http.port = {free}").WithFallback(config);
+        }
         var security = SecuritySettings.Create(config);
         ActorSystem? created = null;
+        // Akka's log through Microsoft.Extensions.Logging (Akka.Hosting's LoggerFactoryLogger), one readable line per event.
+        var level = NodeLoggerFactory.Parse(options.LogLevel ?? "warning");
+        config = Akka.Configuration.ConfigurationFactory.ParseString($"akka.loglevel = {NodeLoggerFactory.AkkaLevel(level)}").WithFallback(config);
+        if (!options.RawLog)
+            config = Akka.Configuration.ConfigurationFactory.ParseString("""
+                akka.loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"]
+                akka.stdout-loglevel = OFF
+                """).WithFallback(config);
         var setup = BootstrapSetup.Create().WithConfig(config);
         var systemSetup = ActorSystemSetup.Create(setup);
+        if (!options.RawLog) systemSetup = systemSetup.And(new Akka.Hosting.Logging.LoggerFactorySetup(new NodeLoggerFactory(output ?? TextWriter.Null, level)));
         ClusterTrust? trust = null;
         if (security.IsSecure)
         {
@@ -110,12 +157,13 @@ public static class ClusterNode
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             var identity = NodeSecurity.Get(system).Self;
+            await using var management = await StartManagementAsync(system, config).ConfigureAwait(false);
             // Start receiving vectors before anyone can send us one (the tcp carrier's listener, or the chunk inbox).
             var transport = VectorTransport.Get(system);
             var vectors = transport.ModeName + (transport.ListeningPort is { } vport ? $" on port {vport}" : "") +
                           (transport.Settings.Mode == VectorTransportMode.Akka ? "" : $", for vectors of at least {transport.Settings.Threshold} bytes");
             output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {options.Role.ToString().ToLowerInvariant()} node {cluster.SelfAddress} " +
-                              $"joining via [{string.Join(", ", config.GetStringList("akka.cluster.seed-nodes"))}]; vector transport: {vectors}; " +
+                              $"joining via {JoiningVia(config)}; management endpoint {management.Address}; vector transport: {vectors}; " +
                               (identity is null ? "security: insecure (no certificates)" : $"security: mutual TLS, identity {identity}, CA '{trust!.Authority.Subject}'"));
             system.ActorOf(Metrics.ClusterObserverActor.Props(), "observer"); // membership for the Meter and the dashboard; reads only
             if (options.Role == NodeRole.Aggregator)
@@ -144,6 +192,7 @@ public static class ClusterNode
                                       "e.g. frozen or cut off); exiting with code 4 — start it again to rejoin");
             });
             var code = await exit.Task.ConfigureAwait(false);
+            Management.NodeHealth.Get(system).Finished();
             var (refused, _) = NodeSecurity.Get(system).Refusals();
             if (refused.Count > 0)
                 output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] security: this node refused {refused.Values.Sum()} connections or messages (" +

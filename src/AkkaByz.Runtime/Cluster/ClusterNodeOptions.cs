@@ -18,6 +18,18 @@ public sealed record ClusterNodeOptions
     public IReadOnlyList<string> SeedNodes { get; init; } = [];
 
     /// <summary>
+    /// How the node finds the cluster (<c>--discovery</c>): <c>config</c>, <c>kubernetes</c> or <c>seed-nodes</c>
+    /// (null = <c>seed-nodes</c> when <see cref="SeedNodes"/> are given, else <c>akkabyz-cluster.discovery.method</c>).
+    /// </summary>
+    public string? Discovery { get; init; }
+
+    /// <summary>Contact points for config discovery as <c>host:port</c> of their management endpoint (<c>--contact</c>; empty = the config's).</summary>
+    public IReadOnlyList<string> Contacts { get; init; } = [];
+
+    /// <summary>Port of the management HTTP endpoint (bootstrap, /alive, /ready; null = the config's, default 8558; 0 = any free port).</summary>
+    public int? ManagementPort { get; init; }
+
+    /// <summary>
     /// This node's data source (<c>akkabyz.data.source</c> syntax). On the aggregator it becomes part of the run's
     /// config; on a worker it overrides only where this node reads the data from.
     /// </summary>
@@ -40,6 +52,12 @@ public sealed record ClusterNodeOptions
 
     /// <summary><c>--insecure</c>: allow binding a non-loopback address without certificates (loudly).</summary>
     public bool Insecure { get; init; }
+
+    /// <summary><c>--log-level</c>: trace, debug, info, warning (default), error or off; Akka's log included.</summary>
+    public string? LogLevel { get; init; }
+
+    /// <summary><c>--raw-log</c>: Akka's own log lines (its StandardOutLogger) instead of the readable format.</summary>
+    public bool RawLog { get; init; }
 
     /// <summary>Where progress lines go (null = nowhere).</summary>
     public TextWriter? Output { get; init; }

@@ -69,6 +69,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         Receive<Terminated>(t =>
         {
             if (!t.ActorRef.Equals(_worker)) return;
+            Management.NodeHealth.Get(Context.System).WorkerSlot = -1; // /ready: not ready until assigned again
             _worker = null; // the next Tick asks again (a fresh incarnation, a retry after a refused registration, or the end)
         });
     }
@@ -187,6 +188,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
             : WorkerActor.Props(i, name, _aggregator, computation!, faults, tap);
         _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
         Context.Watch(_worker);
+        Management.NodeHealth.Get(Context.System).WorkerSlot = i; // /ready from now on
         Print($"slot {i} of {settings.Workers} (aggregator {c.Assignment.Incarnation}): model {settings.Model}, d = {components.Dimension}, " +
               $"shard of {components.Shards[i].Length} examples{(attack is not null ? $", Byzantine ({settings.Attack})" : "")}{resumed}; actor {_worker.Path.ToStringWithoutAddress()}");
     }

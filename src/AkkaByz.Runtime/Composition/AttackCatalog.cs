@@ -1,27 +1,38 @@
+using AkkaByz.Core.Aggregation;
 using AkkaByz.Core.Attacks;
 using AkkaByz.Runtime.Configuration;
 
 namespace AkkaByz.Runtime.Composition;
 
-/// <summary><c>akkabyz.attack</c> → AkkaByz.Core's <see cref="AttackRegistry"/>.</summary>
-public static class AttackCatalog
+/// <summary><c>akkabyz.attack</c> → AkkaByz.Core's <see cref="AttackRegistry"/> (the attack spec language).</summary>
+public static partial class AttackCatalog
 {
-    /// <summary>The attack factory, or null when the attack is <c>none</c>.</summary>
+    /// <summary>
+    /// The attack factory, or null when the attack is <c>none</c>. <paramref name="aggregators"/> is the run's rule
+    /// factory (n, f) ↦ rule, handed to the adaptive attacks (Opt-IPM, Opt-ALIE), which run the server's rule.
+    /// </summary>
     /// <exception cref="SettingsException">Unknown attack or bad parameter.</exception>
-    public static Func<IAttack>? Factory(string spec)
+    public static Func<IAttack>? Factory(string spec, Func<int, int, IAggregator>? aggregators = null)
     {
+        var environment = new AttackEnvironment(aggregators);
         IAttack probe;
         try
         {
-            probe = AttackRegistry.Create(spec);
+            probe = AttackRegistry.Create(spec, environment);
+        }
+        catch (AttackSpecException e)
+        {
+            var hint = UnknownAttack().Match(e.Problem) is { Success: true } unknown ? Suggestions.DidYouMean(unknown.Groups[1].Value, AttackRegistry.Names) : "";
+            throw new SettingsException($"akkabyz.attack = \"{spec}\": {e.Problem}{hint}; every attack: akkabyz train --help, docs/learning.md (Attacks).", e);
         }
         catch (ArgumentException e)
         {
-            var name = spec.Split('(')[0].Trim();
-            var hint = Suggestions.DidYouMean(name, AttackRegistry.Names.Select(n => n.Split('(')[0]));
-            throw new SettingsException($"akkabyz.attack = \"{spec}\": {(hint.Length > 0 ? SettingsException.Plain(e.Message).TrimEnd().TrimEnd('.') + hint + "." : e.Message)}", e);
+            throw new SettingsException($"akkabyz.attack = \"{spec}\": {SettingsException.Plain(e.Message)}", e);
         }
-        if (probe.Name.StartsWith("none", StringComparison.OrdinalIgnoreCase)) return null;
-        return () => AttackRegistry.Create(spec);
+        if (probe is NoAttack) return null;
+        return () => AttackRegistry.Create(spec, environment);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("unknown attack '([^']*)'")]
+    private static partial System.Text.RegularExpressions.Regex UnknownAttack();
 }

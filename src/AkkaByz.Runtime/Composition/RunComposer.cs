@@ -16,8 +16,9 @@ public static class RunComposer
     public static RunComponents Compose(AkkaByzSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var createAttack = AttackCatalog.Factory(settings.Attack);
         var aggregators = AggregatorCatalog.Factory(settings.Aggregator, settings.Workers, settings.Byzantine, settings.Seed);
+        // The adaptive attacks (optipm, optalie) run the server's own rule: they get the same factory.
+        var createAttack = AttackCatalog.Factory(settings.Attack, aggregators);
         var optimizer = OptimizerCatalog.Options(settings.Optimizer);
         var (train, test) = DataCatalog.Load(settings.Data);
         var shards = DataCatalog.Partition(settings.Data.Partition, train, settings.Workers, Seeds.DeriveInt(settings.Seed, Seeds.Partition));

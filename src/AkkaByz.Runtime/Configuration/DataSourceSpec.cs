@@ -35,22 +35,27 @@ public sealed record DataSourceSpec(DataSourceKind Kind, string? Path)
     };
 }
 
-/// <summary>Parsed <c>akkabyz.data.partition</c>: <c>iid</c> or <c>dirichlet(ALPHA)</c>.</summary>
-public sealed record PartitionSpec(bool Iid, double Alpha)
+/// <summary>
+/// Parsed <c>akkabyz.data.partition</c>, in the spec grammar of aggregators and attacks: <c>iid</c>,
+/// <c>dirichlet(alpha=A)</c> (or <c>dirichlet(A)</c>), <c>gamma(g=G)</c>, <c>extreme</c> (Core's Partitioner).
+/// </summary>
+public sealed record PartitionSpec(string Text)
 {
+    /// <summary>True for the IID split.</summary>
+    public bool Iid => Text == "iid";
+
+    /// <exception cref="FormatException">Not a partition spec (the message lists the valid ones).</exception>
     public static PartitionSpec Parse(string text)
     {
-        var t = text.Trim().ToLowerInvariant();
-        if (t == "iid") return new(true, 0);
-        if (t.StartsWith("dirichlet(", StringComparison.Ordinal) && t.EndsWith(')') &&
-            double.TryParse(t["dirichlet(".Length..^1], System.Globalization.NumberStyles.Float,
-                System.Globalization.CultureInfo.InvariantCulture, out var a))
+        try
         {
-            if (!(a > 0) || double.IsInfinity(a)) throw new FormatException($"'{text}': the Dirichlet concentration must be positive and finite.");
-            return new(false, a);
+            return new(AkkaByz.Core.Data.Partitioner.Canonical(text));
         }
-        throw new FormatException($"'{text}' is not a partition; expected iid or dirichlet(ALPHA), e.g. dirichlet(0.5).");
+        catch (ArgumentException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
     }
 
-    public override string ToString() => Iid ? "iid" : $"dirichlet({Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+    public override string ToString() => Text;
 }

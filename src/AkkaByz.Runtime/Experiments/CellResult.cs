@@ -39,6 +39,13 @@ public sealed record CellResult
     public required double WallSeconds { get; init; }
     public required long Rejected { get; init; }
     public required long Suspects { get; init; }
+
+    /// <summary>Of the run's suspects (all rounds), the fraction that were Byzantine slots; NaN when the rule named none
+    /// (or for results stored before this field existed). Simulation only: the true Byzantine slots are known.</summary>
+    public double SuspectPrecision { get; init; } = double.NaN;
+
+    /// <summary>Of the Byzantine inputs (all rounds), the fraction the rule named as suspects; NaN without Byzantine inputs.</summary>
+    public double SuspectRecall { get; init; } = double.NaN;
     public required IReadOnlyList<CurvePoint> Curve { get; init; }
     public DateTime FinishedUtc { get; init; }
 

@@ -39,13 +39,19 @@ public sealed class ExperimentAnalysis
     public ExperimentAnalysis(IReadOnlyList<CellResult> results)
     {
         Results = results;
+        // Non-standard axes label the aggregator only where they vary: a grid that lists workers = [17] to let one extra
+        // sub-grid run 9 honest workers labels just that sub-grid's cells.
+        var constant = results.SelectMany(r => r.Values).Where(v => GridSpec.KnownAxes.All(k => k.Name != v.Axis))
+            .GroupBy(v => v.Axis).Where(g => g.Select(v => v.Value).Distinct().Count() == 1 && g.Count() == results.Count)
+            .Select(g => g.Key).ToHashSet();
+        _label = r => Label(r, constant);
         Settings = results
-            .GroupBy(r => (r.Attack, Label: Label(r), r.Optimizer, r.LearningRate))
+            .GroupBy(r => (r.Attack, Label: _label(r), r.Optimizer, r.LearningRate))
             .Select(g => new SettingSummary(g.Key.Attack, g.Key.Label, g.Key.Optimizer, g.Key.LearningRate,
                 MeanStd.Of(g.Select(r => r.FinalAccuracy)), MeanStd.Of(g.Select(r => r.BestAccuracy)), g.OrderBy(r => r.Seed).ToList()))
             .ToList();
         Attacks = results.Select(r => r.Attack).Distinct().ToList();
-        Aggregators = results.Select(Label).Distinct().ToList();
+        Aggregators = results.Select(_label).Distinct().ToList();
         Optimizers = results.Select(r => r.Optimizer).Distinct().ToList();
         LearningRates = results.Select(r => r.LearningRate).Distinct().Order().ToList();
         var combos = Settings.GroupBy(x => (x.Attack, x.Aggregator, x.Optimizer)).ToList();
@@ -76,10 +82,15 @@ public sealed class ExperimentAnalysis
     public IReadOnlyList<string> Optimizers { get; }
     public IReadOnlyList<double> LearningRates { get; }
 
-    /// <summary>The aggregator spec plus the values of non-standard axes.</summary>
-    public static string Label(CellResult r)
+    private readonly Func<CellResult, string> _label;
+
+    /// <summary>The aggregator spec plus the values of non-standard axes (all of them; the analysis leaves out those
+    /// that take one value in every result).</summary>
+    public static string Label(CellResult r) => Label(r, new HashSet<string>());
+
+    private static string Label(CellResult r, IReadOnlySet<string> omit)
     {
-        var extra = r.Values.Where(v => GridSpec.KnownAxes.All(k => k.Name != v.Axis)).Select(v => $"{v.Axis}={v.Value}").ToList();
+        var extra = r.Values.Where(v => GridSpec.KnownAxes.All(k => k.Name != v.Axis) && !omit.Contains(v.Axis)).Select(v => $"{v.Axis}={v.Value}").ToList();
         return extra.Count == 0 ? r.Aggregator : $"{r.Aggregator} [{string.Join(", ", extra)}]";
     }
 
@@ -87,6 +98,33 @@ public sealed class ExperimentAnalysis
     public SettingSummary? BestLr(string attack, string aggregator, string optimizer) =>
         Settings.Where(s => s.Attack == attack && s.Aggregator == aggregator && s.Optimizer == optimizer)
             .OrderByDescending(s => s.Final.Mean).ThenBy(s => s.LearningRate).FirstOrDefault();
+
+    /// <summary>True for the attack spec of an honest-only control (<c>none</c>), which the worst case leaves out.</summary>
+    public static bool IsHonestOnly(string attack) => attack.Trim().Equals("none", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The attacks of the grid other than the honest-only control.</summary>
+    public IReadOnlyList<string> RealAttacks => Attacks.Where(a => !IsHonestOnly(a)).ToList();
+
+    /// <summary>
+    /// ByzFL's criterion for one (aggregator, optimizer): the lowest mean final accuracy over the attacks (at
+    /// <see cref="ComparedAt"/>), the attack that reached it, and the number of attacks it covers; null when the
+    /// aggregator ran against no attack.
+    /// </summary>
+    public (double Accuracy, string Attack, int Attacks)? WorstCase(string aggregator, string optimizer)
+    {
+        var rows = RealAttacks.Select(at => (at, s: Compared(at, aggregator, optimizer))).Where(x => x.s is not null).ToList();
+        if (rows.Count == 0) return null;
+        var w = rows.OrderBy(x => x.s!.Final.Mean).First();
+        return (w.s!.Final.Mean, w.at, rows.Count);
+    }
+
+    /// <summary>Mean over seeds of the suspects' precision and recall for a combination (NaN where undefined).</summary>
+    public (double Precision, double Recall)? Detection(string attack, string aggregator, string optimizer)
+    {
+        if (Compared(attack, aggregator, optimizer) is not { } s) return null;
+        static double Mean(IEnumerable<double> v) { var a = v.Where(x => !double.IsNaN(x)).ToArray(); return a.Length == 0 ? double.NaN : a.Average(); }
+        return (Mean(s.Runs.Select(r => r.SuspectPrecision)), Mean(s.Runs.Select(r => r.SuspectRecall)));
+    }
 
     /// <summary>All learning rates tried for a combination, ascending.</summary>
     public IReadOnlyList<SettingSummary> ByLr(string attack, string aggregator, string optimizer) =>

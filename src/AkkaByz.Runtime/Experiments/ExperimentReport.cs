@@ -6,7 +6,9 @@ namespace AkkaByz.Runtime.Experiments;
 /// <summary>
 /// summary.md: the setup, then (1) final and best test accuracy, mean ± std over seeds, per attack × aggregator ×
 /// optimizer at the learning rate common to all of them (and the best rate tried); (2) the same final accuracy as an aggregator × attack table per optimizer;
-/// (3) when learning rates were varied, final accuracy per learning rate for each optimizer.
+/// (3) the worst case over attacks per aggregator (ByzFL's criterion), ranked, with the best spec per attack; (4) the
+/// suspects' precision and recall against the true Byzantine slots; (5) when learning rates were varied, final
+/// accuracy per learning rate for each optimizer.
 /// </summary>
 public static class ExperimentReport
 {
@@ -59,6 +61,55 @@ public static class ExperimentReport
                 sb.AppendLine($"| `{agg}` | " + string.Join(" | ", a.Attacks.Select(at => a.Compared(at, agg, opt)?.Final.Percent() ?? "–")) + " |");
             sb.AppendLine();
         }
+
+        if (a.RealAttacks.Count > 0)
+            foreach (var opt in a.Optimizers)
+            {
+                var ranked = a.Aggregators.Select(agg => (agg, w: a.WorstCase(agg, opt))).Where(x => x.w is not null)
+                    .OrderByDescending(x => x.w!.Value.Accuracy).ToList();
+                if (ranked.Count == 0) continue;
+                var honestAttack = a.Attacks.FirstOrDefault(ExperimentAnalysis.IsHonestOnly);
+                // The honest-only reference: the best mean final accuracy among the `none` runs (e.g. the 9 honest workers alone).
+                var honestRef = honestAttack is null ? null : a.Aggregators.Select(agg => a.Compared(honestAttack, agg, opt)).OfType<SettingSummary>()
+                    .OrderByDescending(s => s.Final.Mean).FirstOrDefault();
+                var honest = honestRef is null ? null : honestAttack;
+                sb.AppendLine($"## Worst case over attacks (ByzFL's criterion) — {opt}, {a.ComparedAt}");
+                sb.AppendLine();
+                sb.AppendLine("The lowest mean final accuracy of each aggregator over the attacks it ran against (the honest-only `none` runs are left out), best first." +
+                              (honestRef is null ? "" : string.Create(Inv, $" The last column is the honest-only reference (`{honestRef.Aggregator}` under `none`: {100 * honestRef.Final.Mean:F1} %) minus the worst case.")));
+                sb.AppendLine();
+                sb.AppendLine("| aggregator | worst-case accuracy | worst attack | attacks | mean over attacks |" + (honest is null ? "" : " gap to honest-only |"));
+                sb.AppendLine("|---|---:|---|---:|---:|" + (honest is null ? "" : "---:|"));
+                foreach (var (agg, w) in ranked)
+                {
+                    var mean = a.RealAttacks.Select(at => a.Compared(at, agg, opt)?.Final.Mean).OfType<double>().Average();
+                    var gap = honestRef is { } h ? string.Create(Inv, $" {100 * (h.Final.Mean - w!.Value.Accuracy):F1} |") : "";
+                    sb.AppendLine(string.Create(Inv, $"| `{agg}` | {100 * w!.Value.Accuracy:F1} | {w.Value.Attack} | {w.Value.Attacks} | {100 * mean:F1} |{gap}"));
+                }
+                sb.AppendLine();
+                sb.AppendLine($"Best spec by worst case: `{ranked[0].agg}` ({(100 * ranked[0].w!.Value.Accuracy).ToString("F1", Inv)} %). Best spec per attack: " +
+                    string.Join("; ", a.RealAttacks.Select(at => a.Aggregators.Select(agg => (agg, s: a.Compared(at, agg, opt))).Where(x => x.s is not null)
+                        .OrderByDescending(x => x.s!.Final.Mean).Select(x => string.Create(Inv, $"{at}: `{x.agg}` ({100 * x.s!.Final.Mean:F1})")).FirstOrDefault() ?? $"{at}: –")) + ".");
+                sb.AppendLine();
+            }
+
+        var detection = a.Attacks.SelectMany(at => a.Aggregators.SelectMany(agg => a.Optimizers.Select(o => a.Detection(at, agg, o))))
+            .Any(d => d is { } v && (!double.IsNaN(v.Precision) || !double.IsNaN(v.Recall)));
+        if (detection)
+            foreach (var opt in a.Optimizers)
+            {
+                sb.AppendLine($"## Suspects against the true Byzantine slots: precision / recall (%) — {opt}, {a.ComparedAt}");
+                sb.AppendLine();
+                sb.AppendLine("Over all rounds of a run (mean over seeds): precision = Byzantine suspects / suspects, recall = Byzantine suspects / " +
+                              "Byzantine inputs. Only the outermost selecting or trimming rule names suspects; – = undefined (no suspects, or no Byzantine input).");
+                sb.AppendLine();
+                sb.AppendLine("| aggregator | " + string.Join(" | ", a.Attacks) + " |");
+                sb.AppendLine("|---|" + string.Concat(a.Attacks.Select(_ => "---:|")));
+                static string Pct(double v) => double.IsNaN(v) ? "–" : (100 * v).ToString("0", CultureInfo.InvariantCulture);
+                foreach (var agg in a.Aggregators)
+                    sb.AppendLine($"| `{agg}` | " + string.Join(" | ", a.Attacks.Select(at => a.Detection(at, agg, opt) is { } d ? $"{Pct(d.Precision)} / {Pct(d.Recall)}" : "–")) + " |");
+                sb.AppendLine();
+            }
 
         var swept = a.Attacks.SelectMany(at => a.Aggregators.SelectMany(agg => a.Optimizers.Select(o => (at, agg, o))))
             .Where(k => a.ByLr(k.at, k.agg, k.o).Count > 1).ToList();

@@ -117,6 +117,7 @@ public static class ExperimentRunner
             .Select(r => new CurvePoint(r.Round, r.TestAccuracy, r.TestLoss)).ToList();
         if (curve.Count == 0 || curve[^1].Round != run.Rounds) curve.Add(new CurvePoint(run.Rounds, run.Final.Accuracy, run.Final.Loss));
         var s = cell.Settings;
+        var tally = run.Rows.LastOrDefault(r => r.Tally is not null)?.Tally; // cumulative: the last row holds the run's totals
         return new CellResult
         {
             Id = cell.Id,
@@ -141,6 +142,8 @@ public static class ExperimentRunner
             WallSeconds = wall,
             Rejected = run.RejectedTotal,
             Suspects = run.Run.Suspects,
+            SuspectPrecision = tally?.Precision ?? double.NaN,
+            SuspectRecall = tally?.Recall ?? double.NaN,
             Curve = curve,
             FinishedUtc = DateTime.UtcNow,
         };

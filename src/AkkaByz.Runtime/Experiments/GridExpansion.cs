@@ -32,7 +32,7 @@ public static class GridExpansion
             .Sum(axes => axes.Aggregate(1L, (n, a) => n * a.Values.Count));
 
     private static IReadOnlyList<GridAxis> Merge(IReadOnlyList<GridAxis> main, IReadOnlyList<GridAxis> extra) =>
-        main.Select(a => extra.FirstOrDefault(e => e.Name == a.Name) ?? a).ToList();
+        [.. main.Select(a => extra.FirstOrDefault(e => e.Name == a.Name) ?? a), .. extra.Where(e => main.All(a => a.Name != e.Name))];
 
     private static IEnumerable<IReadOnlyList<KeyValuePair<string, string>>> Product(IReadOnlyList<GridAxis> axes)
     {

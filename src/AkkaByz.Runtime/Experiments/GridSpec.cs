@@ -91,10 +91,9 @@ public sealed record GridSpec(
             {
                 var where = $"experiment.extra[{index++}]";
                 if (!item.IsObject()) throw new SettingsException($"{where}: must be an object of axes, e.g. {{ lr = [0.01, 1.0] }}.");
+                // An extra sub-grid replaces the main axes it names and may add settings of its own (e.g. workers = [9],
+                // byzantine = [0] for an honest-only reference); only its cells carry those values in their id and label.
                 var overrides = ReadAxes(item.GetObject(), where);
-                foreach (var axis in overrides)
-                    if (axes.All(a => a.Name != axis.Name))
-                        throw new SettingsException($"{where}.{axis.Name}: an extra sub-grid may only override axes of experiment.axes ({string.Join(", ", axes.Select(a => a.Name))}).");
                 extras.Add(overrides);
             }
         }

@@ -50,7 +50,12 @@ public sealed class ResultsStore(string directory)
         result.WriteAtomically(Path.Combine(dir, ResultFile));
     }
 
-    /// <summary>results.csv: one row per cell, axis columns first (the grid's axes, then the key settings).</summary>
+    /// <summary>
+    /// results.csv: one row per cell, axis columns first (the grid's axes, then the key settings), then the figures:
+    /// suspect_precision and suspect_recall (the suspects against the true Byzantine slots, empty when undefined) and
+    /// worst_case_accuracy, ByzFL's criterion: the lowest final accuracy over the attacks (not <c>none</c>) of the cells
+    /// that share this cell's aggregator, optimizer, learning rate, seed and other axes.
+    /// </summary>
     public void WriteResultsCsv(IReadOnlyList<GridAxis> axes, IReadOnlyList<CellResult> results)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -58,7 +63,11 @@ public sealed class ResultsStore(string directory)
         var sb = new StringBuilder();
         sb.AppendLine(string.Join(',', new[] { "id", "attack", "aggregator", "optimizer", "lr", "seed" }.Concat(extraAxes)
             .Concat(["model", "data", "workers", "byzantine", "batch_size", "completed", "rounds", "final_accuracy", "best_accuracy",
-                "final_loss", "wall_seconds", "rejected", "suspects"])));
+                "final_loss", "wall_seconds", "rejected", "suspects", "suspect_precision", "suspect_recall", "worst_case_accuracy"])));
+        var worst = results.Where(r => !ExperimentAnalysis.IsHonestOnly(r.Attack))
+            .GroupBy(r => (ExperimentAnalysis.Label(r), r.Optimizer, r.LearningRate, r.Seed))
+            .ToDictionary(g => g.Key, g => g.Min(r => r.FinalAccuracy));
+        static string P(double v) => double.IsNaN(v) ? "" : v.ToString("0.0000", CultureInfo.InvariantCulture);
         foreach (var r in results)
         {
             var fields = new List<string> { r.Id, r.Attack, r.Aggregator, r.Optimizer, r.LearningRate.ToString("R", inv), r.Seed.ToString(inv) };
@@ -66,7 +75,8 @@ public sealed class ResultsStore(string directory)
             fields.AddRange([r.Model, r.Data, r.Workers.ToString(inv), r.Byzantine.ToString(inv), r.BatchSize.ToString(inv),
                 r.Completed ? "true" : "false", r.Rounds.ToString(inv), r.FinalAccuracy.ToString("0.0000", inv),
                 r.BestAccuracy.ToString("0.0000", inv), r.FinalLoss.ToString("G6", inv), r.WallSeconds.ToString("0.00", inv),
-                r.Rejected.ToString(inv), r.Suspects.ToString(inv)]);
+                r.Rejected.ToString(inv), r.Suspects.ToString(inv), P(r.SuspectPrecision), P(r.SuspectRecall),
+                worst.TryGetValue((ExperimentAnalysis.Label(r), r.Optimizer, r.LearningRate, r.Seed), out var w) ? P(w) : ""]);
             sb.AppendLine(string.Join(',', fields.Select(Csv)));
         }
         WriteAtomically(ResultsCsv, sb.ToString());

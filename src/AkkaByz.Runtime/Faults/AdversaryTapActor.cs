@@ -14,7 +14,9 @@ namespace AkkaByz.Runtime.Faults;
 /// absent honest worker can never block the barrier — it crafts with the attack over the honest vectors (ordered by
 /// worker index, so runs repeat) and answers each Byzantine worker, which then sends the Update itself. On a loaded
 /// machine the timeout can fire before any honest worker has finished; the tap then answers with the first honest
-/// vector that arrives rather than with nothing (which would leave the round short of updates).
+/// vector that arrives rather than with nothing (which would leave the round short of updates). An attack whose
+/// vector is the same for every Byzantine worker (<see cref="IAttack.SameVectorForEveryByzantine"/>: IPM, ALIE,
+/// Mimic, MinMax, MinSum, Opt-IPM, Opt-ALIE) is crafted once per round and each worker gets a copy.
 /// </summary>
 public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
 {
@@ -67,7 +69,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
             var state = State(c.Round);
             if (state.Answered is not null)
             {
-                Answer(c.Round, state.Answered, Sender, c.ByzantineIndex);
+                Answer(c.Round, state, Sender, c.ByzantineIndex);
                 return;
             }
             state.Requests.Add((Sender, c.ByzantineIndex));
@@ -117,27 +119,35 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
             _log.Warning("Adversary tap: round {0} timed out with {1} of {2} honest vectors.", round, state.Vectors.Count, _honest.Count);
         Timers.Cancel(TimerKey(round));
         state.Answered = state.Vectors.Values.ToArray(); // SortedDictionary: ordered by worker index
-        foreach (var (requester, byzantineIndex) in state.Requests) Answer(round, state.Answered, requester, byzantineIndex);
+        foreach (var (requester, byzantineIndex) in state.Requests) Answer(round, state, requester, byzantineIndex);
         state.Requests.Clear();
     }
 
-    private void Answer(long round, float[][] honest, IActorRef requester, int byzantineIndex)
+    private void Answer(long round, RoundState state, IActorRef requester, int byzantineIndex)
     {
+        var honest = state.Answered!;
         if (honest.Length == 0)
         {
             _link.Tell(requester, new CraftedVector(round, []), Self);
             return;
         }
-        var crafted = new float[honest[0].Length];
-        try
+        float[] crafted;
+        if (_attack.SameVectorForEveryByzantine && state.Crafted is { } shared)
+            crafted = shared.Length == 0 ? [] : (float[])shared.Clone(); // one craft per round (Opt-IPM aggregates 20 times); a copy per worker
+        else
         {
-            _attack.Craft(new AttackContext(round, _m, _f, byzantineIndex, ReadOnlyMemory<float>.Empty, honest,
-                Seeds.DeriveInt(_seed, Seeds.Attack, round, byzantineIndex)), crafted);
-        }
-        catch (Exception e)
-        {
-            _log.Error(e, "Adversary tap: attack '{0}' failed in round {1}: {2}", _attack.Name, round, e.Message);
-            crafted = [];
+            crafted = new float[honest[0].Length];
+            try
+            {
+                _attack.Craft(new AttackContext(round, _m, _f, byzantineIndex, ReadOnlyMemory<float>.Empty, honest,
+                    Seeds.DeriveInt(_seed, Seeds.Attack, round, byzantineIndex)), crafted);
+            }
+            catch (Exception e)
+            {
+                _log.Error(e, "Adversary tap: attack '{0}' failed in round {1}: {2}", _attack.Name, round, e.Message);
+                crafted = [];
+            }
+            if (_attack.SameVectorForEveryByzantine) state.Crafted = (float[])crafted.Clone();
         }
         _link.Tell(requester, new CraftedVector(round, crafted), Self);
     }
@@ -147,6 +157,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         public SortedDictionary<int, float[]> Vectors { get; } = [];
         public List<(IActorRef Requester, int ByzantineIndex)> Requests { get; } = [];
         public float[][]? Answered { get; set; }
+        public float[]? Crafted { get; set; }
         public bool TimedOut { get; set; }
     }
 

@@ -68,7 +68,7 @@ public static class LocalTraining
             var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
             var aggregator = system.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
                 settings.Workers, settings.Byzantine, rounds, settings.EvalInterval, settings.Barrier, server,
-                components.CreateAggregator, evaluator, metrics)), "aggregator");
+                components.CreateAggregator, evaluator, metrics, IsByzantineSlot: settings.IsByzantine)), "aggregator");
 
             var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
             IActorRef? tap = attack is { NeedsHonestVectors: true }
@@ -141,7 +141,8 @@ public static class LocalTraining
     }
 
     private static WorkerComputation Computation(RunComponents c, int worker, DataSet data) =>
-        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker);
+        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker,
+            createHelper: c.CreateModel);
 
     /// <summary>The training set as a data-poisoning attack sees it (features shared); the same set when the attack leaves labels alone.</summary>
     internal static DataSet TransformLabels(DataSet train, Core.Attacks.IAttack attack)

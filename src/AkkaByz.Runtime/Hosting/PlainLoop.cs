@@ -17,7 +17,8 @@ namespace AkkaByz.Runtime.Hosting;
 public static class PlainLoop
 {
     /// <summary>Runs <paramref name="rounds"/> rounds; returns the final query point and the training wall time.</summary>
-    public static (float[] Parameters, double Seconds) Run(RunComponents c, long rounds)
+    /// <param name="afterRound">Called after each round with its number (benchmarks time a window of rounds with it).</param>
+    public static (float[] Parameters, double Seconds) Run(RunComponents c, long rounds, Action<long>? afterRound = null)
     {
         var s = c.Settings;
         var m = s.Workers;
@@ -32,12 +33,14 @@ public static class PlainLoop
             byzantineIndex[i] = byzantine ? next++ : -1;
             if (byzantine && attack!.NeedsHonestVectors) continue;
             DataSet data = byzantine ? poisoned ?? c.Train : c.Train;
-            computations[i] = WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(i), data, c.Shards[i], s.BatchSize, s.Seed, i);
+            computations[i] = WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(i), data, c.Shards[i], s.BatchSize, s.Seed, i, createHelper: c.CreateModel);
         }
         var server = c.CreateServerOptimizer((float[])c.InitialParameters.Clone());
         var rule = c.CreateAggregator(m, s.Byzantine);
         var vectors = new float[m][];
         var aggregate = new float[server.Dimension];
+        var jobs = new List<WorkerComputation.GradientJob>(2 * m);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         var clock = Stopwatch.StartNew();
         try
         {
@@ -45,19 +48,27 @@ public static class PlainLoop
             {
                 var x = server.Query.ToArray();
                 var t = round;
-                Parallel.For(0, m, i =>
+                // Every gradient call of the round (µ²-SGD: two per worker) is one parallel item, as the actors schedule them.
+                jobs.Clear();
+                foreach (var computation in computations)
+                    if (computation is not null) jobs.AddRange(computation.Prepare(t, x));
+                Parallel.For(0, jobs.Count, parallel, k => jobs[k].Run());
+                Parallel.For(0, m, parallel, i =>
                 {
                     if (computations[i] is not { } computation) return;
-                    var (update, _) = computation.Compute(t, x);
+                    var (update, _) = computation.Complete(t, x);
                     if (byzantineIndex[i] >= 0)
                     {
+                        var start = RoundProfiler.Start();
                         var crafted = new float[update.Length];
                         attack!.Craft(new AttackContext(t, m, s.Byzantine, byzantineIndex[i], update, [],
                             Seeds.DeriveInt(s.Seed, Seeds.Attack, t, byzantineIndex[i])), crafted);
+                        RoundProfiler.Lap(RoundProfiler.Phase.Craft, start);
                         update = crafted;
                     }
                     vectors[i] = update;
                 });
+                var serial = RoundProfiler.Start();
                 if (attack is { NeedsHonestVectors: true })
                 {
                     var honest = Enumerable.Range(0, m).Where(i => byzantineIndex[i] < 0).Select(i => vectors[i]).ToArray();
@@ -70,8 +81,11 @@ public static class PlainLoop
                         vectors[i] = crafted;
                     }
                 }
+                serial = RoundProfiler.Lap(RoundProfiler.Phase.Craft, serial);
                 rule.Aggregate(vectors, aggregate);
                 server.Step(aggregate);
+                RoundProfiler.Lap(RoundProfiler.Phase.Aggregate, serial);
+                afterRound?.Invoke(round);
             }
             return (server.Query.ToArray(), clock.Elapsed.TotalSeconds);
         }

@@ -40,7 +40,7 @@ public sealed class MetricsSinkActor : ReceiveActor
         _onRow = onRow;
         Receive<RoundMetrics>(m =>
         {
-            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal)
+            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal, m.Tally)
             {
                 SuspectWorkers = m.SuspectWorkers,
                 RejectedByReason = m.RejectedByReason,

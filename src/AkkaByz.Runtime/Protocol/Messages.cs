@@ -115,7 +115,8 @@ public sealed record RoundMetrics(
     double AggregationMs,
     double RoundMs,
     double ElapsedSeconds,
-    long RefusedTotal = 0) : INoSerializationVerificationNeeded
+    long RefusedTotal = 0,
+    Metrics.SuspectTally? Tally = null) : INoSerializationVerificationNeeded
 {
     public IReadOnlyList<int> SuspectWorkers { get; init; } = [];
     public IReadOnlyDictionary<string, int>? RejectedByReason { get; init; }

@@ -22,4 +22,20 @@ public static class ComputeScheduler
     /// <summary>Runs <paramref name="work"/> on the bounded compute scheduler.</summary>
     public static Task<T> Run<T>(Func<T> work) =>
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+
+    /// <summary>Runs <paramref name="work"/> on the bounded compute scheduler.</summary>
+    public static Task Run(Action work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the compute scheduler once every task of <paramref name="parts"/> has finished; if one
+    /// of them failed, the result fails with its exception instead.
+    /// </summary>
+    public static Task<T> WhenAll<T>(Task[] parts, Func<T> work) =>
+        Task.Factory.ContinueWhenAll(parts, done =>
+        {
+            foreach (var part in done)
+                if (part.Exception is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions.Count == 1 ? e.InnerException! : e);
+            return work();
+        }, CancellationToken.None, TaskContinuationOptions.DenyChildAttach, Scheduler);
 }

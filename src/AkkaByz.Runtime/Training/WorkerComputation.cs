@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AkkaByz.Core.Data;
 using AkkaByz.Core.Models;
 using AkkaByz.Core.Optimization;
@@ -10,17 +11,38 @@ namespace AkkaByz.Runtime.Training;
 /// (µ²-SGD takes its two gradients on this same batch). Minibatches: AkkaByz.Core's MinibatchSampler in
 /// epoch-shuffle mode, a pure function of (seed, worker, round). Not thread-safe: the owning actor runs one at a time.
 /// Also used by the plain-loop baseline of the runtime benchmark, so both measure the same work.
+/// <para>
+/// The split form, for spreading a round over the cores: <see cref="Prepare"/> draws the minibatch and returns the
+/// gradient calls the optimizer is expected to make (the round's query point, and — when the optimizer queried two
+/// points last round, as µ²-SGD does — last round's point, on a second model instance), which may run concurrently;
+/// <see cref="Complete"/> then runs the optimizer, whose oracle serves a call from those results when its point is
+/// bit-for-bit the prepared one and computes it otherwise. The gradients are the same calls on the same inputs, so the
+/// update is bit-identical to <see cref="Compute"/>'s.
+/// </para>
 /// </summary>
 public sealed class WorkerComputation : IDisposable
 {
     private readonly IGradientModel _model;
+    private readonly Func<IGradientModel>? _createHelper;
+    private IGradientModel? _helper;
     private readonly IWorkerOptimizer _optimizer;
     private readonly DataSet _data;
     private readonly MinibatchSampler _sampler;
     private readonly int[] _batch;
+    private readonly GradientOracle _oracle;
+    private readonly GradientJob[] _jobs;
+    private readonly GradientJob[] _first;
+    private GradientJob[] _prepared = [];
+    private float[]? _lastX;
+    private long _lastRound;
+    private int _lastQueries;
+    private int _queries;
 
     /// <param name="sampler">The worker's minibatch sampler over its shard (deterministic from seed, worker, round).</param>
-    public WorkerComputation(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, MinibatchSampler sampler, int batchSize)
+    /// <param name="createHelper">Makes a second model instance (same function) so that two gradients of a round can run at
+    /// once (<see cref="Prepare"/>); null = one gradient at a time.</param>
+    public WorkerComputation(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, MinibatchSampler sampler, int batchSize,
+        Func<IGradientModel>? createHelper = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
@@ -28,34 +50,163 @@ public sealed class WorkerComputation : IDisposable
         _sampler = sampler ?? throw new ArgumentNullException(nameof(sampler));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _batch = new int[batchSize];
+        _createHelper = createHelper;
+        _oracle = Oracle;
+        _jobs = [new GradientJob(this), new GradientJob(this)];
+        _first = [_jobs[0]];
     }
 
     /// <summary>The standard computation of worker <paramref name="worker"/>: epoch-shuffled minibatches of its shard.</summary>
-    public static WorkerComputation For(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, int[] shard, int batchSize, int seed, int worker) =>
-        new(model, optimizer, data, new MinibatchSampler(shard, seed, worker, SamplingMode.EpochShuffle), batchSize);
+    public static WorkerComputation For(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, int[] shard, int batchSize, int seed, int worker,
+        Func<IGradientModel>? createHelper = null) =>
+        new(model, optimizer, data, new MinibatchSampler(shard, seed, worker, SamplingMode.EpochShuffle), batchSize, createHelper);
 
     public int Dimension => _model.ParameterCount;
+
+    /// <summary>
+    /// Whether <see cref="Prepare"/> hands out last round's point as a second job (default on). Off reproduces the
+    /// earlier schedule, one task per worker and round (<c>bench runtime --split-gradients off</c> compares the two).
+    /// </summary>
+    public static bool SplitGradients { get; set; } = true;
+
+    /// <summary>The model's name (for messages).</summary>
+    public string ModelName => _model.Name;
+
+    /// <summary>
+    /// Starts the prepared <paramref name="jobs"/>: one task each on the <see cref="ComputeScheduler"/>.
+    /// <see cref="Complete"/> may run once the returned tasks have finished.
+    /// </summary>
+    public static Task[] RunJobs(ReadOnlySpan<GradientJob> jobs)
+    {
+        var parts = new Task[jobs.Length];
+        for (var i = 0; i < parts.Length; i++) parts[i] = ComputeScheduler.Run(jobs[i].Run);
+        return parts;
+    }
 
     /// <summary>Where the optimizer state is recorded at checkpoint rounds (cluster mode; null = nowhere).</summary>
     public WorkerStateLog? StateLog { get; set; }
 
     /// <summary>Continues from a recorded optimizer state (after an aggregator fail-over; see <see cref="WorkerStateLog"/>).</summary>
-    public void Restore(OptimizerState state) => _optimizer.SetState(state);
+    public void Restore(OptimizerState state)
+    {
+        _optimizer.SetState(state);
+        _lastX = null; // the optimizer's previous point is the restored one now
+        _lastQueries = 0;
+    }
 
     /// <summary>The update of round <paramref name="round"/> at query point <paramref name="x"/> (a fresh array) and the minibatch loss.</summary>
     public (float[] Update, double Loss) Compute(long round, ReadOnlySpan<float> x)
     {
+        Prepare(round, x, prefetch: false);
+        return Complete(round, x);
+    }
+
+    /// <summary>
+    /// Draws the minibatch of <paramref name="round"/> and returns the gradient calls to run before <see cref="Complete"/>
+    /// (in any order, concurrently with each other; none when <paramref name="prefetch"/> is off). The jobs belong to this
+    /// computation and are reused next round.
+    /// </summary>
+    public ReadOnlySpan<GradientJob> Prepare(long round, ReadOnlySpan<float> x, bool prefetch = true)
+    {
         if (x.Length != _model.ParameterCount)
             throw new ArgumentException($"Params of round {round} have {x.Length} values; model '{_model.Name}' has {_model.ParameterCount} parameters.", nameof(x));
+        long t = RoundProfiler.Start();
         _sampler.Batch(round, _batch);
+        RoundProfiler.Lap(RoundProfiler.Phase.Sample, t);
+        _queries = 0;
+        if (!prefetch)
+        {
+            _prepared = [];
+            return _prepared;
+        }
+        int count = 1;
+        _jobs[0].Set(_model, x);
+        if (SplitGradients && _createHelper is not null && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1)
+        {
+            _helper ??= _createHelper();
+            _jobs[1].Set(_helper, _lastX);
+            count = 2;
+        }
+        _prepared = count == 1 ? _first : _jobs;
+        return _prepared;
+    }
+
+    /// <summary>Runs the optimizer for <paramref name="round"/> (after <see cref="Prepare"/> and its jobs): the update (a fresh array) and the loss.</summary>
+    public (float[] Update, double Loss) Complete(long round, ReadOnlySpan<float> x)
+    {
+        long t = RoundProfiler.Start();
         var update = new float[_model.ParameterCount];
-        var batch = _batch;
-        var model = _model;
-        var data = _data;
-        var loss = _optimizer.ComputeUpdate(round, x, (p, g) => model.LossAndGradient(p, data, batch, g), update);
+        var loss = _optimizer.ComputeUpdate(round, x, _oracle, update);
         if (StateLog is { } log && log.Wants(round)) log.Record(round, _optimizer.GetState());
+        _lastQueries = _queries;
+        _lastRound = round;
+        _lastX ??= new float[x.Length];
+        x.CopyTo(_lastX);
+        foreach (var job in _prepared) job.Clear();
+        RoundProfiler.Lap(RoundProfiler.Phase.Optimizer, t);
         return (update, loss);
     }
 
-    public void Dispose() => _model.Dispose();
+    private double Oracle(ReadOnlySpan<float> p, Span<float> g)
+    {
+        _queries++;
+        foreach (var job in _prepared)
+        {
+            if (job.TryServe(p, g, out var served)) return served;
+        }
+        long t = RoundProfiler.Start();
+        var loss = _model.LossAndGradient(p, _data, _batch, g);
+        if (t != 0) RoundProfiler.Deduct(RoundProfiler.Phase.Optimizer, RoundProfiler.Lap(RoundProfiler.Phase.Gradient, t) - t);
+        return loss;
+    }
+
+    public void Dispose()
+    {
+        _model.Dispose();
+        _helper?.Dispose();
+    }
+
+    /// <summary>One gradient call of a round, prepared by <see cref="Prepare"/>: point, minibatch and model fixed; <see cref="Run"/> computes it.</summary>
+    public sealed class GradientJob
+    {
+        private readonly WorkerComputation _owner;
+        private IGradientModel? _model;
+        private float[] _point = [];
+        private float[] _gradient = [];
+        private double _loss;
+        private bool _done;
+
+        internal GradientJob(WorkerComputation owner) => _owner = owner;
+
+        internal void Set(IGradientModel model, ReadOnlySpan<float> point)
+        {
+            _model = model;
+            if (_point.Length != point.Length)
+            {
+                _point = new float[point.Length];
+                _gradient = new float[point.Length];
+            }
+            point.CopyTo(_point);
+            _done = false;
+        }
+
+        internal void Clear() => _done = false;
+
+        /// <summary>Computes the gradient (thread-safe with respect to the round's other job: each has its own model).</summary>
+        public void Run()
+        {
+            long t = RoundProfiler.Start();
+            _loss = _model!.LossAndGradient(_point, _owner._data, _owner._batch, _gradient);
+            _done = true;
+            RoundProfiler.Lap(RoundProfiler.Phase.Gradient, t);
+        }
+
+        internal bool TryServe(ReadOnlySpan<float> p, Span<float> g, out double loss)
+        {
+            loss = _loss;
+            if (!_done || !MemoryMarshal.AsBytes(p).SequenceEqual(MemoryMarshal.AsBytes(_point.AsSpan()))) return false;
+            _gradient.CopyTo(g);
+            return true;
+        }
+    }
 }

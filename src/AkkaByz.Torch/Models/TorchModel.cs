@@ -154,18 +154,29 @@ public class TorchModel : IGradientModel
         CheckData(data);
         if (batch.IsEmpty) throw new ArgumentException("The minibatch is empty.", nameof(batch));
 
-        using var scope = NewDisposeScope();
-        LoadParameters(parameters);
-        _network.zero_grad(set_to_none: true);
-        _network.train();
-        var x = MakeInput(data, batch);
-        var y = MakeLabels(data, batch);
-        var logits = _network.call(x);
-        var loss = nn.functional.cross_entropy(logits, y);
-        loss.backward();
-        double value = loss.item<float>();
-        StoreGradients(gradient);
-        _network.zero_grad(set_to_none: true);
+        TorchProfiler.CountCall();
+        long t = TorchProfiler.Start();
+        double value;
+        using (NewDisposeScope())
+        {
+            LoadParameters(parameters);
+            _network.zero_grad(set_to_none: true);
+            _network.train();
+            t = TorchProfiler.Lap(TorchProfiler.Phase.CopyIn, t);
+            var x = MakeInput(data, batch);
+            var y = MakeLabels(data, batch);
+            t = TorchProfiler.Lap(TorchProfiler.Phase.Input, t);
+            var logits = _network.call(x);
+            var loss = nn.functional.cross_entropy(logits, y);
+            t = TorchProfiler.Lap(TorchProfiler.Phase.Forward, t);
+            loss.backward();
+            value = loss.item<float>();
+            t = TorchProfiler.Lap(TorchProfiler.Phase.Backward, t);
+            StoreGradients(gradient);
+            _network.zero_grad(set_to_none: true);
+        }
+        // (the scope has freed the batch, the graph and the gradients: counted with the copy-out)
+        TorchProfiler.Lap(TorchProfiler.Phase.CopyOut, t);
         return value;
     }
 

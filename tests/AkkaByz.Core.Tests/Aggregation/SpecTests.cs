@@ -4,6 +4,7 @@ using AkkaByz.Core.Aggregation.Rules;
 
 namespace AkkaByz.Core.Tests.Aggregation;
 
+[Collection(RuleCatalogCollection.Name)]
 public class SpecTests
 {
     [Theory]

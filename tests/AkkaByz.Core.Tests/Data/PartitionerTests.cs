@@ -67,3 +67,64 @@ public class PartitionerTests
         Assert.Throws<ArgumentException>(() => Partitioner.Iid(3, 4, 0));
     }
 }
+
+public class GammaPartitionTests
+{
+    private static int[] SortedBlocks(int perClass, int classes) =>
+        Enumerable.Range(0, perClass * classes).Select(i => i % classes).ToArray();
+
+    [Fact]
+    public void Extreme_gives_each_shard_one_class_when_classes_equal_shards()
+    {
+        var labels = SortedBlocks(10, 4); // 40 samples, 10 per class
+        var parts = Partitioner.Gamma(labels, 4, 0, seed: 3);
+        var counts = Partitioner.LabelCounts(parts, labels, 4);
+        for (var s = 0; s < 4; s++)
+            Assert.Equal(Enumerable.Range(0, 4).Select(c => c == s ? 10 : 0), counts[s]); // shard s holds class s only
+        var data = new DataSet("d", new float[40], labels, SampleShape.Flat(1), 4);
+        Assert.Equal(parts, Partitioner.Create("extreme", data, 4, 3));
+        Assert.Equal(parts, Partitioner.Create("gamma(g=0)", data, 4, 3));
+    }
+
+    [Fact]
+    public void Gamma_half_mixes_an_iid_half_with_one_sorted_class_per_shard()
+    {
+        var labels = SortedBlocks(100, 4); // 400 samples
+        var parts = Partitioner.Gamma(labels, 4, 0.5, seed: 5);
+        Assert.Equal(Enumerable.Range(0, 400), parts.SelectMany(p => p).Order());
+        Assert.All(parts, p => Assert.Equal(100, p.Length));
+        var counts = Partitioner.LabelCounts(parts, labels, 4);
+        // The sorted half (200 samples: 50 per class, 50 per shard) gives shard s 50 samples of class s; the IID half adds ~12.5 of each.
+        for (var s = 0; s < 4; s++)
+        {
+            Assert.True(counts[s][s] >= 50, $"shard {s}: {counts[s][s]} of its own class");
+            Assert.True(counts[s].Max() == counts[s][s]);
+            Assert.All(Enumerable.Range(0, 4).Where(c => c != s), c => Assert.InRange(counts[s][c], 1, 30)); // some of every class from the IID half
+        }
+    }
+
+    [Fact]
+    public void Gamma_one_is_label_balanced_like_iid()
+    {
+        var labels = SortedBlocks(250, 4);
+        var counts = Partitioner.LabelCounts(Partitioner.Gamma(labels, 5, 1, seed: 9), labels, 4);
+        Assert.All(counts, shard => Assert.All(shard, c => Assert.InRange(c, 30, 70))); // 200 per shard, 50 per class expected
+    }
+
+    [Theory]
+    [InlineData("dirichlet(0.3)", "dirichlet(alpha=0.3)")]
+    [InlineData("Dirichlet(alpha = 0.3)", "dirichlet(alpha=0.3)")]
+    [InlineData("gamma(0.25)", "gamma(g=0.25)")]
+    [InlineData("gamma", "gamma")]
+    [InlineData("EXTREME", "extreme")]
+    [InlineData("iid", "iid")]
+    public void Partition_specs_use_the_shared_grammar(string text, string canonical) => Assert.Equal(canonical, Partitioner.Canonical(text));
+
+    [Theory]
+    [InlineData("gamma(g=2)", "parameter 'g' of 'gamma' must be a number in [0, 1], got 2")]
+    [InlineData("dirichlet(x)", "parameter 'alpha' of 'dirichlet' needs a number, got 'x'")]
+    [InlineData("dirichlet", "dirichlet needs α")]
+    [InlineData("shards", "unknown partition 'shards' (valid: iid, dirichlet, gamma, extreme)")]
+    public void Bad_partition_specs_name_the_problem(string text, string problem) =>
+        Assert.Contains(problem, Assert.Throws<ArgumentException>(() => Partitioner.Canonical(text)).Message);
+}

@@ -51,9 +51,12 @@ public sealed class TrainCommandSpecs
     [InlineData(new[] { "--aggregator", "cwtn" }, "unknown rule 'cwtn' (valid: mean, cwmed, cwtm, geomed, krum, multikrum, meamed, bulyan, mda, monna, ctma, nnm, bucketing, clip, arc, nnm+ctma) (did you mean 'cwtm'?); spec syntax and every rule: docs/aggregators.md.")]
     [InlineData(new[] { "--model", "cnn-mnist", "--rounds", "1" }, "needs images of at least 4×4 pixels")]
     [InlineData(new[] { "extra" }, "akkabyz train: unexpected argument 'extra'")]
-    [InlineData(new[] { "--attack", "alei" }, "Unknown attack 'alei'")]
+    [InlineData(new[] { "--attack", "alei" }, "unknown attack 'alei' (valid: none, sf, lf, ipm, alie")]
     [InlineData(new[] { "--attack", "alei" }, "(did you mean 'alie'?)")]
-    [InlineData(new[] { "--partition", "dirichlet(x)" }, "'dirichlet(x)' is not a partition")]
+    [InlineData(new[] { "--partition", "dirichlet(x)" }, "parameter 'alpha' of 'dirichlet' needs a number, got 'x'")]
+    [InlineData(new[] { "--partition", "gamma(g=2)" }, "parameter 'g' of 'gamma' must be a number in [0, 1], got 2")]
+    [InlineData(new[] { "--attack", "minmax(dir=up)" }, "parameter 'dir' of 'minmax' must be one of unit, std, sign, got 'up'")]
+    [InlineData(new[] { "--attack", "optipm(evals=0)" }, "parameter 'evals' of 'optipm' must be an integer in [1, 10000], got 0")]
     public void Usage_errors_must_exit_2_with_one_line_a_suggestion_when_close_and_no_dotnet_wording(string[] args, string expected)
     {
         var r = Run(args);
@@ -65,7 +68,7 @@ public sealed class TrainCommandSpecs
     }
 
     [Theory]
-    [InlineData(new[] { "trian" }, "akkabyz: unknown command 'trian' (did you mean 'train'?); commands: train, bench, node, experiment, certs.")]
+    [InlineData(new[] { "trian" }, "akkabyz: unknown command 'trian' (did you mean 'train'?); commands: train, bench, node, experiment, certs, rules, attacks.")]
     [InlineData(new[] { "bench", "aggregatrs" }, "akkabyz bench: unknown command 'aggregatrs' (did you mean 'aggregators'?)")]
     [InlineData(new[] { "experiment" }, "akkabyz experiment: missing the GRID argument")]
     [InlineData(new[] { "experiment", "--bogus", "x.conf" }, "akkabyz experiment: unknown option '--bogus'")]

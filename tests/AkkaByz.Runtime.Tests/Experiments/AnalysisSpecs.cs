@@ -14,6 +14,59 @@ public sealed class AnalysisSpecs
         Curve = curve.Select(c => new CurvePoint(c.Round, c.Acc, 1)).ToList(),
     };
 
+    private static CellResult A(string attack, string agg, int seed, double final, double precision = double.NaN, double recall = double.NaN) =>
+        R(agg, 0.1, seed, final) with
+        {
+            Id = $"{attack}-{agg}-{seed}", Attack = attack, SuspectPrecision = precision, SuspectRecall = recall,
+            Values = [new("attack", attack), new("aggregator", agg), new("seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+        };
+
+    [Fact]
+    public void The_worst_case_is_the_lowest_mean_over_seeds_across_attacks_leaving_out_none()
+    {
+        var results = new List<CellResult>
+        {
+            A("sf", "cwtm", 1, 0.70), A("sf", "cwtm", 2, 0.74),        // mean 0.72
+            A("optipm", "cwtm", 1, 0.50), A("optipm", "cwtm", 2, 0.40), // mean 0.45: the worst
+            A("sf", "ctma(cwtm)", 1, 0.80, 0.9, 0.8), A("sf", "ctma(cwtm)", 2, 0.80, 0.7, 0.6),
+            A("optipm", "ctma(cwtm)", 1, 0.60), A("optipm", "ctma(cwtm)", 2, 0.64),
+            A("none", "mean", 1, 0.30), A("none", "mean", 2, 0.30),   // the honest-only control is no attack
+        };
+        var a = new ExperimentAnalysis(results);
+        var w = a.WorstCase("cwtm", "mu2")!.Value;
+        Assert.Equal((0.45, "optipm", 2), (Math.Round(w.Accuracy, 12), w.Attack, w.Attacks));
+        Assert.Equal(0.62, a.WorstCase("ctma(cwtm)", "mu2")!.Value.Accuracy, 12);
+        Assert.Null(a.WorstCase("mean", "mu2"));
+        var d = a.Detection("sf", "ctma(cwtm)", "mu2")!.Value;
+        Assert.Equal((0.8, 0.7), (Math.Round(d.Precision, 12), Math.Round(d.Recall, 12)));
+        Assert.True(double.IsNaN(a.Detection("sf", "cwtm", "mu2")!.Value.Precision));
+
+        var grid = GridSpec.Parse("akkabyz { rounds = 10 }\nexperiment { axes { attack = [sf, optipm], aggregator = [cwtm, \"ctma(cwtm)\"], seed = [1, 2] } }");
+        var md = ExperimentReport.Markdown(grid, GridExpansion.Expand(grid), results);
+        Assert.True(md.Contains("| `ctma(cwtm)` | 62.0 | optipm | 2 | 71.0 | -32.0 |", StringComparison.Ordinal), md); // the honest-only 30 % minus the worst case
+        Assert.True(md.Contains("| `cwtm` | 45.0 | optipm | 2 | 58.5 | -15.0 |", StringComparison.Ordinal), md);
+        Assert.True(md.Contains("Best spec by worst case: `ctma(cwtm)` (62.0 %)", StringComparison.Ordinal), md);
+        Assert.True(md.Contains("| `ctma(cwtm)` | 80 / 70 | – / – | – |", StringComparison.Ordinal), md);
+
+        var dir = Path.Combine(Path.GetTempPath(), "akkabyz-worst-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new ResultsStore(dir);
+            store.WriteResultsCsv(grid.Axes, results);
+            var lines = File.ReadAllLines(store.ResultsCsv);
+            var header = lines[0].Split(',');
+            var row = lines.First(l => l.StartsWith("sf-cwtm-1,", StringComparison.Ordinal)).Split(',');
+            Assert.Equal("0.5000", row[Array.IndexOf(header, "worst_case_accuracy")]); // seed 1: min(0.70, 0.50)
+            Assert.Equal("", row[Array.IndexOf(header, "suspect_precision")]);
+            var ctma = lines.First(l => l.StartsWith("sf-ctma(cwtm)-1,", StringComparison.Ordinal));
+            Assert.Contains("0.9000,0.8000,0.6000", ctma); // precision, recall, worst case over sf 0.80 and optipm 0.60
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void Aggregators_must_be_compared_at_the_common_rate_not_at_a_swept_rules_best()
     {

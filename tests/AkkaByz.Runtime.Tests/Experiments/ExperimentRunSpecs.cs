@@ -63,6 +63,32 @@ public sealed class ExperimentRunSpecs(SmokeGridFixture smoke) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_cell_scores_its_suspects_against_the_true_Byzantine_slots()
+    {
+        // Sign flipping at m = 9, f = 4: CTMA's trimmed inputs are almost all the flipped ones; cwtm names no suspects.
+        var grid = GridSpec.Parse("akkabyz { data.source = synthetic, model = logreg, workers = 9, byzantine = 4, rounds = 20 }\n" +
+                                  "experiment { axes { attack = [sf], aggregator = [\"ctma(cwtm)\", cwtm] } }", "tally");
+        var cells = GridExpansion.Expand(grid);
+        var store = new ResultsStore(Path.Combine(Path.GetTempPath(), "akkabyz-tally-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            var ctma = await ExperimentRunner.RunCellAsync(cells[0], store, false, "ERROR", CancellationToken.None);
+            Assert.Equal(20 * 4, ctma.Suspects); // CTMA trims f per round
+            Assert.InRange(ctma.SuspectPrecision, 0.9, 1.0);
+            Assert.InRange(ctma.SuspectRecall, 0.9, 1.0);
+            Assert.Equal(ctma.SuspectPrecision, ctma.SuspectRecall); // as many suspects as Byzantine inputs each round
+            var cwtm = await ExperimentRunner.RunCellAsync(cells[1], store, false, "ERROR", CancellationToken.None);
+            Assert.True(double.IsNaN(cwtm.SuspectPrecision));
+            Assert.Equal(0, cwtm.SuspectRecall);
+            Assert.Equal(ctma.SuspectPrecision, CellResult.FromJson(ctma.ToJson()).SuspectPrecision);
+        }
+        finally
+        {
+            if (Directory.Exists(store.Directory)) Directory.Delete(store.Directory, true);
+        }
+    }
+
+    [Fact]
     public async Task An_interrupted_cell_must_not_be_stored_as_a_result()
     {
         var store = new ResultsStore(Path.Combine(Path.GetTempPath(), "akkabyz-interrupted-" + Guid.NewGuid().ToString("N")));

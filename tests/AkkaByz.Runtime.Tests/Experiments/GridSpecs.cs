@@ -29,6 +29,22 @@ public sealed class GridSpecs
     }
 
     [Fact]
+    public void An_extra_sub_grid_may_add_a_setting_that_only_its_cells_carry()
+    {
+        // The zoo grid's honest-only reference: 9 honest workers, no attack, beside the m = 9, f = 4 main grid.
+        var cells = GridExpansion.Expand(Grid("""
+            axes { attack = [sf, alie], aggregator = ["ctma(cwtm)"] }
+            extra = [ { attack = [none], aggregator = [mean], workers = [5], byzantine = [0] } ]
+            """));
+        Assert.Equal(3, cells.Count);
+        Assert.All(cells.Take(2), c => Assert.Equal((9, 4), (c.Settings.Workers, c.Settings.Byzantine)));
+        Assert.DoesNotContain(cells[0].Values, v => v.Key == "workers");
+        var honest = cells[2];
+        Assert.Equal((5, 0, "none", "mean"), (honest.Settings.Workers, honest.Settings.Byzantine, honest.Settings.Attack, honest.Settings.Aggregator));
+        Assert.Contains(honest.Values, v => v.Key == "workers" && v.Value == "5");
+    }
+
+    [Fact]
     public void The_product_of_the_axes_must_give_one_cell_per_combination_first_axis_slowest()
     {
         var cells = GridExpansion.Expand(Grid("""
@@ -93,7 +109,7 @@ public sealed class GridSpecs
     [InlineData("axes { }", "experiment.axes: empty")]
     [InlineData("name = x", "experiment.axes: missing")]
     [InlineData("axes { attack = [sf] }\nparalel = 3", "experiment.paralel: unknown key")]
-    [InlineData("axes { attack = [sf] }\nextra = [ { lr = [0.1] } ]", "experiment.extra[0].lr")]
+    [InlineData("axes { attack = [sf] }\nextra = [ { bogus = [0.1] } ]", "experiment.extra[0]")]
     [InlineData("axes { attack = [sf] }\nthreads-per-cell = 0", "experiment.threads-per-cell")]
     [InlineData("axes { attack = [sf, teleport] }", "akkabyz.attack")]
     [InlineData("axes { aggregator = [\"cwtm\", \"ctma(\"] }", "akkabyz.aggregator")]

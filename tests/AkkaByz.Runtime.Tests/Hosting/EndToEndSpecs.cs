@@ -114,4 +114,41 @@ public sealed class EndToEndSpecs(ITestOutputHelper output)
         var (plain, _) = PlainLoop.Run(Composition.RunComposer.Compose(settings), 60);
         Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), viaActors.FinalParameters.Select(BitConverter.SingleToInt32Bits));
     }
+
+    [Fact]
+    public async Task With_gradients_split_over_tasks_the_actor_runtime_still_computes_exactly_what_the_plain_loop_computes()
+    {
+        // A model slow enough (≥ 0.2 ms per call) that workers compute off their mailbox, where µ²-SGD's two gradients run
+        // as separate tasks on two model instances: the parameters must still be the plain loop's, bit for bit.
+        var settings = AkkaByzSettings.Default with { Attack = "alie", Rounds = 12, EvalInterval = 0 };
+        var composed = Composition.RunComposer.Compose(settings);
+        var created = 0;
+        var components = new Composition.RunComponents
+        {
+            Settings = composed.Settings, Train = composed.Train, Test = composed.Test, Shards = composed.Shards,
+            InitialParameters = composed.InitialParameters,
+            CreateModel = () => { Interlocked.Increment(ref created); return new SlowModel(composed.CreateModel()); },
+            CreateWorkerOptimizer = composed.CreateWorkerOptimizer, CreateServerOptimizer = composed.CreateServerOptimizer,
+            CreateAggregator = composed.CreateAggregator, CreateAttack = composed.CreateAttack,
+        };
+        var viaActors = await LocalTraining.RunAsync(components, Options);
+        Assert.True(created >= 2 * 9 + 1, $"{created} models: the 9 honest workers should each have made a second instance"); // + the evaluator's
+        var (plain, _) = PlainLoop.Run(components, 12);
+        Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), viaActors.FinalParameters.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    private sealed class SlowModel(Core.Models.IGradientModel inner) : Core.Models.IGradientModel
+    {
+        public string Name => inner.Name;
+        public int ParameterCount => inner.ParameterCount;
+        public void Initialize(Span<float> parameters, int seed) => inner.Initialize(parameters, seed);
+        public double LossAndGradient(ReadOnlySpan<float> parameters, Core.Data.DataSet data, ReadOnlySpan<int> batch, Span<float> gradient)
+        {
+            var until = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 2000; // 0.5 ms
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+            return inner.LossAndGradient(parameters, data, batch, gradient);
+        }
+        public Core.Models.Evaluation Evaluate(ReadOnlySpan<float> parameters, Core.Data.DataSet data) => inner.Evaluate(parameters, data);
+        public void Dispose() => inner.Dispose();
+    }
 }

@@ -1,0 +1,81 @@
+using AkkaByz.Core.Data;
+using AkkaByz.Core.Models;
+using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Tests.Doubles;
+using AkkaByz.Runtime.Training;
+
+namespace AkkaByz.Runtime.Tests.Training;
+
+/// <summary>
+/// The split form of a worker's round (<see cref="WorkerComputation.Prepare"/>, the jobs on their own threads,
+/// <see cref="WorkerComputation.Complete"/>) computes exactly what <see cref="WorkerComputation.Compute"/> computes, and
+/// really hands µ²-SGD's second gradient to a second model instance.
+/// </summary>
+public sealed class WorkerComputationSpecs
+{
+    private const int D = 5;
+    private static readonly DataSet Data = FakeData.Rows(60, D);
+
+    private sealed class CountingModel(int dimension) : IGradientModel
+    {
+        private readonly FakeQuadraticModel _inner = new(dimension);
+        public int Calls;
+        public string Name => _inner.Name;
+        public int ParameterCount => _inner.ParameterCount;
+        public void Initialize(Span<float> parameters, int seed) => _inner.Initialize(parameters, seed);
+        public double LossAndGradient(ReadOnlySpan<float> parameters, DataSet data, ReadOnlySpan<int> batch, Span<float> gradient)
+        {
+            Interlocked.Increment(ref Calls);
+            return _inner.LossAndGradient(parameters, data, batch, gradient);
+        }
+        public Evaluation Evaluate(ReadOnlySpan<float> parameters, DataSet data) => _inner.Evaluate(parameters, data);
+        public void Dispose() => _inner.Dispose();
+    }
+
+    private static float[] X(long round) => [0.1f * round, -0.2f * round, 0.3f, 1f / round, -0.05f * round * round];
+
+    [Theory]
+    [InlineData(OptimizerKind.Mu2Sgd, 2)]
+    [InlineData(OptimizerKind.Momentum, 1)]
+    [InlineData(OptimizerKind.Sgd, 1)]
+    public async Task Prepared_jobs_run_concurrently_give_the_same_updates_as_compute(OptimizerKind kind, int jobsFromRoundThree)
+    {
+        var options = OptimizerOptions.For(kind);
+        var shard = Enumerable.Range(0, 30).ToArray();
+        using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2);
+        var primary = new CountingModel(D);
+        var helpers = new List<CountingModel>();
+        using var split = WorkerComputation.For(primary, OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2,
+            createHelper: () => { var h = new CountingModel(D); helpers.Add(h); return h; });
+
+        for (long r = 1; r <= 8; r++)
+        {
+            var (expected, expectedLoss) = plain.Compute(r, X(r));
+            var jobs = split.Prepare(r, X(r)).ToArray();
+            if (r >= 3) Assert.Equal(jobsFromRoundThree, jobs.Length);
+            var calls = primary.Calls + helpers.Sum(h => h.Calls);
+            await Task.WhenAll(jobs.Select(j => Task.Run(j.Run)));
+            var (update, loss) = split.Complete(r, X(r));
+            Assert.Equal(expected, update); // bitwise for floats
+            Assert.Equal(expectedLoss, loss);
+            if (r >= 3) Assert.Equal(calls + jobs.Length, primary.Calls + helpers.Sum(h => h.Calls)); // every gradient served by a job
+        }
+        Assert.Equal(kind == OptimizerKind.Mu2Sgd ? 1 : 0, helpers.Count);
+    }
+
+    [Fact]
+    public void A_round_whose_points_were_not_prepared_is_computed_on_demand_with_the_same_result()
+    {
+        var options = OptimizerOptions.For(OptimizerKind.Mu2Sgd);
+        var shard = Enumerable.Range(0, 30).ToArray();
+        using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0);
+        using var split = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0,
+            createHelper: () => new FakeQuadraticModel(D));
+        foreach (var r in new long[] { 1, 2, 3, 5, 6, 9 }) // skipped rounds: last round's point is not the previous round's
+        {
+            var (expected, _) = plain.Compute(r, X(r));
+            foreach (var job in split.Prepare(r, X(r))) job.Run();
+            Assert.Equal(expected, split.Complete(r, X(r)).Update);
+        }
+    }
+}
