@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # AkkaByz build entry point. Everything a fresh machine needs happens here (restore, build, test data).
 #   ./build.sh train [akkabyz train flags]   the main job: a local training run on the embedded default task
-#   ./build.sh test                         the whole test suite (installs Fashion-MNIST when it can)
+#   ./build.sh test                         the whole test suite (installs Fashion-MNIST and chromium when it can)
 #   ./build.sh bench [what] [flags]         benchmarks (aggregators, ...)
 #   ./build.sh akkabyz [any akkabyz args]   run the CLI
 set -euo pipefail
@@ -50,6 +50,18 @@ install_test_data() {
   fi
 }
 
+# A headless browser for the dashboard test: Debian's chromium (the test is skipped without it).
+install_test_browser() {
+  if command -v chromium >/dev/null; then return 0; fi
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "build.sh: installing chromium (Debian) for the dashboard's headless-browser test" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2 \
+      || echo "build.sh: could not install chromium; the dashboard's browser test will be skipped" >&2
+  else
+    echo "build.sh: chromium missing and not root; the dashboard's browser test will be skipped (apt-get install chromium)" >&2
+  fi
+}
+
 # The usage: the comment block at the top of this file.
 usage() { sed -n '2,/^[^#]/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
@@ -76,6 +88,7 @@ case "$cmd" in
   akkabyz) build; exec dotnet "$CLI_DLL" "$@" ;;
   test)
     install_test_data
+    install_test_browser
     build
     run_tests "$@" ;;
   help|-h|--help) usage ;;

@@ -28,6 +28,7 @@ public static class ExperimentCommand
         command.Arguments.Add(grid);
         var plugins = CatalogHelp.PluginOption();
         foreach (var o in new Option[] { outDir, parallel, resume, rerunStopped, dryRun, reportOnly, quiet, plugins }) command.Options.Add(o);
+        var watch = new WatchOptions(command);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -72,6 +73,8 @@ public static class ExperimentCommand
                 interrupted = (spec, cells, store);
                 var gate = new object();
                 output.WriteLine($"akkabyz experiment {spec.Name}: {cells.Count} cells, {n} at once, output {store.Directory}");
+                await using var watching = await watch.StartAsync(parse, "experiment", output, error, cancellation).ConfigureAwait(false);
+                watching.State?.ExperimentStarted(spec.Name, cells);
                 var outcome = await Experiment.RunAsync(spec, cells, store, new ExperimentOptions
                 {
                     Parallel = n,
@@ -79,6 +82,7 @@ public static class ExperimentCommand
                     RerunStopped = parse.GetValue(rerunStopped),
                     OnEvent = e =>
                     {
+                        watching.State?.ExperimentEvent(e);
                         lock (gate)
                         {
                             switch (e.Kind)
@@ -97,6 +101,14 @@ public static class ExperimentCommand
                 }, error, cancellation).ConfigureAwait(false);
                 output.WriteLine($"done: {outcome.Ran} cells run, {outcome.Skipped} already finished, {outcome.Failures.Count} failed, in {EtaEstimator.Format(outcome.Elapsed)}.");
                 output.WriteLine($"outputs: {store.ResultsCsv}, {store.SummaryMarkdown}, {store.FiguresDirectory}/");
+                if (watching.Server is { } server && !cancellation.IsCancellationRequested)
+                {
+                    // The page stays up to be read: the grid is done, the process waits for Ctrl-C.
+                    watching.State!.Finished($"finished: {outcome.Ran} cells run, {outcome.Skipped} already finished, {outcome.Failures.Count} failed");
+                    output.WriteLine($"dashboard: the experiment is over; still serving {server.Url} until Ctrl-C");
+                    try { await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { }
+                }
                 return outcome.Failures.Count > 0 ? 3 : 0;
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested && interrupted is { } state)

@@ -50,6 +50,7 @@ public static class NodeCommand
         var plugins = CatalogHelp.PluginOption();
         foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, data, checkpointDir, resume, minWorkers, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, logLevel, rawLog, plugins })
             command.Options.Add(o);
+        var watch = new WatchOptions(command);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -84,6 +85,9 @@ public static class NodeCommand
                 if (!isAggregator && run.Count > 0)
                     throw new SettingsException("run settings (--rounds, --workers, --byzantine, --attack, --seed, --out) belong to the aggregator node; " +
                                                 "a worker receives the run's configuration from it.");
+                if (!isAggregator && watch.DashboardRequested(parse))
+                    throw new SettingsException("--dashboard: belongs to an aggregator node (the run's rounds are there); a worker node can export --metrics-port or --otlp.");
+                await using var watching = await watch.StartAsync(parse, isAggregator ? "node" : "node-worker", output, error, cancellation).ConfigureAwait(false);
                 var options = new ClusterNodeOptions
                 {
                     Role = isAggregator ? NodeRole.Aggregator : NodeRole.Worker,

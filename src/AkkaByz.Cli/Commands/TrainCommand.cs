@@ -85,11 +85,12 @@ public static class TrainCommand
         AddList("--straggler", "akkabyz.faults.stragglers", "Worker K delays replies: K:DELAY, e.g. 2:300ms (repeatable).");
         AddList("--fault", "akkabyz.faults.messages", "Message fault K:KIND[@R], KIND = drop|duplicate|wrong-length|nan|replay (repeatable).");
         Add<string>("--out", "akkabyz.output.dir", "Output folder (default runs/<timestamp>).", Str);
-        Add<bool>("--no-chart", "akkabyz.output.chart", "Do not write chart.png.", v => OnOff(!(bool)v));
+        Add<bool>("--no-chart", "akkabyz.output.chart", "Do not write chart.png and trimming.png.", v => OnOff(!(bool)v));
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only the final summary." };
         command.Options.Add(quiet);
         var plugins = CatalogHelp.PluginOption();
         command.Options.Add(plugins);
+        var watch = new WatchOptions(command);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -107,10 +108,24 @@ public static class TrainCommand
                     ? settings.Output.Directory
                     : Path.Combine("runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 var display = new ProgressDisplay(output, parse.GetValue(quiet));
+                await using var watching = await watch.StartAsync(parse, "train", output, error, cancellation).ConfigureAwait(false);
                 var result = await LocalTraining.RunAsync(settings,
-                    new LocalTrainingOptions { OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed },
+                    new LocalTrainingOptions
+                    {
+                        OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed,
+                        AkkaConfig = Akka.Configuration.ConfigurationFactory.ParseString(ConsoleLogger.Hocon),
+                    },
                     cancellation).ConfigureAwait(false);
                 display.Summary(settings, result);
+                if (watching.Server is { } server && !cancellation.IsCancellationRequested)
+                {
+                    // The page stays up to be read: the run is over, the process waits for Ctrl-C.
+                    watching.State!.Finished(result.Run.Completed ? $"finished: {result.Run.Rounds} rounds, final test accuracy {100 * result.Final.Accuracy:0.00}%" : result.Run.Reason);
+                    output.WriteLine($"dashboard: the run is over; still serving {server.Url} until Ctrl-C");
+                    try { await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { }
+                    return result.Run.Completed ? 0 : 3;
+                }
                 if (cancellation.IsCancellationRequested)
                 {
                     error.WriteLine($"akkabyz train: interrupted after round {result.Rounds}; the outputs in {outDir}/ cover the completed rounds.");

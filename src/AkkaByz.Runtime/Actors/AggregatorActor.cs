@@ -58,6 +58,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _round;
     private int _retries;
     private int _rejectedThisRound;
+    private Dictionary<string, int>? _rejectedThisRoundByReason; // allocated only in a round with rejections
     private long _suspects;
     private SuspectTally? _tally;
     private long _accepted;
@@ -192,6 +193,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         {
             if (d.Round != _round) return;
             var missing = _members.Where(i => !_received.ContainsKey(i) && !_answeredInvalid.Contains(i)).ToArray();
+            Metrics.AkkaByzTelemetry.DeadlineFired();
             if (++_deadlinesFired <= LoggedPerReason || _deadlinesFired % 100 == 0)
                 _log.Warning("Round {0}: deadline ({1} ms) fired with {2} of {3} updates; missing workers [{4}].",
                 _round, _setup.Barrier.RoundDeadline.TotalMilliseconds, _received.Count, _members.Count, string.Join(", ", missing));
@@ -325,6 +327,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _answeredInvalid.Clear();
         _retries = 0;
         _rejectedThisRound = 0;
+        _rejectedThisRoundByReason = null;
         _roundStartMs = _clock.Elapsed.TotalMilliseconds;
         _members.Clear();
         var message = new Params(round, _x);
@@ -384,6 +387,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     {
         var count = ++_rejected[reason];
         _rejectedThisRound++;
+        _rejectedThisRoundByReason ??= [];
+        _rejectedThisRoundByReason[reason] = _rejectedThisRoundByReason.GetValueOrDefault(reason) + 1;
         if (count <= LoggedPerReason || count % 100 == 0)
         {
             var who = _indexOf.TryGetValue(Sender, out var i) ? $"worker {i}" : $"unregistered {Sender.Path}";
@@ -427,6 +432,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         }
 
         var inputs = _received.Values.Select(v => v.Vector).ToArray(); // ordered by worker index
+        var workers = _received.Keys.ToArray(); // input position → worker index (the report's suspects are positions)
         var losses = _received.Values.Select(v => v.Loss).ToArray();
         var slots = _received.Keys.ToArray(); // input i came from worker slots[i]
         var isByzantine = _setup.IsByzantineSlot;
@@ -456,8 +462,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             link.Recycle(inputs); // the inputs are not read again; vectors that arrived through the transport are reused
             server.Step(aggregate);
             Volatile.Write(ref _lastAggregationTicks, Stopwatch.GetTimestamp() - start);
+            var suspects = new int[report.Suspects.Count];
+            for (var k = 0; k < suspects.Length; k++) suspects[k] = workers[report.Suspects[k]];
             var (caught, byzantineInputs) = isByzantine is null ? (0, 0) : (report.Suspects.Count(i => isByzantine(slots[i])), slots.Count(isByzantine));
-            return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n, caught, byzantineInputs);
+            return new AggregationDone(round, server.Query.ToArray(), report.Suspects.Count, aggregationMs, Median(losses), n, caught, byzantineInputs, suspects);
         }
         if (ComputeScheduler.IsTiny(Volatile.Read(ref _lastAggregationTicks)))
         {
@@ -490,7 +498,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         }
         var roundMs = _clock.Elapsed.TotalMilliseconds - _roundStartMs;
         _setup.Metrics?.Tell(new RoundMetrics(d.Round, d.TrainLoss, d.Received, _rejectedThisRound, d.Suspects, d.AggregationMs, roundMs, _secondsBefore + _clock.Elapsed.TotalSeconds,
-            _security.IsRemote ? _security.RefusedTotal : 0, _tally));
+            _security.IsRemote ? _security.RefusedTotal : 0, _tally)
+        {
+            SuspectWorkers = d.SuspectWorkers ?? [],
+            RejectedByReason = _rejectedThisRoundByReason,
+        });
         if (_setup.EvalInterval > 0 && d.Round % _setup.EvalInterval == 0 && d.Round < _setup.Rounds)
             _setup.Evaluator?.Tell(new EvaluateRequest(d.Round, _x));
         if (d.Round >= _setup.Rounds)
@@ -555,7 +567,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     }
 
     private sealed record AggregationDone(long Round, float[] Next, int Suspects, double AggregationMs, double TrainLoss, int Received,
-        int ByzantineSuspects = 0, int ByzantineInputs = 0)
+        int ByzantineSuspects = 0, int ByzantineInputs = 0, int[]? SuspectWorkers = null)
         : INoSerializationVerificationNeeded;
 
     private sealed record AggregationFailed(long Round, string Spec, Exception Error) : INoSerializationVerificationNeeded;

@@ -268,7 +268,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             if (row.Evaluated || (every > 0 && row.Round % every == 0))
                 Print($"round {row.Round}/{_rounds}: train loss {row.TrainLoss:0.0000}, updates {row.Received}" +
                       (row.Evaluated ? $", test accuracy {row.TestAccuracy:0.0000}" : ""));
-        }, history: history), "metrics");
+        }, history: history, run: RunDescription.From(settings, _rounds, firstRound)), "metrics");
         _evaluator = Context.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, _metrics), "evaluator");
         var min = _minToStart = checkpoint is not null ? 1 : _node.MinWorkers; // a resumed run goes on with the workers that come back
         _startDeadline = DateTime.UtcNow + settings.Barrier.StartTimeout;

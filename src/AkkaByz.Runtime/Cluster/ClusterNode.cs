@@ -167,6 +167,7 @@ public static class ClusterNode
             output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {options.Role.ToString().ToLowerInvariant()} node {cluster.SelfAddress} " +
                               $"joining via {JoiningVia(config)}; management endpoint {management.Address}; vector transport: {vectors}; " +
                               (identity is null ? "security: insecure (no certificates)" : $"security: mutual TLS, identity {identity}, CA '{trust!.Authority.Subject}'"));
+            system.ActorOf(Metrics.ClusterObserverActor.Props(), "observer"); // membership for the Meter and the dashboard; reads only
             if (options.Role == NodeRole.Aggregator)
             {
                 system.ActorOf(AggregatorNodeActor.Props(exit, output), AggregatorCoordinator.NodeActorName);

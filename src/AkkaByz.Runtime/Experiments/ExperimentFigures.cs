@@ -5,7 +5,8 @@ namespace AkkaByz.Runtime.Experiments;
 
 /// <summary>
 /// PNG figures of a grid (ScottPlot, like the run's chart.png): accuracy curves per attack (a line per aggregator, one
-/// panel per optimizer), a heat map of aggregator × attack final accuracy per optimizer, and final accuracy against
+/// panel per optimizer; the accuracy axis fitted to the data, final values written at the lines' ends), a heat map of
+/// aggregator × attack final accuracy per optimizer (labelled axes, a colour bar), and final accuracy against
 /// the learning rate (µ²-SGD solid, momentum dashed, a line per attack) for each aggregator run at several rates.
 /// Seeds are averaged; combinations are compared at the learning rate they were all run at (<see cref="ExperimentAnalysis.CommonLr"/>).
 /// </summary>
@@ -52,6 +53,8 @@ public static class ExperimentFigures
         {
             using var plot = new Plot();
             var i = 0;
+            var values = new List<double>();
+            double xMax = 1;
             foreach (var agg in a.Aggregators)
             {
                 var color = ColorOf(i);
@@ -65,11 +68,17 @@ public static class ExperimentFigures
                 line.LinePattern = pattern;
                 line.LineWidth = 2;
                 line.MarkerSize = 3;
+                var ys = curve.Select(p => 100 * p.Accuracy).ToArray();
+                values.AddRange(ys);
+                xMax = Math.Max(xMax, curve[^1].Round);
+                Metrics.TrainingChart.Annotate(plot, curve[^1].Round, ys[^1], ys[^1].ToString("0.0", CultureInfo.InvariantCulture) + "%", color);
             }
             plot.Title($"attack {attack}, optimizer {opt}", size: 14);
             plot.XLabel("round");
             plot.YLabel("test accuracy (%)");
-            plot.Axes.SetLimitsY(0, 100);
+            var (lo, hi) = Metrics.TrainingChart.Fitted(values, 0, 100);
+            plot.Axes.SetLimitsY(lo, hi);
+            plot.Axes.SetLimitsX(0, xMax);
             plot.ShowLegend(Edge.Right);
             panels.Add(plot.GetImageBytes(Width, PanelHeight, ImageFormat.Png));
         }
@@ -82,16 +91,22 @@ public static class ExperimentFigures
         using var plot = new Plot();
         var rows = a.Aggregators;
         var cols = a.Attacks;
+        var grid = new double[rows.Count, cols.Count]; // row 0 (the first aggregator) drawn on top
+        for (var r = 0; r < rows.Count; r++)
+            for (var c = 0; c < cols.Count; c++)
+                grid[r, c] = 100 * (a.Compared(cols[c], rows[r], optimizer)?.Final.Mean ?? double.NaN);
+        var heat = plot.Add.Heatmap(grid);
+        heat.Colormap = new AccuracyColormap();
+        heat.ManualRange = new ScottPlot.Range(0, 100);
+        heat.NaNCellColor = Colors.LightGray;
+        heat.Extent = new CoordinateRect(0, cols.Count, 0, rows.Count);
+        var bar = plot.Add.ColorBar(heat);
+        bar.Label = "final test accuracy (%)";
         for (var r = 0; r < rows.Count; r++)
             for (var c = 0; c < cols.Count; c++)
             {
-                var y = rows.Count - 1 - r; // first aggregator on top
-                var s = a.Compared(cols[c], rows[r], optimizer);
-                var value = s?.Final.Mean ?? double.NaN;
-                var rect = plot.Add.Rectangle(c, c + 1, y, y + 1);
-                rect.FillColor = double.IsNaN(value) ? Colors.LightGray : Heat(value);
-                rect.LineColor = Colors.White;
-                rect.LineWidth = 1;
+                var y = rows.Count - 1 - r;
+                var value = grid[r, c] / 100;
                 var text = plot.Add.Text(double.IsNaN(value) ? "–" : (100 * value).ToString("0.0", CultureInfo.InvariantCulture), c + 0.5, y + 0.5);
                 text.LabelFontSize = 13;
                 text.LabelAlignment = Alignment.MiddleCenter;
@@ -102,9 +117,10 @@ public static class ExperimentFigures
         plot.Axes.SetLimits(0, cols.Count, 0, rows.Count);
         plot.Title($"final test accuracy (%), optimizer {optimizer}, {a.ComparedAt}", size: 14);
         plot.XLabel("attack");
+        plot.YLabel("aggregator");
         plot.Grid.IsVisible = false;
-        var height = Math.Max(320, 60 + 34 * rows.Count);
-        var width = Math.Max(520, 260 + 110 * cols.Count);
+        var height = Math.Max(320, 90 + 34 * rows.Count);
+        var width = Math.Max(620, 380 + 110 * cols.Count);
         File.WriteAllBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
         return true;
     }
@@ -131,10 +147,20 @@ public static class ExperimentFigures
         plot.Title($"final test accuracy against the learning rate: {aggregator} (µ²-SGD solid, momentum dashed)", size: 14);
         plot.XLabel("learning rate η (log scale)");
         plot.YLabel("final test accuracy (%)");
-        plot.Axes.SetLimitsY(0, 100);
+        var finals = a.Attacks.SelectMany(att => a.Optimizers.SelectMany(o => a.ByLr(att, aggregator, o))).Select(p => 100 * p.Final.Mean).ToArray();
+        var (lo, hi) = Metrics.TrainingChart.Fitted(finals, 0, 100);
+        plot.Axes.SetLimitsY(lo, hi);
         plot.ShowLegend(Alignment.LowerLeft);
         File.WriteAllBytes(path, plot.GetImageBytes(Width, PanelHeight + 80, ImageFormat.Png));
         return true;
+    }
+
+    /// <summary><see cref="Heat"/> as a colormap (for the heat map's colour bar).</summary>
+    private sealed class AccuracyColormap : IColormap
+    {
+        public string Name => "accuracy red-yellow-green";
+
+        public Color GetColor(double normalizedIntensity) => Heat(normalizedIntensity);
     }
 
     /// <summary>Red (0 %) through yellow (50 %) to green (100 %).</summary>

@@ -62,7 +62,8 @@ public static class LocalTraining
         var system = ActorSystem.Create("akkabyz-local", akkaConfig.WithFallback(AkkaByzConfig.Reference));
         try
         {
-            var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow, options.MetricsSeriesCapacity), "metrics");
+            var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow, options.MetricsSeriesCapacity,
+                run: RunDescription.From(settings, rounds)), "metrics");
             var evaluator = system.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, metrics), "evaluator");
             var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
             var aggregator = system.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(

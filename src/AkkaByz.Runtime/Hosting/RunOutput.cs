@@ -15,7 +15,7 @@ namespace AkkaByz.Runtime.Hosting;
 public static class RunOutput
 {
     /// <summary>Every file a local or cluster run writes into its folder.</summary>
-    public static readonly IReadOnlyList<string> RunFiles = ["metrics.csv", "summary.json", "chart.png", "parameters.bin", "cluster.json"];
+    public static readonly IReadOnlyList<string> RunFiles = ["metrics.csv", "summary.json", "chart.png", "trimming.png", "parameters.bin", "cluster.json"];
 
     /// <summary>The folder of a cluster run's checkpoint inside its output folder.</summary>
     public const string CheckpointFolder = "checkpoints";

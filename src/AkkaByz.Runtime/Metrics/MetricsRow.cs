@@ -5,7 +5,8 @@ namespace AkkaByz.Runtime.Metrics;
 /// the minibatch losses reported with the accepted updates (the median, because f of them may lie);
 /// test figures are NaN unless the round was evaluated. <paramref name="RefusedTotal"/> counts, up to this round, the
 /// connections and messages this node refused because of who sent them or how they were framed (cluster mode; see
-/// docs/cluster.md, Security; always 0 in a local run).
+/// docs/cluster.md, Security; always 0 in a local run). <see cref="SuspectWorkers"/> (the workers the rule discarded
+/// this round) and <see cref="RejectedByReason"/> are not in the CSV: they feed the telemetry and the dashboard.
 /// </summary>
 public sealed record MetricsRow(
     long Round,
@@ -22,6 +23,12 @@ public sealed record MetricsRow(
     SuspectTally? Tally = null)
 {
     public bool Evaluated => !double.IsNaN(TestAccuracy);
+
+    /// <summary>Worker indices the aggregation rule discarded this round, ascending (empty for an evaluation-only row).</summary>
+    public IReadOnlyList<int> SuspectWorkers { get; init; } = [];
+
+    /// <summary>This round's rejected updates by reason; null when none were rejected.</summary>
+    public IReadOnlyDictionary<string, int>? RejectedByReason { get; init; }
 
     public const string CsvHeader = "round,train_loss,test_loss,test_accuracy,received,rejected,suspects,aggregation_ms,round_ms,elapsed_s,refused_total";
 

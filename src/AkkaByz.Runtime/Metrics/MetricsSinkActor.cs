@@ -14,6 +14,8 @@ namespace AkkaByz.Runtime.Metrics;
 /// caller. A run resumed from a checkpoint passes the rows of the rounds before it (<c>history</c>): they are
 /// written first (and kept in the series), the evaluation of the restored point is already among them, and the file
 /// then continues with the new rounds.
+/// Every completed row is also recorded on the "AkkaByz" Meter (<see cref="AkkaByzTelemetry"/>) and published
+/// on the <see cref="RunFeed"/> (with <paramref name="run"/> at start), for the exporters and the dashboard.
 /// </summary>
 public sealed class MetricsSinkActor : ReceiveActor
 {
@@ -28,22 +30,29 @@ public sealed class MetricsSinkActor : ReceiveActor
     private bool _initialSeen;
     private readonly IEnumerable<MetricsRow>? _history;
     private bool _restoredStartSeen;
+    private readonly RunDescription? _run;
 
     /// <param name="csvPath">Where to write metrics.csv; null = keep rows in memory only.</param>
     /// <param name="evalInterval">Rounds that are multiples of this wait for their evaluation (0 = none).</param>
     /// <param name="seriesCapacity">Rows kept in memory before the series is decimated (<see cref="MetricsSeries"/>).</param>
     /// <param name="history">Rows of the rounds before a restored run's first round, in round order (streamed once, at start).</param>
+    /// <param name="run">What the run is, published on the <see cref="RunFeed"/> at start (null = nothing published).</param>
     public MetricsSinkActor(string? csvPath, int evalInterval, Action<MetricsRow>? onRow, int seriesCapacity = MetricsSeries.DefaultCapacity,
-        IEnumerable<MetricsRow>? history = null)
+        IEnumerable<MetricsRow>? history = null, RunDescription? run = null)
     {
         _history = history;
+        _run = run;
         _rows = new MetricsSeries(seriesCapacity);
         _csvPath = csvPath;
         _evalInterval = evalInterval;
         _onRow = onRow;
         Receive<RoundMetrics>(m =>
         {
-            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal, m.Tally);
+            var row = new MetricsRow(m.Round, m.TrainLoss, double.NaN, double.NaN, m.Received, m.Rejected, m.Suspects, m.AggregationMs, m.RoundMs, m.ElapsedSeconds, m.RefusedTotal, m.Tally)
+            {
+                SuspectWorkers = m.SuspectWorkers,
+                RejectedByReason = m.RejectedByReason,
+            };
             if (_evaluations.Remove(m.Round, out var e)) row = row with { TestLoss = e.Loss, TestAccuracy = e.Accuracy };
             _pending[m.Round] = row;
             Drain(final: false);
@@ -63,6 +72,7 @@ public sealed class MetricsSinkActor : ReceiveActor
                 var start = new MetricsRow(0, double.NaN, e.Loss, e.Accuracy, 0, 0, 0, double.NaN, double.NaN, 0);
                 _rows.Add(start);
                 _csv?.WriteLine(start.ToCsv());
+                Observe(start);
                 _initialSeen = true;
                 Drain(final: false);
                 return;
@@ -82,11 +92,16 @@ public sealed class MetricsSinkActor : ReceiveActor
     }
 
     public static Props Props(string? csvPath, int evalInterval, Action<MetricsRow>? onRow = null, int seriesCapacity = MetricsSeries.DefaultCapacity,
-        IEnumerable<MetricsRow>? history = null) =>
-        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow, seriesCapacity, history));
+        IEnumerable<MetricsRow>? history = null, RunDescription? run = null) =>
+        Akka.Actor.Props.Create(() => new MetricsSinkActor(csvPath, evalInterval, onRow, seriesCapacity, history, run));
 
     protected override void PreStart()
     {
+        if (_run is not null)
+        {
+            try { RunFeed.RunStarted(_run); }
+            catch (Exception e) { _log.Warning("Run feed listener failed: {0}", e.Message); }
+        }
         _initialSeen |= _history is not null;
         if (_csvPath is null)
         {
@@ -122,6 +137,15 @@ public sealed class MetricsSinkActor : ReceiveActor
 
     protected override void PostStop() => _csv?.Dispose();
 
+    /// <summary>A completed row: on the Meter and the run feed (a failing feed listener is logged, never fatal).</summary>
+    private void Observe(MetricsRow row)
+    {
+        AkkaByzTelemetry.RecordRow(row);
+        if (!RunFeed.HasListeners) return;
+        try { RunFeed.Row(row); }
+        catch (Exception e) { _log.Warning("Run feed listener failed: {0}", e.Message); }
+    }
+
     private void Drain(bool final)
     {
         // With evaluations on, the starting point's row (round 0) comes first: hold rounds until it arrives.
@@ -134,6 +158,7 @@ public sealed class MetricsSinkActor : ReceiveActor
             _pending.Remove(round);
             _rows.Add(row);
             _csv?.WriteLine(row.ToCsv());
+            Observe(row);
             try
             {
                 _onRow?.Invoke(row);
@@ -151,6 +176,7 @@ public sealed class MetricsSinkActor : ReceiveActor
                 var row = new MetricsRow(e.Round, double.NaN, e.Loss, e.Accuracy, 0, 0, 0, double.NaN, double.NaN, double.NaN);
                 _rows.Add(row);
                 _csv?.WriteLine(row.ToCsv());
+                Observe(row);
             }
             _evaluations.Clear();
         }

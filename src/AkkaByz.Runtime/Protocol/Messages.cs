@@ -101,7 +101,11 @@ public sealed record EvaluationResult(long Round, double Loss, double Accuracy) 
 
 // ---------------------------------------------------------------- local-only (never serialized)
 
-/// <summary>Aggregator → metrics sink (same process): one row of per-round figures.</summary>
+/// <summary>
+/// Aggregator → metrics sink (same process): one row of per-round figures. <see cref="SuspectWorkers"/>: the worker
+/// indices the rule discarded this round (ascending); <see cref="RejectedByReason"/>: this round's rejections by
+/// reason (null when there were none).
+/// </summary>
 public sealed record RoundMetrics(
     long Round,
     double TrainLoss,
@@ -112,4 +116,8 @@ public sealed record RoundMetrics(
     double RoundMs,
     double ElapsedSeconds,
     long RefusedTotal = 0,
-    Metrics.SuspectTally? Tally = null) : INoSerializationVerificationNeeded;
+    Metrics.SuspectTally? Tally = null) : INoSerializationVerificationNeeded
+{
+    public IReadOnlyList<int> SuspectWorkers { get; init; } = [];
+    public IReadOnlyDictionary<string, int>? RejectedByReason { get; init; }
+}

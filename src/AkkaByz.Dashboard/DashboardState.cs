@@ -1,0 +1,292 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AkkaByz.Runtime.Experiments;
+using AkkaByz.Runtime.Metrics;
+
+namespace AkkaByz.Dashboard;
+
+/// <summary>
+/// What the dashboard shows, gathered from the <see cref="RunFeed"/> (rows, cluster membership) and from an
+/// experiment's events, and served as JSON: a snapshot for a page that connects, then deltas (new rows, new cluster
+/// observations, the status). Memory stays bounded however long the run: beyond <see cref="RowCapacity"/> rows every
+/// other kept row is dropped (the page then receives a new snapshot); the detection figures and the rejection totals
+/// are counted over every row, not only the kept ones. Thread-safe: the feed calls it on actor threads.
+/// </summary>
+public sealed class DashboardState : IRunFeedListener
+{
+    public const int DefaultRowCapacity = 20_000;
+    private const int ClusterCapacity = 5_000;
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
+
+    private readonly object _gate = new();
+    private readonly List<RowDto> _rows = [];
+    private readonly List<ClusterDto> _cluster = [];
+    private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private readonly Queue<(double Elapsed, long Round)> _recent = new();
+    private readonly Dictionary<string, CellDto> _cells = new(StringComparer.Ordinal);
+    private readonly List<string> _cellOrder = [];
+    private long[] _trimmed = [];
+    private HashSet<int> _byzantine = [];
+    private RunDescription? _run;
+    private long _seq;
+    private long _stride = 1;
+    private long _seen;
+    private int _generation;
+    private long _truePositives, _falsePositives, _byzantineRounds;
+    private long _lastRound;
+    private double _lastElapsed;
+    private double _lastAccuracy = double.NaN, _lastTestLoss = double.NaN;
+    private string? _experimentName;
+    private int _experimentTotal, _experimentDone;
+    private TimeSpan? _experimentEta;
+    private TimeSpan _experimentElapsed;
+    private string _finished = "";
+
+    public DashboardState(string mode, int rowCapacity = DefaultRowCapacity)
+    {
+        Mode = mode;
+        RowCapacity = rowCapacity >= 2 ? rowCapacity : throw new ArgumentOutOfRangeException(nameof(rowCapacity));
+    }
+
+    /// <summary>"train", "node" or "experiment": which panels the page shows.</summary>
+    public string Mode { get; }
+
+    public int RowCapacity { get; }
+
+    /// <summary>Signalled on every change; the event stream waits on it.</summary>
+    public event Action? Changed;
+
+    // ------------------------------------------------------------------ inputs
+
+    public void RunStarted(RunDescription run)
+    {
+        lock (_gate)
+        {
+            // A fail-over (the coordinator restarted on this node from a checkpoint) continues the same run: keep the rows.
+            var same = _run is { } r && r.Workers == run.Workers && r.Rounds == run.Rounds && r.Aggregator == run.Aggregator;
+            _run = run;
+            _byzantine = [.. run.ByzantineWorkers];
+            if (!same && Mode != "experiment")
+            {
+                _rows.Clear();
+                _recent.Clear();
+                _rejected.Clear();
+                _trimmed = new long[run.Workers];
+                _truePositives = _falsePositives = _byzantineRounds = 0;
+                _stride = 1;
+                _seen = 0;
+                _generation++;
+            }
+            if (_trimmed.Length < run.Workers) Array.Resize(ref _trimmed, run.Workers);
+        }
+        Changed?.Invoke();
+    }
+
+    public void Row(MetricsRow row)
+    {
+        if (Mode == "experiment") return; // parallel cells share the feed; the experiment view shows cells, not rounds
+        lock (_gate)
+        {
+            var isRound = row.Round > 0 && !double.IsNaN(row.RoundMs);
+            if (isRound)
+            {
+                foreach (var w in row.SuspectWorkers)
+                {
+                    if (w >= _trimmed.Length) Array.Resize(ref _trimmed, w + 1);
+                    _trimmed[w]++;
+                    if (_byzantine.Contains(w)) _truePositives++;
+                    else _falsePositives++;
+                }
+                _byzantineRounds += _byzantine.Count;
+                if (row.RejectedByReason is { } reasons)
+                    foreach (var (reason, n) in reasons) _rejected[reason] = _rejected.GetValueOrDefault(reason) + n;
+                _lastRound = Math.Max(_lastRound, row.Round);
+                if (double.IsFinite(row.ElapsedSeconds))
+                {
+                    _lastElapsed = row.ElapsedSeconds;
+                    _recent.Enqueue((row.ElapsedSeconds, row.Round));
+                    while (_recent.Count > 2 && _recent.Peek().Elapsed < row.ElapsedSeconds - RateWindow.TotalSeconds) _recent.Dequeue();
+                }
+            }
+            if (row.Evaluated)
+            {
+                _lastAccuracy = row.TestAccuracy;
+                _lastTestLoss = row.TestLoss;
+            }
+            // Evaluated rows are always kept (they are few); round rows are decimated beyond the capacity.
+            if (!row.Evaluated && _seen++ % _stride != 0) return;
+            if (_rows.Count >= RowCapacity)
+            {
+                var kept = 0;
+                for (var i = 0; i < _rows.Count; i++)
+                    if (i % 2 == 0 || _rows[i].A is not null) _rows[kept++] = _rows[i];
+                _rows.RemoveRange(kept, _rows.Count - kept);
+                _stride *= 2;
+                _generation++;
+            }
+            _rows.Add(RowDto.From(row, ++_seq));
+        }
+        Changed?.Invoke();
+    }
+
+    public void Cluster(ClusterObservation o)
+    {
+        lock (_gate)
+        {
+            if (_cluster.Count >= ClusterCapacity)
+            {
+                _cluster.RemoveRange(0, ClusterCapacity / 2);
+                _generation++;
+            }
+            _cluster.Add(new ClusterDto(++_seq, o.Utc.ToString("O"), o.Aggregators, o.Workers, o.Unreachable, o.Event, o.FailOver));
+        }
+        Changed?.Invoke();
+    }
+
+    /// <summary>An experiment's grid: every cell, pending until its events arrive.</summary>
+    public void ExperimentStarted(string name, IReadOnlyList<GridCell> cells)
+    {
+        lock (_gate)
+        {
+            _experimentName = name;
+            _experimentTotal = cells.Count;
+            foreach (var c in cells)
+            {
+                if (_cells.ContainsKey(c.Id)) continue;
+                _cellOrder.Add(c.Id);
+                _cells[c.Id] = new CellDto(c.Id, c.Values.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal),
+                    c.Settings.Attack, c.Settings.Aggregator, "pending", null, null, null, null);
+            }
+            _generation++;
+        }
+        Changed?.Invoke();
+    }
+
+    public void ExperimentEvent(ExperimentEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        lock (_gate)
+        {
+            if (!_cells.TryGetValue(e.Cell.Id, out var cell)) return;
+            var state = e.Kind switch
+            {
+                ExperimentEventKind.Started => "running",
+                ExperimentEventKind.Finished => e.Result is { Completed: false } ? "stopped" : "done",
+                ExperimentEventKind.Skipped => "done",
+                _ => "failed",
+            };
+            _cells[e.Cell.Id] = cell with
+            {
+                State = state,
+                Final = Finite(e.Result?.FinalAccuracy),
+                Best = Finite(e.Result?.BestAccuracy),
+                Seconds = Finite(e.Result?.WallSeconds),
+                Error = e.Error,
+            };
+            _experimentDone = e.Done;
+            _experimentEta = e.Eta;
+            _experimentElapsed = e.Elapsed;
+        }
+        Changed?.Invoke();
+    }
+
+    /// <summary>The run is over (the page stops expecting rows).</summary>
+    public void Finished(string line)
+    {
+        lock (_gate) _finished = line;
+        Changed?.Invoke();
+    }
+
+    // ------------------------------------------------------------------ outputs
+
+    /// <summary>The version of the row list: when it changes, a page needs a new snapshot.</summary>
+    public int Generation
+    {
+        get { lock (_gate) return _generation; }
+    }
+
+    public long Sequence
+    {
+        get { lock (_gate) return _seq; }
+    }
+
+    /// <summary>Everything, for a page that connects (or whose rows were decimated), with the generation and sequence it covers.</summary>
+    public (string Json, int Generation, long Seq) Snapshot() => Json(since: 0, snapshot: true);
+
+    /// <summary>What changed after <paramref name="since"/> (a sequence number the page has seen).</summary>
+    public (string Json, int Generation, long Seq) Delta(long since) => Json(since, snapshot: false);
+
+    public StatusDto Status()
+    {
+        lock (_gate) return StatusLocked();
+    }
+
+    private StatusDto StatusLocked()
+    {
+        double? rate = null;
+        if (_recent.Count >= 2)
+        {
+            var first = _recent.Peek();
+            var span = _lastElapsed - first.Elapsed;
+            if (span > 0) rate = (_lastRound - first.Round) / span;
+        }
+        var total = _run?.Rounds ?? 0;
+        double? eta = rate is > 0 && total > 0 ? Math.Max(0, total - _lastRound) / rate : null;
+        var flagged = _truePositives + _falsePositives;
+        double? precision = _byzantine.Count > 0 && flagged > 0 ? (double)_truePositives / flagged : null;
+        double? recall = _byzantineRounds > 0 ? (double)_truePositives / _byzantineRounds : null;
+        return new StatusDto(_lastRound, total, Finite(_lastElapsed), rate, eta, Finite(_lastAccuracy), Finite(_lastTestLoss),
+            precision, recall, _truePositives, _falsePositives, _finished);
+    }
+
+    private (string, int, long) Json(long since, bool snapshot)
+    {
+        lock (_gate)
+        {
+            var payload = new Payload(
+                snapshot ? "snapshot" : "delta", Mode, _generation, _seq,
+                snapshot || since == 0 ? _run : null,
+                _rows.Where(r => r.Seq > since).ToArray(),
+                _cluster.Where(c => c.Seq > since).ToArray(),
+                _trimmed.ToArray(),
+                _rejected.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value),
+                _experimentName is null ? null : new ExperimentDto(_experimentName, _experimentTotal, _experimentDone,
+                    _experimentEta?.TotalSeconds, _experimentElapsed.TotalSeconds, _cellOrder.Select(id => _cells[id]).ToArray()),
+                StatusLocked());
+            return (JsonSerializer.Serialize(payload, Options), _generation, _seq);
+        }
+    }
+
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    // ------------------------------------------------------------------ wire shapes (short names: rows are many)
+
+    /// <param name="R">round</param><param name="L">train loss</param><param name="Tl">test loss</param>
+    /// <param name="A">test accuracy</param><param name="N">updates received</param><param name="J">rejected</param>
+    /// <param name="S">suspect workers</param><param name="Ag">aggregation ms</param><param name="Rt">round ms</param>
+    /// <param name="E">elapsed s</param><param name="Why">rejections by reason</param>
+    public sealed record RowDto(long Seq, long R, double? L, double? Tl, double? A, int N, int J, int[] S, double? Ag, double? Rt, double? E,
+        IReadOnlyDictionary<string, int>? Why)
+    {
+        public static RowDto From(MetricsRow r, long seq) => new(seq, r.Round, Finite(r.TrainLoss), Finite(r.TestLoss), Finite(r.TestAccuracy),
+            r.Received, r.Rejected, [.. r.SuspectWorkers], Finite(r.AggregationMs), Finite(r.RoundMs), Finite(r.ElapsedSeconds), r.RejectedByReason);
+    }
+
+    public sealed record ClusterDto(long Seq, string Utc, int Aggregators, int Workers, int Unreachable, string Event, bool FailOver);
+
+    public sealed record CellDto(string Id, IReadOnlyDictionary<string, string> Values, string Attack, string Aggregator, string State, double? Final, double? Best, double? Seconds, string? Error);
+
+    public sealed record ExperimentDto(string Name, int Total, int Done, double? EtaSeconds, double ElapsedSeconds, IReadOnlyList<CellDto> Cells);
+
+    public sealed record StatusDto(long Round, long Rounds, double? Elapsed, double? RoundsPerSecond, double? EtaSeconds, double? TestAccuracy, double? TestLoss,
+        double? Precision, double? Recall, long TruePositives, long FalsePositives, string Finished);
+
+    private sealed record Payload(string Kind, string Mode, int Generation, long Seq, RunDescription? Run, IReadOnlyList<RowDto> Rows,
+        IReadOnlyList<ClusterDto> Cluster, long[] Trimmed, IReadOnlyDictionary<string, long> Rejected, ExperimentDto? Experiment, StatusDto Status);
+}
