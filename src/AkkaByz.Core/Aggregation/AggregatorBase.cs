@@ -57,5 +57,29 @@ public abstract class AggregatorBase : IAggregator
     }
 
     /// <inheritdoc />
+    public AggregatorState? State { get; private set; }
+
+    /// <inheritdoc />
+    public void UseState(AggregatorState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!HasState) return;
+        if (state.Spec != Spec)
+            throw new ArgumentException($"The aggregator state belongs to '{state.Spec}', not to '{Spec}'.", nameof(state));
+        int next = 0;
+        BindState(state, ref next);
+        State = state;
+    }
+
+    /// <summary>Whether this rule or a rule inside it carries state from call to call.</summary>
+    internal virtual bool HasState => false;
+
+    /// <summary>
+    /// Points this rule's stateful parts at their slots of <paramref name="state"/>: a stateful rule takes slot
+    /// <paramref name="next"/> (and increments it); a meta-rule passes the call to its inner rule (pre-order).
+    /// </summary>
+    internal virtual void BindState(AggregatorState state, ref int next) { }
+
+    /// <inheritdoc />
     public override string ToString() => $"{Spec} (m={M}, f={F})";
 }

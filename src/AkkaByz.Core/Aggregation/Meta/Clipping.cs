@@ -34,6 +34,10 @@ public abstract class NormClipping : AggregatorBase
     /// <summary>The inner rule A.</summary>
     public IAggregator Inner => _inner;
 
+    internal override bool HasState => _inner.HasState;
+
+    internal override void BindState(AggregatorState state, ref int next) => _inner.BindState(state, ref next);
+
     /// <summary>Fills <paramref name="scale"/>[i] ≤ 1 from the norms ‖x_i‖ (1 = unchanged).</summary>
     private protected abstract void Scales(ReadOnlySpan<double> norms, Span<double> scale);
 

@@ -30,6 +30,10 @@ public sealed class NearestNeighbourMixing : AggregatorBase
     /// <summary>The inner rule A.</summary>
     public IAggregator Inner => _inner;
 
+    internal override bool HasState => _inner.HasState;
+
+    internal override void BindState(AggregatorState state, ref int next) => _inner.BindState(state, ref next);
+
     /// <inheritdoc />
     public override string Spec => $"nnm({_inner.Spec})";
 
