@@ -138,10 +138,14 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, await late.WaitForExit(TimeSpan.FromSeconds(30)));
     }
 
-    [Fact]
-    public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint()
+    [Theory]
+    [InlineData("ctma(cwtm)")]
+    // Stateful: centered clipping starts each round from the previous round's output, which the checkpoint carries
+    // (τ small enough that every round clips, so a lost or stale state would change the parameters).
+    [InlineData("cc(iters=2,tau=0.05)")]
+    public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint(string rule)
     {
-        var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var config = _cluster.WriteConfig($"""rounds = 80, aggregator = "{rule}", barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
         var seeds = new[] { $"127.0.0.1:{portA}", $"127.0.0.1:{portB}" };
         var active = StartAggregator(config, portA, "aggregator A", seeds);

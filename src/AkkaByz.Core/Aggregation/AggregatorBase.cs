@@ -71,6 +71,16 @@ public abstract class AggregatorBase : IAggregator
         State = state;
     }
 
+    /// <summary>
+    /// Whether output coordinate c depends on coordinate c of the inputs only (Mean, CWMed, CWTM, MeaMed): then a
+    /// pre-aggregator can run the rule block by block of coordinates on transformed rows it builds per block, instead
+    /// of materialising m transformed vectors of length d.
+    /// </summary>
+    internal virtual bool IsCoordinateWise => false;
+
+    /// <summary>Coordinates per block of a blocked pre-aggregator: m rows of it fill about 16 MB.</summary>
+    internal static int CoordinateBlock(int m) => Math.Max(8192, (4 << 20) / Math.Max(1, m)) / 64 * 64;
+
     /// <summary>Whether this rule or a rule inside it carries state from call to call.</summary>
     internal virtual bool HasState => false;
 

@@ -18,9 +18,17 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// by <see cref="OptimizerState.Save"/>, and last the SHA-256 of every byte before it (32 bytes). A file whose digest
 /// does not match — one flipped bit anywhere, a truncation, bytes appended — is refused before anything in it is
 /// used. Version 1 files (no digest) are refused too: they cannot be verified.
+/// Optional section, between the optimizer state and the digest: the aggregation rule's state
+/// (<paramref name="AggregatorState"/>, e.g. centered clipping's previous output, as written by
+/// <c>AggregatorState.Save</c>): the byte 'S', a section version byte (1), int32 length, the bytes. Files without it
+/// (stateless rules, older files) read as before, with no rule state.
 /// </remarks>
-public sealed record Checkpoint(long Round, long TotalRounds, float[] X, OptimizerState Server, IReadOnlyList<string> ConfigLayers, bool Completed)
+public sealed record Checkpoint(long Round, long TotalRounds, float[] X, OptimizerState Server, IReadOnlyList<string> ConfigLayers, bool Completed,
+    byte[]? AggregatorState = null)
 {
+    private const byte StateSection = (byte)'S';
+    private const byte StateSectionVersion = 1;
+
     private static readonly byte[] Magic = "ABCK"u8.ToArray();
     private const byte Version = 2;
     private const int DigestBytes = 32;
@@ -41,6 +49,14 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             foreach (var v in X) w.Write(v);
         }
         Server.Save(body);
+        if (AggregatorState is { } state)
+        {
+            using var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true);
+            w.Write(StateSection);
+            w.Write(StateSectionVersion);
+            w.Write(state.Length);
+            w.Write(state);
+        }
         var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
         stream.Write(bytes);
         stream.Write(SHA256.HashData(bytes));
@@ -79,8 +95,20 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             var x = new float[n];
             for (var i = 0; i < n; i++) x[i] = r.ReadSingle();
             var server = OptimizerState.Load(payload);
+            byte[]? ruleState = null;
+            if (payload.Position < payload.Length && payload.GetBuffer()[payload.Position] == StateSection)
+            {
+                r.ReadByte();
+                var sectionVersion = r.ReadByte();
+                if (sectionVersion != StateSectionVersion)
+                    throw new InvalidDataException($"unsupported aggregator-state section version {sectionVersion} (expected {StateSectionVersion}).");
+                var length = r.ReadInt32();
+                if (length < 0 || length > payload.Length - payload.Position)
+                    throw new InvalidDataException($"malformed checkpoint: aggregator state of {length} bytes.");
+                ruleState = r.ReadBytes(length);
+            }
             if (payload.Position != payload.Length) throw new InvalidDataException($"malformed checkpoint: {payload.Length - payload.Position} unread bytes.");
-            return new Checkpoint(round, total, x, server, layers, completed);
+            return new Checkpoint(round, total, x, server, layers, completed, ruleState);
         }
         catch (EndOfStreamException e)
         {

@@ -49,6 +49,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private AkkaByzSettings? _settings;
     private RunComponents? _components;
     private CheckpointStore? _store;
+    private readonly RuleStateHolder _ruleState = new(); // the rule's cross-round state, checkpointed with the round
     private IServerOptimizer? _server;
     private IActorRef? _aggregator;
     private IActorRef? _evaluator;
@@ -158,6 +159,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             if (checkpoint.X.Length != components.Dimension)
                 throw new InvalidDataException($"checkpoint '{_store!.FilePath}' has d = {checkpoint.X.Length}, the run's model has d = {components.Dimension}.");
             server.SetState(checkpoint.Server);
+            _ruleState.Pending = checkpoint.AggregatorState;
             firstRound = checkpoint.Round + 1;
             _restoredFrom = checkpoint.Round;
             Print($"restored checkpoint of round {checkpoint.Round} from {_store!.FilePath}; continuing at round {firstRound} of {_rounds}");
@@ -177,7 +179,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         _evaluator = Context.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, _metrics), "evaluator");
         _aggregator = Context.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
             settings.Workers, settings.Byzantine, _rounds, settings.EvalInterval, settings.Barrier, server,
-            components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint, Admit)), "run");
+            components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint, Admit, _ruleState)), "run");
         _aggregator.Tell(WatchRun.Instance, Self);
         Print($"aggregator {_incarnation} at {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: waiting for {settings.Workers} workers " +
               $"(model {settings.Model}, d = {components.Dimension}, {_rounds} rounds, aggregator {settings.Aggregator}, f = {settings.Byzantine})");
@@ -188,7 +190,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     {
         if (_store is null || round % _node.CheckpointInterval != 0 || round >= _rounds) return;
         var watch = Stopwatch.StartNew();
-        _store.Save(new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false));
+        _store.Save(new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false, _ruleState.Save()));
         Print($"checkpoint: round {round} saved ({watch.Elapsed.TotalMilliseconds:0.#} ms)");
     }
 

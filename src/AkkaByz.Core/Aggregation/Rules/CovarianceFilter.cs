@@ -6,8 +6,8 @@ namespace AkkaByz.Core.Aggregation.Rules;
 /// CAF(f), the covariance-bound agnostic filter (Allouah, Guerraoui, Gupta, Pinot &amp; Stephan, "Robust distributed
 /// learning: tight error bounds and breakdown point under data heterogeneity", NeurIPS 2023; after the spectral filters
 /// of Diakonikolas et al.): weights c_i = 1; while Σ c_i &gt; m − 2f: μ_c = Σ c_i x_i / Σ c_i, Σ_c = Σ c_i (x_i − μ_c)
-/// (x_i − μ_c)ᵀ / Σ c_i, (λ, v) its top eigenpair, τ_i = ⟨x_i − μ_c, v⟩², c_i ← c_i (1 − τ_i / max_j τ_j); output the
-/// μ_c of smallest λ met (the first on a tie). Every step zeroes at least one weight, so there are at most 2f + 1 steps
+/// (x_i − μ_c)ᵀ / Σ c_i, (λ, v) its top eigenpair, τ_i = ⟨x_i − μ_c, v⟩², c_i ← c_i (1 − τ_i / max_j τ_j) (the maximum over inputs of positive weight); output the
+/// μ_c of smallest λ met (the first on a tie). The first step always runs (with f = 0 it is the mean). Every step zeroes at least one weight, so there are at most 2f + 1 steps
 /// (the loop also ends when Σ_c = 0). All of it is m-dimensional: with α = c / Σ c, B = I − 1αᵀ and D the m×m squared
 /// distances (one blocked pass, double), the centred Gram matrix is K = −½ B D Bᵀ, Σ_c has the nonzero eigenvalues of
 /// A^{1/2} K A^{1/2} (A = diag α), and for its top eigenvector u the projections are ⟨x_i − μ_c, v⟩ =
@@ -61,7 +61,7 @@ public sealed class CovarianceFilter : AggregatorBase
         Array.Fill(_c, 1.0);
         double sum = m, best = double.PositiveInfinity;
         int steps = 0;
-        while (sum > m - 2 * F)
+        do
         {
             steps++;
             for (int i = 0; i < m; i++) _alpha[i] = _c[i] / sum;
@@ -95,6 +95,7 @@ public sealed class CovarianceFilter : AggregatorBase
                 sum += _c[i];
             }
         }
+        while (sum > m - 2 * F);
         LastSteps = steps;
     }
 }

@@ -30,6 +30,7 @@ public sealed class DivideAndConquer : AggregatorBase
     private double[] _sample = [];
     private int[] _perm = [];
     private int[] _idx = [];
+    private int[] _swaps = [];
     private AggregatorState.Slot _slot = new();
 
     public DivideAndConquer(int m, int f, int iterations = DefaultIterations, int subDimension = DefaultSubDimension,
@@ -96,20 +97,22 @@ public sealed class DivideAndConquer : AggregatorBase
             for (int j = 0; j < d; j++) _perm[j] = j;
         }
         Array.Clear(_kept);
-        if (b < d && _idx.Length != b) _idx = new int[b];
+        if (b < d && _idx.Length != b) { _idx = new int[b]; _swaps = new int[b]; }
         var idx = b < d ? _idx : [];
         for (int t = 0; t < Iterations; t++)
         {
             if (b < d)
             {
-                // Partial Fisher–Yates on the persistent permutation (any permutation gives a uniform sample); the
-                // chosen coordinates sorted so the gather walks memory forwards.
+                // Partial Fisher–Yates on the identity (kept in a persistent array and restored after each draw, so the
+                // sample depends only on the seed and the call); sorted so the gather walks memory forwards.
                 for (int j = 0; j < b; j++)
                 {
                     int r = j + rng.Next(d - j);
+                    _swaps[j] = r;
                     (_perm[j], _perm[r]) = (_perm[r], _perm[j]);
                     idx[j] = _perm[j];
                 }
+                for (int j = b - 1; j >= 0; j--) (_perm[j], _perm[_swaps[j]]) = (_perm[_swaps[j]], _perm[j]); // back to the identity
                 Array.Sort(idx);
             }
             Gather(inputs, idx, b);

@@ -13,7 +13,8 @@ namespace AkkaByz.Core.Aggregation.Rules;
 /// partial subset whose top eigenvalue already exceeds the best complete one (starting from the best of the m
 /// "x_i and its m − f − 1 nearest" subsets); with f ≤ 3 the C(m, f) complements are enumerated directly. The exact
 /// eigenvalue of every candidate comes from cyclic Jacobi (MathNet's EVD beyond order 24). A weighted-sum pass averages
-/// S. Reports S as selected, the other f as suspects.
+/// S. Eigenvalues within a relative 1e-9 count as a tie (rounding), broken by index order. Reports S as selected, the
+/// other f as suspects.
 /// </summary>
 public sealed class SmallestMaximumEigenvalue : AggregatorBase
 {
@@ -29,6 +30,10 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
     private readonly int[] _current;
     private readonly int[] _best;
     private double _bestValue, _threshold;
+
+    /// <summary>Top eigenvalues within this relative distance count as equal (two solves of congruent sets differ by
+    /// rounding); the first subset in index order is then taken.</summary>
+    private const double TieTolerance = 1e-9;
 
     public SmallestMaximumEigenvalue(int m, int f) : base(m, f)
     {
@@ -124,7 +129,7 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
             if (Above(v)) continue;
             if (depth + 1 == k)
             {
-                if (v < _bestValue)
+                if (v < _bestValue * (1 - TieTolerance))
                 {
                     _bestValue = v;
                     _threshold = Math.Min(_threshold, v);
@@ -151,7 +156,7 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
             int c = 0;
             for (int i = 0; i < m; i++) if (!mark[i]) _current[c++] = i;
             double v = Value(_current, k);
-            if (v < _bestValue || (v == _bestValue && LexLess(_current, _best, k)))
+            if (v < _bestValue * (1 - TieTolerance) || (v <= _bestValue * (1 + TieTolerance) && LexLess(_current, _best, k)))
             {
                 _bestValue = v;
                 Array.Copy(_current, _best, k);
