@@ -96,7 +96,7 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             for (var i = 0; i < n; i++) x[i] = r.ReadSingle();
             var server = OptimizerState.Load(payload);
             byte[]? ruleState = null;
-            if (payload.Position < payload.Length && payload.GetBuffer()[payload.Position] == StateSection)
+            if (payload.Position < payload.Length && copy.GetBuffer()[payload.Position] == StateSection)
             {
                 r.ReadByte();
                 var sectionVersion = r.ReadByte();
