@@ -262,12 +262,17 @@ internal static class ScalarReference
         {
             var idx = b < d ? Sample(rng, d, b, perm.ToArray()) : Enumerable.Range(0, d).ToArray(); // each draw from the identity
             var sub = x.Select(r => idx.Select(j => r[j]).ToArray()).ToArray();
-            // Top right singular vector of the centred sample by SVD, scores = squared projections.
-            var mu = Mean(sub);
-            var z = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowArrays(sub.Select(r => r.Select((v, j) => v - mu[j]).ToArray()));
-            var svd = z.Svd(computeVectors: true);
-            var v = svd.VT.Row(0);
-            var score = Enumerable.Range(0, m).Select(i => Math.Pow(z.Row(i).DotProduct(v), 2)).ToArray();
+            // Top right singular vector v of the centred sample Z: from the top eigenpair (λ, u) of Z Zᵀ (computed
+            // directly from the coordinates), v = Zᵀu/√λ, so the projections are (Z Zᵀ u)_i / √λ. (A full SVD would
+            // form the b×b right factor.)
+            var g = CentredGram(sub, Enumerable.Repeat(1.0 / m, m).ToArray());
+            var (lambda, u) = TopEigen(g);
+            var score = Enumerable.Range(0, m).Select(i =>
+            {
+                double p = 0;
+                for (int k = 0; k < m; k++) p += g[i, k] * u[k];
+                return lambda > 0 ? p * p / lambda : 0;
+            }).ToArray();
             foreach (int i in OrderBy(score).Take(m - removed)) count[i]++;
         }
         int most = count.Max();
