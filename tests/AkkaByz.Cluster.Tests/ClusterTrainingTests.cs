@@ -199,10 +199,22 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(40, summary.GetProperty("updates_accepted").GetInt64());
     }
 
-    [Fact]
-    public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint()
+    /// <summary>
+    /// Stateful: centered clipping starts each round from the previous round's output, which the checkpoint carries (τ
+    /// small enough that every round clips, so a lost or stale state would change the parameters). Open: on
+    /// 2026-12-02 the run failed over and completed but 330 of the 330 parameters differed from the local run; the
+    /// checkpoint→restore path itself is bit-identical in AggregatorStateCheckpointSpecs, so the difference lies
+    /// between the cluster and the local run with this rule, not yet found.
+    /// </summary>
+    [Fact(Skip = "open: a failed-over cc run differs from the local run (see the summary)")]
+    public Task A_failed_over_run_with_centered_clipping_matches_a_local_run_bit_for_bit() =>
+        Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint("cc(iters=2,tau=0.05)");
+
+    [Theory]
+    [InlineData("ctma(cwtm)")]
+    public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint(string rule)
     {
-        var config = _cluster.WriteConfig("""rounds = 80, barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var config = _cluster.WriteConfig($"""rounds = 80, aggregator = "{rule}", barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
         var active = StartAggregator(config, portA, "aggregator A", portA, portB);
         Assert.NotNull(await active.WaitForLine(l => l.Contains("waiting for 3 workers", StringComparison.Ordinal), Startup));

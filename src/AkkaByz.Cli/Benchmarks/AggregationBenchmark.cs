@@ -52,9 +52,11 @@ public sealed record AggregationBenchmarkOptions(
 /// <param name="ExtraPasses">For meta-rules: the extra time in passes over the input.</param>
 /// <param name="ExtraCpuMs">For meta-rules: CPU time per call beyond the inner rule's.</param>
 /// <param name="Note">Why f was lowered, or an error.</param>
+/// <param name="PeakRssMb">The process's peak resident memory while this rule was built, warmed up and timed (Linux:
+/// the peak is reset before each rule through /proc/self/clear_refs; it includes the input), MB (10^6 bytes).</param>
 public sealed record AggregationBenchmarkRow(
     string Rule, string Built, int F, double Ms, double CpuMs, double InputGBps, double Passes, double RatioToBandwidth,
-    string? Baseline, double? ExtraMs, double? ExtraPasses, double? ExtraCpuMs, string? Note);
+    string? Baseline, double? ExtraMs, double? ExtraPasses, double? ExtraCpuMs, string? Note, double? PeakRssMb = null);
 
 /// <summary>The whole result.</summary>
 /// <param name="BandwidthGBps">Memory-read bandwidth over a <paramref name="BandwidthMb"/> MB array, best of 11 (what
@@ -101,6 +103,7 @@ public static class AggregationBenchmark
 
         foreach (var spec in specs)
         {
+            PeakMemory.Reset();
             var (agg, f, note) = BuildWithinBound(spec, o);
             if (agg is null)
             {
@@ -140,14 +143,19 @@ public static class AggregationBenchmark
             double ms = Median(times);
             double? extra = inner is null ? null : Median(diffs);
             string extraText = extra is { } e ? FormattableString.Invariant($", extra over {baseline}: {e:F2} ms") : "";
+            double? peak = PeakMemory.PeakMb();
+            string peakText = peak is { } p ? FormattableString.Invariant($", peak RSS {p:F0} MB") : "";
             progress?.WriteLine(FormattableString.Invariant(
-                $"  {spec,-22} median {ms,8:F2} ms, min {min,8:F2} ms, CPU {cpuMs,8:F2} ms/call (f={f}){extraText}"));
+                $"  {spec,-22} median {ms,8:F2} ms, min {min,8:F2} ms, CPU {cpuMs,8:F2} ms/call (f={f}){extraText}{peakText}"));
             double? extraCpu = inner is null ? null : cpuMs - cpuInner / o.Repeat;
             rows.Add(new AggregationBenchmarkRow(spec.ToString(), agg.Spec, f, ms, cpuMs, bytes / (ms / 1e3) / 1e9,
-                ms / onePassMs, bytes / (ms / 1e3) / bw, baseline, extra, extra / onePassMs, extraCpu, note));
+                ms / onePassMs, bytes / (ms / 1e3) / bw, baseline, extra, extra / onePassMs, extraCpu, note, peak));
             agg = null;
             inner = null;
-            GC.Collect();
+            // Release this rule's scratch before the next one (a compacting full collection that also returns the
+            // large-object heap's memory), so one rule's buffers never add to the next rule's peak.
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
         return new AggregationBenchmarkResult(o.M, o.F, o.D, Environment.ProcessorCount, Vector<float>.Count, bw / 1e9,
             o.BandwidthMb, bwInput / 1e9, onePassMs, o.Repeat, o.Warmup, rows);
@@ -205,16 +213,17 @@ public static class AggregationBenchmark
             r.M, r.F, r.D, (double)r.M * r.D * 4 / 1e6, r.Cores, r.VectorWidth, r.BandwidthMb, r.BandwidthGBps,
             r.OnePassMs, r.InputSizeBandwidthGBps, r.Repeat, r.Warmup));
         sb.AppendLine();
-        sb.AppendLine("| rule | f | ms | CPU ms | input GB/s | passes | of bandwidth | extra over inner rule: ms (passes), CPU ms |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| rule | f | ms | CPU ms | input GB/s | passes | of bandwidth | peak RSS MB | extra over inner rule: ms (passes), CPU ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var row in r.Rows)
         {
             string extra = row.ExtraMs is { } e
                 ? string.Format(inv, "{0}: {1:F1} ms ({2:F2}), CPU {3:F1} ms", row.Baseline, e, row.ExtraPasses, row.ExtraCpuMs)
                 : "";
             string fcol = row.F == r.F ? row.F.ToString(inv) : row.F.ToString(inv) + "*";
-            sb.AppendLine(string.Format(inv, "| {0} | {1} | {2:F1} | {3:F1} | {4:F2} | {5:F2} | {6:P0} | {7} |",
-                row.Rule, fcol, row.Ms, row.CpuMs, row.InputGBps, row.Passes, row.RatioToBandwidth, extra));
+            string peakCol = row.PeakRssMb is { } pk ? pk.ToString("F0", inv) : "–";
+            sb.AppendLine(string.Format(inv, "| {0} | {1} | {2:F1} | {3:F1} | {4:F2} | {5:F2} | {6:P0} | {7} | {8} |",
+                row.Rule, fcol, row.Ms, row.CpuMs, row.InputGBps, row.Passes, row.RatioToBandwidth, peakCol, extra));
         }
         var notes = r.Rows.Where(x => x.Note is not null).ToList();
         if (notes.Count > 0)
@@ -227,4 +236,28 @@ public static class AggregationBenchmark
 
     public static string ToJson(AggregationBenchmarkResult r) =>
         JsonSerializer.Serialize(r, new JsonSerializerOptions { WriteIndented = true });
+}
+
+/// <summary>The process's peak resident set (Linux: VmHWM in /proc/self/status, reset through /proc/self/clear_refs).</summary>
+internal static class PeakMemory
+{
+    /// <summary>Resets the peak to the current resident set (no effect where /proc is missing).</summary>
+    public static void Reset()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The peak resident set since the last reset, MB (10^6 bytes); null where unknown.</summary>
+    public static double? PeakMb()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024 / 1e6;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return null;
+    }
 }

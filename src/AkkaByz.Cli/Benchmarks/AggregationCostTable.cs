@@ -15,7 +15,8 @@ public sealed record AggregationCostSize(int M, int F, int D);
 /// </summary>
 public static class AggregationCostTable
 {
-    public static readonly IReadOnlyList<string> Baselines = ["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum"];
+    public static readonly IReadOnlyList<string> Baselines =
+        ["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "meamed", "bulyan", "mda", "monna", "smea", "caf", "dnc", "signguard", "cc"];
     public static readonly IReadOnlyList<string> Metas = ["none", "bucketing", "nnm", "ctma", "nnm+ctma"];
 
     public static readonly IReadOnlyList<AggregationCostSize> DefaultSizes =

@@ -15,7 +15,7 @@ public static class BenchAggregationCostCommand
         {
             Description = "Semicolon-separated sizes m,f,d (default: 17,8,29034;17,8,1000000;65,32,1000000).",
         };
-        var baselines = new Option<string>("--baselines") { Description = "Comma-separated baselines (default: mean,cwmed,cwtm,geomed,krum,multikrum)." };
+        var baselines = new Option<string>("--baselines") { Description = "Comma-separated baselines (default: " + string.Join(",", AggregationCostTable.Baselines) + ")." };
         var repeat = new Option<int>("--repeat") { Description = "Timed calls per rule (median reported).", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed calls per rule first.", DefaultValueFactory = _ => 1 };
         var bwMb = new Option<int>("--bandwidth-mb") { Description = "Array size (MB) for the memory-read bandwidth.", DefaultValueFactory = _ => 256 };

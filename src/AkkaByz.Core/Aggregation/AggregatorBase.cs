@@ -57,5 +57,39 @@ public abstract class AggregatorBase : IAggregator
     }
 
     /// <inheritdoc />
+    public AggregatorState? State { get; private set; }
+
+    /// <inheritdoc />
+    public void UseState(AggregatorState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!HasState) return;
+        if (state.Spec != Spec)
+            throw new ArgumentException($"The aggregator state belongs to '{state.Spec}', not to '{Spec}'.", nameof(state));
+        int next = 0;
+        BindState(state, ref next);
+        State = state;
+    }
+
+    /// <summary>
+    /// Whether output coordinate c depends on coordinate c of the inputs only (Mean, CWMed, CWTM, MeaMed): then a
+    /// pre-aggregator can run the rule block by block of coordinates on transformed rows it builds per block, instead
+    /// of materialising m transformed vectors of length d.
+    /// </summary>
+    internal virtual bool IsCoordinateWise => false;
+
+    /// <summary>Coordinates per block of a blocked pre-aggregator: m rows of it fill about 16 MB.</summary>
+    internal static int CoordinateBlock(int m) => Math.Max(8192, (4 << 20) / Math.Max(1, m)) / 64 * 64;
+
+    /// <summary>Whether this rule or a rule inside it carries state from call to call.</summary>
+    internal virtual bool HasState => false;
+
+    /// <summary>
+    /// Points this rule's stateful parts at their slots of <paramref name="state"/>: a stateful rule takes slot
+    /// <paramref name="next"/> (and increments it); a meta-rule passes the call to its inner rule (pre-order).
+    /// </summary>
+    internal virtual void BindState(AggregatorState state, ref int next) { }
+
+    /// <inheritdoc />
     public override string ToString() => $"{Spec} (m={M}, f={F})";
 }

@@ -60,7 +60,12 @@ public sealed class AggregatorSpec
     /// <paramref name="seed"/> seeds randomised rules (Bucketing's permutations).
     /// </summary>
     /// <exception cref="ArgumentException">A bound is violated (the message says which and why).</exception>
-    public IAggregator Build(int m, int f, int seed = 0) => BuildCore(m, f, seed);
+    public IAggregator Build(int m, int f, int seed = 0)
+    {
+        var a = BuildCore(m, f, seed);
+        if (a.HasState) a.UseState(new AggregatorState(a.Spec));
+        return a;
+    }
 
     internal AggregatorBase BuildCore(int m, int f, int seed)
     {

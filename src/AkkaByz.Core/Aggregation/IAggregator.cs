@@ -23,6 +23,20 @@ public interface IAggregator
     /// </summary>
     /// <exception cref="ArgumentException">Wrong count, mismatched lengths, empty or non-finite input.</exception>
     AggregationReport Aggregate(IReadOnlyList<float[]> inputs, Span<float> output);
+
+    /// <summary>
+    /// What this rule carries from one call to the next (e.g. centered clipping's previous output); null when the
+    /// rule and every rule inside it are stateless. A built instance starts with a state of its own.
+    /// </summary>
+    AggregatorState? State => null;
+
+    /// <summary>
+    /// Makes this instance read and write its cross-call state in <paramref name="state"/> (made for the same spec,
+    /// e.g. by another instance's <see cref="State"/> or <c>new AggregatorState(spec)</c>), so that instances built
+    /// from one spec for different (m, f) continue one another. No effect on a stateless rule.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state belongs to another spec.</exception>
+    void UseState(AggregatorState state) { }
 }
 
 /// <summary>

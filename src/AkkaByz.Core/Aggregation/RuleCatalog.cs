@@ -45,6 +45,12 @@ internal static class RuleCatalog
     private static readonly RuleParameter S = new("s", true, v => v >= 1 && v <= 1_000_000, "an integer ≥ 1 (with ⌈m/s⌉ > 2f)");
     private static readonly RuleParameter C = new("c", false, v => v > 0 && double.IsFinite(v), "a number > 0");
     private static readonly RuleParameter Pivot = new("pivot", true, v => v >= 0 && v <= 1_000_000, "an input index ≥ 0 (and < m)");
+    private static readonly RuleParameter Tau = new("tau", false, v => v > 0 && double.IsFinite(v), "a number > 0");
+    private static readonly RuleParameter Dim = new("dim", true, v => v >= 1 && v <= int.MaxValue, "an integer ≥ 1");
+    private static readonly RuleParameter Fraction = new("c", false, v => v >= 0 && double.IsFinite(v), "a number ≥ 0 (with c·f < m)");
+    private static readonly RuleParameter Lower = new("lower", false, v => v >= 0 && v <= 1, "a number in [0, 1]");
+    private static readonly RuleParameter Upper = new("upper", false, v => v >= 1 && double.IsFinite(v), "a number ≥ 1");
+    private static readonly RuleParameter Frac = new("frac", false, v => v > 0 && v <= 1, "a number in (0, 1]");
 
     public static readonly RuleInfo[] Rules =
     [
@@ -69,6 +75,18 @@ internal static class RuleCatalog
             (_, m, f, _) => new MinimumDiameterAveraging(m, f)),
         new("monna", false, [Pivot], "monna(pivot=0)", "mean of the m − f inputs nearest to the pivot input",
             (s, m, f, _) => new Monna(m, f, (int)s.Get("pivot", 0))),
+        new("smea", false, [], "smea", "smallest maximum eigenvalue: the mean of the m − f inputs whose covariance has the smallest top eigenvalue",
+            (_, m, f, _) => new SmallestMaximumEigenvalue(m, f)),
+        new("caf", false, [], "caf", "covariance-bound agnostic filter: down-weights inputs along the top eigenvector until ≤ m − 2f weight is left",
+            (_, m, f, _) => new CovarianceFilter(m, f)),
+        new("dnc", false, [Iters, Dim, Fraction], "dnc(iters=5,dim=10000,c=1)", "divide-and-conquer: on random coordinates, drop the ⌈c·f⌉ top singular-vector scores; mean of the rest",
+            (s, m, f, seed) => new DivideAndConquer(m, f, (int)s.Get("iters", DivideAndConquer.DefaultIterations),
+                (int)s.Get("dim", DivideAndConquer.DefaultSubDimension), s.Get("c", DivideAndConquer.DefaultFilterFraction), seed)),
+        new("signguard", false, [Lower, Upper, Frac], "signguard(lower=0.1,upper=3,frac=0.1)", "SignGuard: norm filter around the median norm, 2-means on sign statistics, clipped mean",
+            (s, m, f, seed) => new SignGuard(m, f, s.Get("lower", SignGuard.DefaultLower), s.Get("upper", SignGuard.DefaultUpper),
+                s.Get("frac", SignGuard.DefaultFraction), seed)),
+        new("cc", false, [Tau, Iters], "cc(tau=10,iters=1)", "centered clipping from the previous output (stateful): v ← v + mean of (x_i − v) clipped to τ",
+            (s, m, f, _) => new CenteredClipping(m, f, s.Get("tau", CenteredClipping.DefaultTau), (int)s.Get("iters", CenteredClipping.DefaultIterations))),
         new("ctma", true, [], "ctma(A)", "centered trimmed meta-aggregator: mean of the m − f inputs closest to A's output",
             (s, m, f, seed) => new Ctma(s.Inner!.BuildCore(m, f, seed))),
         new("nnm", true, [], "nnm(A)", "nearest-neighbour mixing (each input → mean of its m − f nearest), then A",

@@ -44,11 +44,14 @@ public static unsafe class LinearKernels
     /// <summary>
     /// outputs[k] = Σ_i weights[k·m + i] · rows[i] for k &lt; <paramref name="k"/>, each of length d. The output
     /// arrays must be pinned (allocated with <c>GC.AllocateArray(pinned: true)</c>) or otherwise fixed by the caller;
-    /// they are passed as addresses. Returns false when some output value is non-finite.
+    /// they are passed as addresses. The rows are read from coordinate <paramref name="start"/> on (outputs[k][c] uses
+    /// rows[i][start + c]), so a caller can combine one block of coordinates at a time. Returns false when some output
+    /// value is non-finite.
     /// </summary>
     internal static bool Combine(IReadOnlyList<float[]> rows, double[] weights, int k, nint[] outputs, int d,
-        KernelScratch scratch)
+        KernelScratch scratch, int start = 0)
     {
+        int rowStart = start;
         int m = rows.Count;
         var arr = rows as float[][] ?? rows.ToArray();
         // Per output, the rows with a non-zero weight (O(k·m) small arrays per call; rows with weight 0 are not read).
@@ -82,7 +85,7 @@ public static unsafe class LinearKernels
             {
                 int n = Math.Min(Block, end - b);
                 for (int o = 0; o < k; o++)
-                    ok &= CombineBlock(arr, idx[o], wts[o], b, n, new Span<float>((float*)outputs[o] + b, n));
+                    ok &= CombineBlock(arr, idx[o], wts[o], rowStart + b, n, new Span<float>((float*)outputs[o] + b, n));
             }
             if (!ok) Volatile.Write(ref bad, 1);
         });
@@ -160,17 +163,19 @@ public static unsafe class LinearKernels
 
     /// <summary>
     /// dst[r][c] = (float)(scales[r] · rows[which[r]][c]) for every listed row, parallel over coordinate chunks (the
-    /// clipping pre-aggregators' scaled copies). <paramref name="dst"/>[r] has at least d entries.
+    /// clipping pre-aggregators' scaled copies), reading the rows from coordinate <paramref name="start"/> on.
+    /// <paramref name="dst"/>[r] has at least d entries.
     /// </summary>
-    internal static void ScaleRows(IReadOnlyList<float[]> rows, int[] which, double[] scales, float[][] dst, int count, int d)
+    internal static void ScaleRows(IReadOnlyList<float[]> rows, int[] which, double[] scales, float[][] dst, int count, int d, int start = 0)
     {
         if (count == 0) return;
+        int rowStart = start;
         int chunks = ParallelChunks.Count(d, (long)count * d, Block);
         ParallelChunks.Run(chunks, chunk =>
         {
-            var (start, len) = ParallelChunks.Range(d, chunks, chunk, Block);
+            var (cs, len) = ParallelChunks.Range(d, chunks, chunk, Block);
             for (int r = 0; r < count; r++)
-                System.Numerics.Tensors.TensorPrimitives.Multiply(rows[which[r]].AsSpan(start, len), (float)scales[r], dst[r].AsSpan(start, len));
+                System.Numerics.Tensors.TensorPrimitives.Multiply(rows[which[r]].AsSpan(rowStart + cs, len), (float)scales[r], dst[r].AsSpan(cs, len));
         });
     }
 

@@ -43,6 +43,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private readonly IServerOptimizer _server;
     private readonly int _dimension;
     private readonly Dictionary<(int N, int F), IAggregator> _aggregators = [];
+    private readonly RuleStateHolder _ruleState;
     private readonly Dictionary<IActorRef, int> _indexOf = [];
     private readonly SortedDictionary<int, IActorRef> _byIndex = [];
     private readonly HashSet<int> _members = [];
@@ -98,6 +99,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     /// <paramref name="WaitProgressInterval"/> while the run waits for its workers; the flag is true while it waits
     /// (the host's "waiting for workers" line), false once the rounds run (the host's record of who took part).
     /// </param>
+    /// <param name="RuleState">
+    /// The aggregation rule's cross-round state (stateful rules such as centered clipping), shared by the instances
+    /// built per (n, f), and how the host checkpoints and restores it. Null = the actor keeps its own.
+    /// </param>
     public sealed record Setup(
         int ExpectedWorkers,
         int Byzantine,
@@ -115,7 +120,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         int MinWorkers = 0,
         RunCounters? Restored = null,
         Action<IReadOnlyCollection<int>, bool>? OnRegistrations = null,
-        TimeSpan WaitProgressInterval = default);
+        TimeSpan WaitProgressInterval = default,
+        RuleStateHolder? RuleState = null);
 
     public AggregatorActor(Setup setup)
     {
@@ -130,6 +136,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             foreach (var (reason, count) in before.Rejected) _rejected[reason] = count;
             _secondsBefore = before.TrainingSeconds;
         }
+        _ruleState = setup.RuleState ?? new RuleStateHolder();
         WaitingForWorkers();
     }
 
@@ -440,7 +447,11 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         try
         {
             if (!_aggregators.TryGetValue((n, f), out rule!))
-                _aggregators[(n, f)] = rule = _setup.AggregatorFactory(n, f);
+            {
+                rule = _setup.AggregatorFactory(n, f);
+                _ruleState.Attach(rule);
+                _aggregators[(n, f)] = rule;
+            }
         }
         catch (Exception e)
         {
@@ -571,4 +582,36 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         : INoSerializationVerificationNeeded;
 
     private sealed record AggregationFailed(long Round, string Spec, Exception Error) : INoSerializationVerificationNeeded;
+}
+
+/// <summary>
+/// The one cross-round state of a run's aggregation rule (<see cref="AggregatorState"/>): the instances the aggregator
+/// builds per (n, f) all use it, so a stateful rule (centered clipping) continues from the previous round whichever
+/// instance ran it. <see cref="Pending"/> holds a restored checkpoint's bytes until the first instance is built.
+/// Read it only between rounds (the aggregator's round hook), never while an aggregation runs.
+/// </summary>
+public sealed class RuleStateHolder
+{
+    /// <summary>The shared state; null until a stateful rule has been built (and for stateless rules).</summary>
+    public AggregatorState? State { get; private set; }
+
+    /// <summary>Saved bytes to load into the first stateful instance (a restored checkpoint's), or null.</summary>
+    public byte[]? Pending { get; set; }
+
+    /// <summary>Makes <paramref name="rule"/> use the shared state (the first stateful rule's own becomes it).</summary>
+    /// <exception cref="InvalidDataException">The pending bytes are not a state of this rule.</exception>
+    public void Attach(IAggregator rule)
+    {
+        if (rule.State is not { } own) return;
+        if (State is null)
+        {
+            if (Pending is { } bytes) own.Load(bytes);
+            Pending = null;
+            State = own;
+        }
+        else rule.UseState(State);
+    }
+
+    /// <summary>The state's bytes for a checkpoint, or null when the rule is stateless.</summary>
+    public byte[]? Save() => State?.Save();
 }

@@ -21,17 +21,20 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// (no digest) are refused: they cannot be verified; version 2 files (no sections) are read.
 /// Sections carry what is not the model's state, so more can be added without a new version: <c>run</c>
 /// (<see cref="CheckpointRun"/>) and <c>counters</c> (<see cref="RunCounters"/>) are read here; any other section
-/// (e.g. a stateful aggregation rule's state) is kept as bytes in <see cref="Sections"/> and written back as it is.
+/// is kept as bytes in <see cref="Sections"/> and written back as it is.
 /// A reader skips the sections it does not know.
+/// The aggregation rule's state (<paramref name="AggregatorState"/>, e.g. centered clipping's previous output, as
+/// written by <c>AggregatorState.Save</c>) is the section <c>aggregator-state</c>; stateless rules write none.
 /// </remarks>
-public sealed record Checkpoint(long Round, long TotalRounds, float[] X, OptimizerState Server, IReadOnlyList<string> ConfigLayers, bool Completed)
+public sealed record Checkpoint(long Round, long TotalRounds, float[] X, OptimizerState Server, IReadOnlyList<string> ConfigLayers, bool Completed,
+    byte[]? AggregatorState = null)
 {
     private static readonly byte[] Magic = "ABCK"u8.ToArray();
     private const byte Version = 3;
     private const int DigestBytes = 32;
 
     /// <summary>Section names of the sections this type reads itself.</summary>
-    public const string RunSection = "run", CountersSection = "counters";
+    public const string RunSection = "run", CountersSection = "counters", AggregatorStateSection = "aggregator-state";
 
     /// <summary>The run this checkpoint belongs to (null in version 2 files).</summary>
     public CheckpointRun? Run { get; init; }
@@ -64,7 +67,8 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             if (Run is not null) sections.Add((RunSection, Encode(Run.Write)));
             if (Counters is not null) sections.Add((CountersSection, Encode(Counters.Write)));
             foreach (var (name, bytes) in Sections.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                if (name is not RunSection and not CountersSection) sections.Add((name, bytes));
+                if (name is not RunSection and not CountersSection and not AggregatorStateSection) sections.Add((name, bytes));
+            if (AggregatorState is { } state) sections.Add((AggregatorStateSection, state));
             w.Write(sections.Count);
             foreach (var (name, bytes) in sections)
             {
@@ -150,7 +154,8 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             if (payload.Position != payload.Length) throw new InvalidDataException($"malformed checkpoint: {payload.Length - payload.Position} unread bytes.");
             var run = sections.Remove(RunSection, out var runBytes) ? Decode(RunSection, runBytes, CheckpointRun.Read) : null;
             var counters = sections.Remove(CountersSection, out var counterBytes) ? Decode(CountersSection, counterBytes, RunCounters.Read) : null;
-            return new Checkpoint(round, total, x, server, layers, completed) { Run = run, Counters = counters, Sections = sections };
+            var ruleState = sections.Remove(AggregatorStateSection, out var stateBytes) ? stateBytes : null;
+            return new Checkpoint(round, total, x, server, layers, completed, ruleState) { Run = run, Counters = counters, Sections = sections };
         }
         catch (EndOfStreamException e)
         {

@@ -54,6 +54,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private AkkaByzSettings? _settings;
     private RunComponents? _components;
     private CheckpointStore? _store;
+    private readonly RuleStateHolder _ruleState = new(); // the rule's cross-round state, checkpointed with the round
     private IServerOptimizer? _server;
     private IActorRef? _aggregator;
     private IActorRef? _evaluator;
@@ -249,6 +250,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             if (checkpoint.X.Length != components.Dimension)
                 throw new InvalidDataException($"checkpoint '{_store!.FilePath}' has d = {checkpoint.X.Length}, the run's model has d = {components.Dimension}.");
             server.SetState(checkpoint.Server);
+            _ruleState.Pending = checkpoint.AggregatorState;
             firstRound = checkpoint.Round + 1;
             _restoredFrom = checkpoint.Round;
             var source = Path.Combine(checkpoint.Run is { OutputDirectory.Length: > 0 } r ? r.OutputDirectory : _outDir, "metrics.csv");
@@ -277,7 +279,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             components.CreateAggregator, _evaluator, _metrics, firstRound, SaveCheckpoint, Admit,
             MinWorkers: min, Restored: checkpoint?.Counters,
             OnRegistrations: (slots, waiting) => me.Tell(new Registrations(slots, waiting)),
-            WaitProgressInterval: _node.WaitReportInterval)), "run");
+            WaitProgressInterval: _node.WaitReportInterval, RuleState: _ruleState)), "run");
         _aggregator.Tell(WatchRun.Instance, Self);
         var startRule = min is > 0 and var n && n < settings.Workers
             ? $"starts when all {settings.Workers} have registered, or with at least {n} at the start timeout ({settings.Barrier.StartTimeout.TotalSeconds:0.#} s)"
@@ -292,7 +294,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     {
         if (_store is null || round % _node.CheckpointInterval != 0 || round >= _rounds) return;
         // Captured now (the state is copied), written once metrics.csv holds this round (see SavePending).
-        var checkpoint = new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false) { Counters = counters };
+        var checkpoint = new Checkpoint(round, _rounds, x, server.GetState(), _layers, Completed: false, _ruleState.Save()) { Counters = counters };
         _self.Tell(new PendingCheckpoint(checkpoint));
     }
 

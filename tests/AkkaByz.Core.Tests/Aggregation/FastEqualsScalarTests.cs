@@ -117,7 +117,7 @@ public class FastEqualsScalarTests
         {
             int m = rng.Next(3, 40), d = rng.Next(1, 3000);
             // The scalar MDA enumerates all C(m, m − f) subsets: keep it small.
-            if (spec.Contains("mda")) m = Math.Min(m, 18);
+            if (TestData.Enumerates(spec)) m = Math.Min(m, 18);
             yield return [spec, m, d, rng.Next()];
         }
         yield return ["ctma(cwtm)", 65, 2001, 1];
@@ -137,6 +137,14 @@ public class FastEqualsScalarTests
         yield return ["clip(c=5,cwtm)", 17, 50_000, 14];
         yield return ["mda", 17, 20_000, 15];
         yield return ["monna(pivot=5)", 17, 50_000, 16];
+        yield return ["smea", 17, 20_000, 17];
+        yield return ["caf", 17, 20_000, 18];
+        yield return ["caf", 40, 2_000, 19];     // the EVD path (order > 24)
+        yield return ["dnc", 17, 50_000, 20];
+        yield return ["dnc(dim=100000)", 17, 30_000, 21]; // b ≥ d: every coordinate
+        yield return ["signguard", 17, 50_000, 22];
+        yield return ["cc(iters=5,tau=3)", 17, 50_000, 23];
+        yield return ["ctma(smea)", 13, 5_000, 24];
     }
 
     [Theory]

@@ -97,7 +97,7 @@ public class SpecTests
     [Fact]
     public void The_rule_list_names_every_rule()
     {
-        Assert.Equal(["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "meamed", "bulyan", "mda", "monna", "ctma", "nnm", "bucketing", "clip", "arc", "nnm+ctma"],
+        Assert.Equal(["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "meamed", "bulyan", "mda", "monna", "smea", "caf", "dnc", "signguard", "cc", "ctma", "nnm", "bucketing", "clip", "arc", "nnm+ctma"],
             AggregatorSpec.RuleNames);
         Assert.Equal(AggregatorSpec.RuleNames.Count, AggregatorSpec.RuleUsages.Count);
     }

@@ -52,10 +52,15 @@ internal static class TestData
         "ctma(bucketing(s=2,cwtm))", "nnm(ctma(cwmed))",
         "meamed", "ctma(meamed)", "bulyan", "ctma(bulyan)", "clip(c=3,cwtm)", "clip(mean)", "arc(cwtm)", "arc(nnm(cwtm))",
         "ctma(arc(cwmed))", "mda", "ctma(mda)", "monna", "monna(pivot=1)", "ctma(monna)",
+        "smea", "ctma(smea)", "caf", "ctma(caf)", "dnc", "dnc(c=0.5,dim=40,iters=3)", "ctma(dnc)", "signguard",
+        "signguard(frac=0.5,lower=0.5,upper=2)", "cc", "cc(iters=3,tau=1)", "ctma(cc(tau=10))", "nnm(cc(tau=2))",
     ];
 
+    /// <summary>Specs whose search enumerates C(m, m − f) subsets in the scalar reference: keep m small.</summary>
+    public static bool Enumerates(string spec) => spec.Contains("mda") || spec.Contains("smea");
+
     /// <summary>Specs whose clipping scales towards the origin: not translation-equivariant by design.</summary>
-    public static bool Clips(string spec) => spec.Contains("clip") || spec.Contains("arc");
+    public static bool Clips(string spec) => spec.Contains("clip") || spec.Contains("arc") || spec.Contains("signguard");
 
     /// <summary>f small enough for every spec in <see cref="AllSpecs"/> at this m (Krum and bucketing(s=2)).</summary>
     public static int SafeF(int m) => Math.Max(0, Math.Min((m - 3) / 2, ((m + 1) / 2 - 1) / 2));

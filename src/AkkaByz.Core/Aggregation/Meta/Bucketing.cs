@@ -68,6 +68,10 @@ public sealed class Bucketing : AggregatorBase
     /// <summary>The inner rule A.</summary>
     public IAggregator Inner => _inner;
 
+    internal override bool HasState => _inner.HasState;
+
+    internal override void BindState(AggregatorState state, ref int next) => _inner.BindState(state, ref next);
+
     /// <inheritdoc />
     public override string Spec => SIsDefault ? $"bucketing({_inner.Spec})" : $"bucketing(s={S},{_inner.Spec})";
 
@@ -81,6 +85,23 @@ public sealed class Bucketing : AggregatorBase
         {
             int lo = b * S, hi = Math.Min(M, lo + S);
             for (int j = lo; j < hi; j++) _w[b * M + _perm[j]] = 1.0 / (hi - lo);
+        }
+        if (S == 1)
+        {
+            // A bucket of one is that input: pass the inputs, permuted, by reference (no m·d copy).
+            var view = new float[k][];
+            for (int b = 0; b < k; b++) view[b] = inputs[_perm[b]];
+            AggregationReport single;
+            try
+            {
+                single = _inner.AggregateCore(view, output, checkFinite);
+            }
+            catch (ArgumentException) when (checkFinite)
+            {
+                NonFinite.ThrowIfAny(inputs, d); // name the input, not its bucket
+                throw;
+            }
+            return new AggregationReport(Members(single.Suspects), Members(single.Selected));
         }
         EnsureScratch(d, k);
         if (!LinearKernels.Combine(inputs, _w, k, _meansAddr, d, Scratch) && checkFinite)

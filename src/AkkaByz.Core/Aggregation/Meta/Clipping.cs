@@ -34,6 +34,10 @@ public abstract class NormClipping : AggregatorBase
     /// <summary>The inner rule A.</summary>
     public IAggregator Inner => _inner;
 
+    internal override bool HasState => _inner.HasState;
+
+    internal override void BindState(AggregatorState state, ref int next) => _inner.BindState(state, ref next);
+
     /// <summary>Fills <paramref name="scale"/>[i] ≤ 1 from the norms ‖x_i‖ (1 = unchanged).</summary>
     private protected abstract void Scales(ReadOnlySpan<double> norms, Span<double> scale);
 
@@ -43,6 +47,7 @@ public abstract class NormClipping : AggregatorBase
         if (!DistanceKernels.SquaredNorms(inputs, d, _norm2, Scratch)) NonFinite.ThrowIfAny(inputs, d);
         for (int i = 0; i < m; i++) _norm2[i] = Math.Sqrt(_norm2[i]);
         Scales(_norm2, _scale);
+        if (_inner.IsCoordinateWise) return Blocked(inputs, output);
         int count = 0;
         for (int i = 0; i < m; i++)
         {
@@ -67,6 +72,40 @@ public abstract class NormClipping : AggregatorBase
         {
             Array.Clear(_view); // hold no reference to the caller's vectors between calls
             Array.Clear(_whichDst);
+        }
+    }
+
+    /// <summary>
+    /// Coordinate-wise A: block by block of coordinates, every row's block is copied (scaled where s_i &lt; 1) into an
+    /// m × block scratch and A aggregates it into the output's block: m × block floats of scratch instead of one
+    /// d-vector per clipped input.
+    /// </summary>
+    private AggregationReport Blocked(IReadOnlyList<float[]> inputs, Span<float> output)
+    {
+        int d = output.Length, m = M;
+        int block = Math.Min(d, CoordinateBlock(m));
+        for (int i = 0; i < m; i++)
+        {
+            var copy = _copies[i];
+            if (copy is null || copy.Length < block) _copies[i] = GC.AllocateUninitializedArray<float>(block);
+            _view[i] = _copies[i]!;
+            _which[i] = i;
+            _whichScale[i] = _scale[i];
+        }
+        AggregationReport report = AggregationReport.None;
+        try
+        {
+            for (int b = 0; b < d; b += block)
+            {
+                int n = Math.Min(block, d - b);
+                LinearKernels.ScaleRows(inputs, _which, _whichScale, _view, m, n, start: b);
+                report = _inner.AggregateCore(_view, output.Slice(b, n), checkFinite: false);
+            }
+            return report;
+        }
+        finally
+        {
+            Array.Clear(_view);
         }
     }
 }

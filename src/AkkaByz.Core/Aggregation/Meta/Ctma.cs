@@ -29,6 +29,10 @@ public sealed class Ctma : AggregatorBase
     /// <summary>The anchor rule A.</summary>
     public IAggregator AnchorRule => _anchorRule;
 
+    internal override bool HasState => _anchorRule.HasState;
+
+    internal override void BindState(AggregatorState state, ref int next) => _anchorRule.BindState(state, ref next);
+
     /// <inheritdoc />
     public override string Spec => $"ctma({_anchorRule.Spec})";
 

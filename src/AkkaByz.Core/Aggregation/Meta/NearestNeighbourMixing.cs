@@ -6,8 +6,11 @@ namespace AkkaByz.Core.Aggregation.Meta;
 /// NNM(f), nearest-neighbour mixing (Allouah et al., "Fixing by Mixing: A Recipe for Optimal Byzantine ML under
 /// Heterogeneity", AISTATS 2023): replace each x_i by the mean of its m − f nearest inputs (itself included; ties by
 /// index), then apply the inner rule A. Cost: one blocked pairwise-distance pass (O(m²d) compute) and one blocked
-/// mixing pass that reads the input once and writes the m mixed vectors (kept in reusable scratch: m·d floats).
-/// Reports the inner rule's report (mixed vector i stands for input i).
+/// mixing pass that reads the input once. When A is coordinate-wise (Mean, CWMed, CWTM, MeaMed) the mixed vectors are
+/// never stored whole: block by block of coordinates (m rows of a block ≈ 16 MB) the mixing writes the block's m
+/// mixed rows and A aggregates them into the block of the output, so the scratch is m × block floats, not m·d (at
+/// m = 128, d = 10^7 that is 16 MB instead of 5 GB). Other inner rules get the m mixed vectors (reusable scratch,
+/// m·d floats). Reports the inner rule's report (mixed vector i stands for input i).
 /// </summary>
 public sealed class NearestNeighbourMixing : AggregatorBase
 {
@@ -30,18 +33,45 @@ public sealed class NearestNeighbourMixing : AggregatorBase
     /// <summary>The inner rule A.</summary>
     public IAggregator Inner => _inner;
 
+    internal override bool HasState => _inner.HasState;
+
+    internal override void BindState(AggregatorState state, ref int next) => _inner.BindState(state, ref next);
+
     /// <inheritdoc />
     public override string Spec => $"nnm({_inner.Spec})";
 
     internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
     {
         int d = output.Length;
-        Mix(inputs, d);
-        return _inner.AggregateCore(_mixed, output, checkFinite: false);
+        if (!_inner.IsCoordinateWise)
+        {
+            Mix(inputs, d);
+            return _inner.AggregateCore(_mixed, output, checkFinite: false);
+        }
+        MixWeights(inputs, d);
+        int block = Math.Min(d, CoordinateBlock(M));
+        EnsureScratch(block);
+        AggregationReport report = AggregationReport.None;
+        for (int b = 0; b < d; b += block)
+        {
+            int n = Math.Min(block, d - b);
+            LinearKernels.Combine(inputs, _mix, M, _mixedAddr, n, Scratch, start: b);
+            report = _inner.AggregateCore(_mixed, output.Slice(b, n), checkFinite: false);
+        }
+        return report;
     }
 
     /// <summary>Computes the mixed vectors into reusable scratch and returns them (valid until the next call).</summary>
     internal IReadOnlyList<float[]> Mix(IReadOnlyList<float[]> inputs, int d)
+    {
+        MixWeights(inputs, d);
+        EnsureScratch(d);
+        LinearKernels.Combine(inputs, _mix, M, _mixedAddr, d, Scratch);
+        return _mixed;
+    }
+
+    /// <summary>The pairwise distances and the m×m mixing weights (each row: 1/(m − f) on its m − f nearest).</summary>
+    private void MixWeights(IReadOnlyList<float[]> inputs, int d)
     {
         if (!DistanceKernels.PairwiseSquaredDistances(inputs, d, _d2, Scratch)) NonFinite.ThrowIfAny(inputs, d);
         int keep = M - F;
@@ -52,14 +82,11 @@ public sealed class NearestNeighbourMixing : AggregatorBase
             var order = InputValidation.OrderByKeyThenIndex(_row);
             for (int j = 0; j < keep; j++) _mix[i * M + order[j]] = 1.0 / keep;
         }
-        EnsureScratch(d);
-        LinearKernels.Combine(inputs, _mix, M, _mixedAddr, d, Scratch);
-        return _mixed;
     }
 
     private unsafe void EnsureScratch(int d)
     {
-        if (_mixed.Length == M && _mixed[0].Length == d) return;
+        if (_mixed.Length == M && _mixed[0].Length >= d) return;
         _mixed = new float[M][];
         _mixedAddr = new nint[M];
         for (int i = 0; i < M; i++)

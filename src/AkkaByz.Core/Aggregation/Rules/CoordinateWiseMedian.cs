@@ -11,6 +11,8 @@ public sealed class CoordinateWiseMedian : AggregatorBase
 {
     public CoordinateWiseMedian(int m, int f) : base(m, f) { }
 
+    internal override bool IsCoordinateWise => true;
+
     /// <inheritdoc />
     public override string Spec => "cwmed";
 

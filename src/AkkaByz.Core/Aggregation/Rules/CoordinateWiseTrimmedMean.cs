@@ -15,6 +15,8 @@ public sealed class CoordinateWiseTrimmedMean : AggregatorBase
         if (m <= 2 * f) throw new ArgumentOutOfRangeException(nameof(f), $"CWTM needs m > 2f; got m = {m}, f = {f}.");
     }
 
+    internal override bool IsCoordinateWise => true;
+
     /// <inheritdoc />
     public override string Spec => "cwtm";
 

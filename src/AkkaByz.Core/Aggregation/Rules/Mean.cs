@@ -10,6 +10,8 @@ public sealed class Mean : AggregatorBase
 {
     public Mean(int m, int f) : base(m, f) { }
 
+    internal override bool IsCoordinateWise => true;
+
     /// <inheritdoc />
     public override string Spec => "mean";
 

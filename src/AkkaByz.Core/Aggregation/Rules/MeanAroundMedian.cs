@@ -13,6 +13,8 @@ public sealed class MeanAroundMedian : AggregatorBase
 {
     public MeanAroundMedian(int m, int f) : base(m, f) { }
 
+    internal override bool IsCoordinateWise => true;
+
     /// <inheritdoc />
     public override string Spec => "meamed";
 
