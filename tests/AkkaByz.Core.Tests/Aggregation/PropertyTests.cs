@@ -26,7 +26,11 @@ public class PropertyTests
     {
         // Bucketing draws a random permutation per call, so only its s = 1 form is order-free; others all are.
         // MoNNA's pivot is an input index, so a permutation moves the pivot: no invariance to check.
-        var specs = TestData.AllSpecs.Where(s => !s.Contains("bucketing") && !s.Contains("monna")).Append("bucketing(s=1,cwtm)").ToArray();
+        // SignGuard's sign features are fractions of b sampled coordinates, so on small inputs two of them tie often, and
+        // its 2-means breaks ties (farthest pair, equal cluster sizes) by the lower input index, as documented: a
+        // permutation can change which cluster is kept. No invariance to check.
+        var specs = TestData.AllSpecs.Where(s => !s.Contains("bucketing") && !s.Contains("monna") && !s.StartsWith("signguard", StringComparison.Ordinal))
+            .Append("bucketing(s=1,cwtm)").ToArray();
         return Prop.ForAll(Gen.Elements(specs).ToArbitrary(), spec =>
         {
             var (x, f) = Inputs(seed, mb, db, spec);
