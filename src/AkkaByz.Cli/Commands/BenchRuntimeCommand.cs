@@ -185,6 +185,26 @@ public static class BenchRuntimeCommand
             output.WriteLine($"| {r + 1} | " + string.Join(" | ", rates.Select(v => F(v, "0.0"))) + " |");
         }
         output.WriteLine($"| best | " + string.Join(" | ", best.Select(v => F(v, "0.0"))) + " |");
+        // The dashboard's own work, timed alone (steadier than rates on a shared machine): a row, and a page's JSON.
+        var probe = new AkkaByz.Dashboard.DashboardState("train");
+        probe.RunStarted(AkkaByz.Runtime.Metrics.RunDescription.From(settings, 200_000));
+        var rowsTimed = 200_000;
+        var sample = Enumerable.Range(0, 64).Select(i => new AkkaByz.Runtime.Metrics.MetricsRow(0, 0.5, double.NaN, double.NaN, 17, 0, 8, 0.1, 1.0, 0)
+            { SuspectWorkers = Enumerable.Range(i % 9, 8).ToArray() }).ToArray();
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        for (var i = 1; i <= rowsTimed; i++) probe.Row(sample[i & 63] with { Round = i, ElapsedSeconds = i * 1e-3 });
+        var rowUs = clock.Elapsed.TotalMicroseconds / rowsTimed;
+        var rowBytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)rowsTimed;
+        clock.Restart();
+        var (json, _, seq) = probe.Snapshot();
+        var snapshotMs = clock.Elapsed.TotalMilliseconds;
+        for (var i = 0; i < 250; i++) probe.Row(sample[i & 63] with { Round = rowsTimed + i + 1, ElapsedSeconds = (rowsTimed + i) * 1e-3 });
+        clock.Restart();
+        var (delta, _, _) = probe.Delta(seq);
+        var deltaMs = clock.Elapsed.TotalMilliseconds;
+        output.WriteLine($"dashboard work alone: {F(rowUs, "0.00")} µs and {F(rowBytes, "0")} B per row (DashboardState.Row, {rowsTimed} rows incl. building each row); " +
+                         $"snapshot of {F(json.Length / 1024.0, "0")} KiB {F(snapshotMs, "0.0")} ms; a 250-row delta {F(deltaMs, "0.00")} ms (at most 4 per second per page)");
         output.WriteLine($"dashboard cost (1 − best with / best off): server, no page {F(100 * (1 - best[1] / best[0]), "+0.0;-0.0")} %; " +
                          $"server, open page {F(100 * (1 - best[2] / best[0]), "+0.0;-0.0")} %");
     }
