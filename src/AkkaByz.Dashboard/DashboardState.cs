@@ -10,7 +10,9 @@ namespace AkkaByz.Dashboard;
 /// experiment's events, and served as JSON: a snapshot for a page that connects, then deltas (new rows, new cluster
 /// observations, the status). Memory stays bounded however long the run: beyond <see cref="RowCapacity"/> rows every
 /// other kept row is dropped (the page then receives a new snapshot); the detection figures and the rejection totals
-/// are counted over every row, not only the kept ones. Thread-safe: the feed calls it on actor threads.
+/// are counted over every row, not only the kept ones. A row costs O(1) under a short lock (counters, one small
+/// record when the row is kept); JSON is built only when a page asks, from a copy taken under the lock and serialised
+/// outside it, and a snapshot is reused while nothing changed. Thread-safe: the feed calls it on its delivery task.
 /// </summary>
 public sealed class DashboardState : IRunFeedListener
 {
@@ -26,7 +28,9 @@ public sealed class DashboardState : IRunFeedListener
     private readonly Dictionary<string, CellDto> _cells = new(StringComparer.Ordinal);
     private readonly List<string> _cellOrder = [];
     private long[] _trimmed = [];
-    private HashSet<int> _byzantine = [];
+    private bool[] _isByzantine = [];
+    private int _byzantineCount;
+    private (int Generation, long Seq, string Json)? _snapshotCache;
     private RunDescription? _run;
     private long _seq;
     private long _stride = 1;
@@ -65,7 +69,9 @@ public sealed class DashboardState : IRunFeedListener
             // A fail-over (the coordinator restarted on this node from a checkpoint) continues the same run: keep the rows.
             var same = _run is { } r && r.Workers == run.Workers && r.Rounds == run.Rounds && r.Aggregator == run.Aggregator;
             _run = run;
-            _byzantine = [.. run.ByzantineWorkers];
+            _isByzantine = new bool[Math.Max(run.Workers, run.ByzantineWorkers.Count == 0 ? 0 : run.ByzantineWorkers.Max() + 1)];
+            foreach (var w in run.ByzantineWorkers) _isByzantine[w] = true;
+            _byzantineCount = run.ByzantineWorkers.Count;
             if (!same && Mode != "experiment")
             {
                 _rows.Clear();
@@ -94,10 +100,10 @@ public sealed class DashboardState : IRunFeedListener
                 {
                     if (w >= _trimmed.Length) Array.Resize(ref _trimmed, w + 1);
                     _trimmed[w]++;
-                    if (_byzantine.Contains(w)) _truePositives++;
+                    if ((uint)w < (uint)_isByzantine.Length && _isByzantine[w]) _truePositives++;
                     else _falsePositives++;
                 }
-                _byzantineRounds += _byzantine.Count;
+                _byzantineRounds += _byzantineCount;
                 if (row.RejectedByReason is { } reasons)
                     foreach (var (reason, n) in reasons) _rejected[reason] = _rejected.GetValueOrDefault(reason) + n;
                 _lastRound = Math.Max(_lastRound, row.Round);
@@ -233,7 +239,7 @@ public sealed class DashboardState : IRunFeedListener
         var total = _run?.Rounds ?? 0;
         double? eta = rate is > 0 && total > 0 ? Math.Max(0, total - _lastRound) / rate : null;
         var flagged = _truePositives + _falsePositives;
-        double? precision = _byzantine.Count > 0 && flagged > 0 ? (double)_truePositives / flagged : null;
+        double? precision = _byzantineCount > 0 && flagged > 0 ? (double)_truePositives / flagged : null;
         double? recall = _byzantineRounds > 0 ? (double)_truePositives / _byzantineRounds : null;
         return new StatusDto(_lastRound, total, Finite(_lastElapsed), rate, eta, Finite(_lastAccuracy), Finite(_lastTestLoss),
             precision, recall, _truePositives, _falsePositives, _finished);
@@ -241,20 +247,44 @@ public sealed class DashboardState : IRunFeedListener
 
     private (string, int, long) Json(long since, bool snapshot)
     {
+        Payload payload;
+        int generation;
+        long seq;
         lock (_gate)
         {
-            var payload = new Payload(
-                snapshot ? "snapshot" : "delta", Mode, _generation, _seq,
+            generation = _generation;
+            seq = _seq;
+            if (snapshot && _snapshotCache is { } c && c.Generation == generation && c.Seq == seq) return (c.Json, generation, seq);
+            // Rows and cluster observations are in sequence order: the new ones are a tail, found by binary search.
+            payload = new Payload(
+                snapshot ? "snapshot" : "delta", Mode, generation, seq,
                 snapshot || since == 0 ? _run : null,
-                _rows.Where(r => r.Seq > since).ToArray(),
-                _cluster.Where(c => c.Seq > since).ToArray(),
+                Tail(_rows, since, r => r.Seq),
+                Tail(_cluster, since, o => o.Seq),
                 _trimmed.ToArray(),
-                _rejected.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value),
+                new SortedDictionary<string, long>(_rejected, StringComparer.Ordinal),
                 _experimentName is null ? null : new ExperimentDto(_experimentName, _experimentTotal, _experimentDone,
                     _experimentEta?.TotalSeconds, _experimentElapsed.TotalSeconds, _cellOrder.Select(id => _cells[id]).ToArray()),
                 StatusLocked());
-            return (JsonSerializer.Serialize(payload, Options), _generation, _seq);
         }
+        // Serialised outside the lock: the feed never waits for a page.
+        var json = JsonSerializer.Serialize(payload, Options);
+        if (snapshot)
+            lock (_gate) _snapshotCache = (generation, seq, json);
+        return (json, generation, seq);
+    }
+
+    /// <summary>The items after sequence number <paramref name="since"/> (a copy).</summary>
+    private static T[] Tail<T>(List<T> items, long since, Func<T, long> seqOf)
+    {
+        int lo = 0, hi = items.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (seqOf(items[mid]) <= since) lo = mid + 1;
+            else hi = mid;
+        }
+        return items.GetRange(lo, items.Count - lo).ToArray();
     }
 
     private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
@@ -275,7 +305,7 @@ public sealed class DashboardState : IRunFeedListener
         IReadOnlyDictionary<string, int>? Why)
     {
         public static RowDto From(MetricsRow r, long seq) => new(seq, r.Round, Finite(r.TrainLoss), Finite(r.TestLoss), Finite(r.TestAccuracy),
-            r.Received, r.Rejected, [.. r.SuspectWorkers], Finite(r.AggregationMs), Finite(r.RoundMs), Finite(r.ElapsedSeconds), r.RejectedByReason);
+            r.Received, r.Rejected, r.SuspectWorkers as int[] ?? [.. r.SuspectWorkers], Finite(r.AggregationMs), Finite(r.RoundMs), Finite(r.ElapsedSeconds), r.RejectedByReason);
     }
 
     public sealed record ClusterDto(long Seq, string Utc, int Aggregators, int Workers, int Unreachable, string Event, bool FailOver);

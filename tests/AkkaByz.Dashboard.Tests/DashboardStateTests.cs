@@ -29,6 +29,22 @@ public sealed class DashboardStateTests
     }
 
     [Fact]
+    public void A_snapshot_is_reused_until_a_row_arrives_and_then_covers_it()
+    {
+        var state = new DashboardState("train");
+        state.RunStarted(Run);
+        state.Row(Row(1, [3], 0.1));
+        var first = state.Snapshot();
+        Assert.Same(first.Json, state.Snapshot().Json);
+        state.Row(Row(2, [4], 0.2));
+        var second = state.Snapshot();
+        Assert.NotSame(first.Json, second.Json);
+        Assert.Equal(first.Seq + 1, second.Seq);
+        using var json = JsonDocument.Parse(second.Json);
+        Assert.Equal([1L, 2L], json.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("r").GetInt64()));
+    }
+
+    [Fact]
     public void Rounds_per_second_uses_the_last_ten_seconds_and_gives_an_ETA()
     {
         var state = new DashboardState("train");

@@ -16,7 +16,10 @@ namespace AkkaByz.Cli.Commands;
 /// runs: the <c>bench models</c> throughput of one model per core (one torch thread each) divided by the gradients a
 /// round needs, and reports the fraction of it each mode reaches. Each run is timed over rounds 2..R−1 (the first round
 /// warms up; the last one's metrics row waits for the final evaluation); a per-phase breakdown of the best run of each mode follows the table. Both modes also print whether their
-/// final parameters are bit-identical (they must be).
+/// final parameters are bit-identical (they must be). <c>--dashboard</c> instead times the local logreg job alone, in
+/// one process, three ways per repetition in alternating order: no dashboard; the dashboard server up and subscribed to
+/// the run feed, no page open; the same with an open page (a server-sent-events client reading every event). Cost =
+/// 1 − best watched rate / best plain rate (best of --repeat each).
 /// </summary>
 public static class BenchRuntimeCommand
 {
@@ -32,7 +35,8 @@ public static class BenchRuntimeCommand
         var attack = new Option<string>("--attack") { Description = "Attack of the 8 Byzantine workers.", DefaultValueFactory = _ => "alie" };
         var boundSteps = new Option<int>("--bound-steps") { Description = "Minimum gradients per core in each bound measurement.", DefaultValueFactory = _ => 200 };
         var split = new Option<bool>("--split-gradients") { Description = "Run a worker's two µ²-SGD gradients as separate tasks (off: one task per worker, the earlier schedule).", DefaultValueFactory = _ => true };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split }) command.Options.Add(o);
+        var dashboard = new Option<bool>("--dashboard") { Description = "Only the logreg job, timed without and with the live dashboard (server up, no page; server up, an open page), alternating, best of --repeat: its cost in %." };
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, dashboard }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -42,6 +46,17 @@ public static class BenchRuntimeCommand
             {
                 AkkaByz.Runtime.Training.WorkerComputation.SplitGradients = parse.GetValue(split);
                 output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; {parse.GetValue(repeat)} repetitions; {RoundProfile.RuntimeSettings()}; gradients split {(parse.GetValue(split) ? "on" : "off")}");
+                if (parse.GetValue(dashboard))
+                {
+                    var job = AkkaByzSettings.Default with
+                    {
+                        Model = "logreg", Attack = parse.GetValue(attack)!, BatchSize = parse.GetValue(batch), EvalInterval = 0, Rounds = parse.GetValue(logregRounds),
+                        Data = AkkaByzSettings.Default.Data with { Source = DataSourceSpec.Parse("synthetic") },
+                    };
+                    job.Validate();
+                    await MeasureDashboard(job, parse.GetValue(repeat), output, cancellation).ConfigureAwait(false);
+                    return 0;
+                }
                 output.WriteLine("| model | d | rounds | run | actor runtime (rounds/s) | plain loop (rounds/s) | overhead | bound (rounds/s) | actor / bound | plain / bound | identical |");
                 output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
                 var breakdowns = new List<string>();
@@ -146,6 +161,87 @@ public static class BenchRuntimeCommand
             if (bestPlain is null || plain.RoundsPerSecond > bestPlain.RoundsPerSecond) bestPlain = plain;
         }
         return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll);
+    }
+
+    /// <summary>The logreg job without and with the dashboard (no page; an open page), alternating the order per repetition.</summary>
+    private static async Task MeasureDashboard(AkkaByzSettings settings, int repeat, TextWriter output, CancellationToken cancellation)
+    {
+        var components = RunComposer.Compose(settings);
+        await LocalTraining.RunAsync(components, null, cancellation).ConfigureAwait(false); // warm-up
+        string[] modes = ["off", "server, no page", "server, open page"];
+        var best = new double[modes.Length];
+        output.WriteLine($"dashboard cost: logreg, {settings.Rounds} rounds per run, modes alternating, best of {Math.Max(1, repeat)}");
+        output.WriteLine("| repetition | " + string.Join(" | ", modes) + " (rounds/s) |");
+        output.WriteLine("|---|---|---|---|");
+        for (var r = 0; r < Math.Max(1, repeat); r++)
+        {
+            var rates = new double[modes.Length];
+            for (var k = 0; k < modes.Length; k++)
+            {
+                var mode = r % 2 == 0 ? k : modes.Length - 1 - k;
+                rates[mode] = await TimeDashboardMode(components, mode, cancellation).ConfigureAwait(false);
+                best[mode] = Math.Max(best[mode], rates[mode]);
+            }
+            output.WriteLine($"| {r + 1} | " + string.Join(" | ", rates.Select(v => F(v, "0.0"))) + " |");
+        }
+        output.WriteLine($"| best | " + string.Join(" | ", best.Select(v => F(v, "0.0"))) + " |");
+        // The dashboard's own work, timed alone (steadier than rates on a shared machine): a row, and a page's JSON.
+        var probe = new AkkaByz.Dashboard.DashboardState("train");
+        probe.RunStarted(AkkaByz.Runtime.Metrics.RunDescription.From(settings, 200_000));
+        var rowsTimed = 200_000;
+        var sample = Enumerable.Range(0, 64).Select(i => new AkkaByz.Runtime.Metrics.MetricsRow(0, 0.5, double.NaN, double.NaN, 17, 0, 8, 0.1, 1.0, 0)
+            { SuspectWorkers = Enumerable.Range(i % 9, 8).ToArray() }).ToArray();
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        for (var i = 1; i <= rowsTimed; i++) probe.Row(sample[i & 63] with { Round = i, ElapsedSeconds = i * 1e-3 });
+        var rowUs = clock.Elapsed.TotalMicroseconds / rowsTimed;
+        var rowBytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)rowsTimed;
+        clock.Restart();
+        var (json, _, seq) = probe.Snapshot();
+        var snapshotMs = clock.Elapsed.TotalMilliseconds;
+        for (var i = 0; i < 250; i++) probe.Row(sample[i & 63] with { Round = rowsTimed + i + 1, ElapsedSeconds = (rowsTimed + i) * 1e-3 });
+        clock.Restart();
+        var (delta, _, _) = probe.Delta(seq);
+        var deltaMs = clock.Elapsed.TotalMilliseconds;
+        output.WriteLine($"dashboard work alone: {F(rowUs, "0.00")} µs and {F(rowBytes, "0")} B per row (DashboardState.Row, {rowsTimed} rows incl. building each row); " +
+                         $"snapshot of {F(json.Length / 1024.0, "0")} KiB {F(snapshotMs, "0.0")} ms; a 250-row delta {F(deltaMs, "0.00")} ms (at most 4 per second per page)");
+        output.WriteLine($"dashboard cost (1 − best with / best off): server, no page {F(100 * (1 - best[1] / best[0]), "+0.0;-0.0")} %; " +
+                         $"server, open page {F(100 * (1 - best[2] / best[0]), "+0.0;-0.0")} %");
+    }
+
+    /// <summary>One run: 0 = no dashboard, 1 = server and feed subscribed, 2 = the same with an SSE client reading every event.</summary>
+    private static async Task<double> TimeDashboardMode(RunComponents components, int mode, CancellationToken cancellation)
+    {
+        if (mode == 0) return (await LocalTraining.RunAsync(components, null, cancellation).ConfigureAwait(false)).RoundsPerSecond;
+        var state = new AkkaByz.Dashboard.DashboardState("train");
+        using var feed = AkkaByz.Runtime.Metrics.RunFeed.Subscribe(state);
+        await using var server = await AkkaByz.Dashboard.DashboardServer.StartAsync(state, "127.0.0.1", 0, null, cancellation).ConfigureAwait(false);
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var stop = new CancellationTokenSource();
+        var events = 0L;
+        using var connected = new SemaphoreSlim(0, 1);
+        var page = mode < 2 ? Task.CompletedTask : Task.Run(async () =>
+        {
+            try
+            {
+                await using var stream = await http.GetStreamAsync(server.Url + "events", stop.Token).ConfigureAwait(false);
+                using var reader = new StreamReader(stream);
+                while (await reader.ReadLineAsync(stop.Token).ConfigureAwait(false) is { } line)
+                    if (line.StartsWith("event:", StringComparison.Ordinal) && Interlocked.Increment(ref events) == 1) connected.Release();
+            }
+            catch (OperationCanceledException) { }
+            catch (IOException) { }
+            catch (HttpRequestException) { }
+        });
+        if (mode == 2 && !await connected.WaitAsync(TimeSpan.FromSeconds(30), cancellation).ConfigureAwait(false))
+            throw new InvalidOperationException("bench runtime --dashboard: the page did not connect");
+        var result = await LocalTraining.RunAsync(components, null, cancellation).ConfigureAwait(false);
+        await AkkaByz.Runtime.Metrics.RunFeed.DrainAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await Task.Delay(2 * AkkaByz.Dashboard.DashboardServer.MinInterval, cancellation).ConfigureAwait(false); // the last delta
+        await stop.CancelAsync().ConfigureAwait(false);
+        await page.ConfigureAwait(false);
+        if (mode == 2 && Interlocked.Read(ref events) < 2) throw new InvalidOperationException("bench runtime --dashboard: the page received no delta");
+        return result.RoundsPerSecond;
     }
 
     private static string Breakdown(string model, RoundProfile actor, RoundProfile plain, bool identical)

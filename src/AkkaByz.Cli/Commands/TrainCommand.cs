@@ -120,6 +120,7 @@ public static class TrainCommand
                 if (watching.Server is { } server && !cancellation.IsCancellationRequested)
                 {
                     // The page stays up to be read: the run is over, the process waits for Ctrl-C.
+                    await Runtime.Metrics.RunFeed.DrainAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); // the last rows reach the page first
                     watching.State!.Finished(result.Run.Completed ? $"finished: {result.Run.Rounds} rounds, final test accuracy {100 * result.Final.Accuracy:0.00}%" : result.Run.Reason);
                     output.WriteLine($"dashboard: the run is over; still serving {server.Url} until Ctrl-C");
                     try { await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false); }

@@ -64,9 +64,24 @@ public static class AkkaByzTelemetry
         if (double.IsFinite(row.TrainLoss)) TrainLoss.Record(row.TrainLoss);
         Accepted.Add(row.Received);
         Suspects.Add(row.Suspects);
-        foreach (var worker in row.SuspectWorkers) Trimmed.Add(1, new KeyValuePair<string, object?>("worker", worker));
-        if (row.RejectedByReason is { } reasons)
+        if (Trimmed.Enabled)
+            foreach (var worker in row.SuspectWorkers) Trimmed.Add(1, new KeyValuePair<string, object?>("worker", WorkerTag(worker)));
+        if (row.RejectedByReason is { } reasons && Rejected.Enabled)
             foreach (var (reason, count) in reasons) Rejected.Add(count, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    private static object[] _workerTags = [];
+
+    /// <summary>The boxed worker index, boxed once per worker (a tag per suspect per round would allocate).</summary>
+    private static object WorkerTag(int worker)
+    {
+        var tags = _workerTags;
+        if ((uint)worker < (uint)tags.Length) return tags[worker];
+        var grown = new object[Math.Max(worker + 1, 2 * tags.Length)];
+        tags.CopyTo(grown, 0);
+        for (var i = tags.Length; i < grown.Length; i++) grown[i] = i;
+        _workerTags = grown;
+        return grown[worker];
     }
 
     /// <summary>The aggregator's round deadline closed a barrier.</summary>

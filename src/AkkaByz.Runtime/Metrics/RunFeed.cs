@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using AkkaByz.Runtime.Configuration;
 
 namespace AkkaByz.Runtime.Metrics;
@@ -21,7 +22,7 @@ public sealed record RunDescription(
 /// </summary>
 public sealed record ClusterObservation(DateTime Utc, int Aggregators, int Workers, int Unreachable, string Event, bool FailOver);
 
-/// <summary>Receives what <see cref="RunFeed"/> publishes; every method has an empty default. Called on actor threads: return quickly.</summary>
+/// <summary>Receives what <see cref="RunFeed"/> publishes; every method has an empty default. Called on the feed's own delivery task, in publication order, never on an actor thread.</summary>
 public interface IRunFeedListener
 {
     void RunStarted(RunDescription run) { }
@@ -32,36 +33,82 @@ public interface IRunFeedListener
 /// <summary>
 /// The per-round feed a watcher subscribes to (the dashboard): run start, each completed metrics row (with the
 /// suspects by worker), cluster membership changes. Process-wide like the Meter — in a cluster node there is one run
-/// per process. Publishing with no subscriber costs a volatile read.
+/// per process. Publishing with no subscriber costs a volatile read; with subscribers it is one write into a bounded
+/// queue (<see cref="Capacity"/> items; beyond it an item is dropped and counted in <see cref="Dropped"/>), delivered
+/// to the listeners in order by one task off the actor threads, so a slow listener never slows a round.
 /// </summary>
 public static class RunFeed
 {
+    public const int Capacity = 16_384;
+
     private static volatile IRunFeedListener[] _listeners = [];
     private static readonly object Gate = new();
+    private static readonly Channel<object> Queue = Channel.CreateBounded<object>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private static Task? _delivery;
+    private static long _published, _delivered, _dropped;
 
     public static bool HasListeners => _listeners.Length > 0;
+
+    /// <summary>Items not delivered because the queue was full (a listener far behind).</summary>
+    public static long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Adds a listener until the returned handle is disposed.</summary>
     public static IDisposable Subscribe(IRunFeedListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        lock (Gate) _listeners = [.. _listeners, listener];
+        lock (Gate)
+        {
+            _listeners = [.. _listeners, listener];
+            _delivery ??= Task.Factory.StartNew(Deliver, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        }
         return new Subscription(listener);
     }
 
-    internal static void RunStarted(RunDescription run)
+    /// <summary>Waits until everything published so far has been delivered (or <paramref name="timeout"/> passed): e.g. before saying a run is over.</summary>
+    public static async Task DrainAsync(TimeSpan timeout)
     {
-        foreach (var l in _listeners) l.RunStarted(run);
+        var target = Interlocked.Read(ref _published);
+        var deadline = DateTime.UtcNow + timeout;
+        while (Interlocked.Read(ref _delivered) + Interlocked.Read(ref _dropped) < target && DateTime.UtcNow < deadline)
+            await Task.Delay(5).ConfigureAwait(false);
     }
 
-    internal static void Row(MetricsRow row)
+    internal static void RunStarted(RunDescription run) => Publish(run);
+
+    internal static void Row(MetricsRow row) => Publish(row);
+
+    internal static void Cluster(ClusterObservation observation) => Publish(observation);
+
+    private static void Publish(object item)
     {
-        foreach (var l in _listeners) l.Row(row);
+        if (_listeners.Length == 0) return;
+        Interlocked.Increment(ref _published);
+        if (!Queue.Writer.TryWrite(item)) Interlocked.Increment(ref _dropped);
     }
 
-    internal static void Cluster(ClusterObservation observation)
+    private static async Task Deliver()
     {
-        foreach (var l in _listeners) l.Cluster(observation);
+        await foreach (var item in Queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            foreach (var l in _listeners)
+            {
+                try
+                {
+                    switch (item)
+                    {
+                        case MetricsRow row: l.Row(row); break;
+                        case RunDescription run: l.RunStarted(run); break;
+                        case ClusterObservation o: l.Cluster(o); break;
+                    }
+                }
+                catch (Exception e)
+                {
+                    System.Diagnostics.Trace.TraceWarning($"Run feed listener failed: {e.Message}");
+                }
+            }
+            Interlocked.Increment(ref _delivered);
+        }
     }
 
     private sealed class Subscription(IRunFeedListener listener) : IDisposable
