@@ -39,11 +39,14 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<int?> ExitOf(NodeProcess node) => await node.WaitForExit(RunTimeout);
 
-    [Fact]
-    public async Task One_aggregator_and_three_workers_train_to_the_expected_accuracy_and_match_a_local_run_bit_for_bit()
+    [Theory]
+    [InlineData("ctma(cwtm)", 0.70)]
+    // Stateful (the previous round's output carried from round to round, every round clipping): slower in 30 rounds.
+    [InlineData("cc(iters=2,tau=0.05)", 0.60)]
+    public async Task One_aggregator_and_three_workers_train_to_the_expected_accuracy_and_match_a_local_run_bit_for_bit(string rule, double minAccuracy)
     {
         // Every Params and Update through the tcp vector carrier (threshold 0, see WriteConfig).
-        var config = _cluster.WriteConfig("rounds = 30, barrier.round-deadline = 10s"); // generous: every worker must answer every round
+        var config = _cluster.WriteConfig($"""rounds = 30, aggregator = "{rule}", barrier.round-deadline = 10s"""); // generous: every worker must answer every round
         var port = ClusterHarness.FreePort();
         var aggregator = StartAggregator(config, port);
         var workers = StartWorkers(3, port);
@@ -56,7 +59,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(30, summary.GetProperty("rounds_run").GetInt64());
         Assert.Equal(90, summary.GetProperty("updates_accepted").GetInt64()); // every worker, every round
         var accuracy = summary.GetProperty("final_test_accuracy").GetDouble();
-        Assert.True(accuracy >= 0.70, $"final test accuracy {accuracy} < 0.70");
+        Assert.True(accuracy >= minAccuracy, $"final test accuracy {accuracy} < {minAccuracy}");
 
         // Same seed and config in one local actor system: the same parameters, bit for bit (docs/cluster.md: pure seeds,
         // inputs ordered by worker index, every worker answering every round).
@@ -199,19 +202,11 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(40, summary.GetProperty("updates_accepted").GetInt64());
     }
 
-    /// <summary>
-    /// Stateful: centered clipping starts each round from the previous round's output, which the checkpoint carries (τ
-    /// small enough that every round clips, so a lost or stale state would change the parameters). Open: on
-    /// 2026-12-02 the run failed over and completed but 330 of the 330 parameters differed from the local run; the
-    /// checkpoint→restore path itself is bit-identical in AggregatorStateCheckpointSpecs, so the difference lies
-    /// between the cluster and the local run with this rule, not yet found.
-    /// </summary>
-    [Fact(Skip = "open: a failed-over cc run differs from the local run (see the summary)")]
-    public Task A_failed_over_run_with_centered_clipping_matches_a_local_run_bit_for_bit() =>
-        Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint("cc(iters=2,tau=0.05)");
-
     [Theory]
     [InlineData("ctma(cwtm)")]
+    // Stateful: centered clipping starts each round from the previous round's output, which the checkpoint carries
+    // (τ small enough that every round clips, so a lost or stale state would change every parameter).
+    [InlineData("cc(iters=2,tau=0.05)")]
     public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint(string rule)
     {
         var config = _cluster.WriteConfig($"""rounds = 80, aggregator = "{rule}", barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
