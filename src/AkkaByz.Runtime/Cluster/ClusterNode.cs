@@ -193,6 +193,19 @@ public static class ClusterNode
                     output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] error: this node was removed from the cluster (downed: unreachable for too long, " +
                                       "e.g. frozen or cut off); exiting with code 4 — start it again to rejoin");
             });
+            // A worker that thaws after the cluster removed it may first see every other node as unreachable and down
+            // them in its own view, so it is never told it was removed; but the others have quarantined its
+            // incarnation, and the first association they refuse says so. Removed for good: exit 4 as above.
+            if (options.Role == NodeRole.Worker)
+            {
+                Action<Address> onQuarantined = from =>
+                {
+                    if (exit.TrySetResult(4))
+                        output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] error: this node was removed from the cluster ({from} quarantined it: " +
+                                          "unreachable for too long, e.g. frozen or cut off); exiting with code 4 — start it again to rejoin");
+                };
+                system.ActorOf(QuarantineWatcher.Props(onQuarantined), "quarantine-watcher");
+            }
             var code = await exit.Task.ConfigureAwait(false);
             Management.NodeHealth.Get(system).Finished();
             var (refused, _) = NodeSecurity.Get(system).Refusals();
@@ -210,4 +223,19 @@ public static class ClusterNode
             await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>Calls back once when another node has quarantined this actor system (it removed this incarnation).</summary>
+internal sealed class QuarantineWatcher : ReceiveActor
+{
+    public QuarantineWatcher(Action<Address> onQuarantined)
+    {
+        Receive<Akka.Remote.ThisActorSystemQuarantinedEvent>(e => onQuarantined(e.RemoteAddress));
+    }
+
+    public static Props Props(Action<Address> onQuarantined) => Akka.Actor.Props.Create(() => new QuarantineWatcher(onQuarantined));
+
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.ThisActorSystemQuarantinedEvent));
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 }
