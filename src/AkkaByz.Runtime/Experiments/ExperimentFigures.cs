@@ -176,16 +176,7 @@ public static class ExperimentFigures
     private static bool Stack(string path, IReadOnlyList<byte[]> panels, int width, int height)
     {
         if (panels.Count == 0) return false;
-        using var surface = SkiaSharp.SKSurface.Create(new SkiaSharp.SKImageInfo(width, height * panels.Count));
-        surface.Canvas.Clear(SkiaSharp.SKColors.White);
-        for (var i = 0; i < panels.Count; i++)
-        {
-            using var bitmap = SkiaSharp.SKBitmap.Decode(panels[i]);
-            surface.Canvas.DrawBitmap(bitmap, 0, height * i);
-        }
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(path, data.ToArray());
+        Metrics.ChartImages.Stack(path, panels, width, height);
         return true;
     }
 }
