@@ -116,7 +116,7 @@ public static class LocalTraining
             {
                 RunReport.WriteSummary(Path.Combine(options.OutputDirectory, "summary.json"), settings, rounds, result);
                 // The same file as a cluster run's, so the two can be compared bit for bit.
-                Cluster.ParameterFile.Write(Path.Combine(options.OutputDirectory, "parameters.bin"), run.FinalParameters);
+                ParameterFile.Write(Path.Combine(options.OutputDirectory, "parameters.bin"), run.FinalParameters);
                 if (settings.Output.Chart) TrainingChart.Write(Path.Combine(options.OutputDirectory, "chart.png"), snapshot.Rows, settings);
             }
             return result;
