@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace AkkaByz.Runtime.Tests.Composition;
+namespace AkkaByz.Runtime.Tests.Hosting;
 
 /// <summary>
 /// Runtime references AkkaByz.Torch, but a logreg run must not load TorchSharp (nor, through it, libtorch). Other tests
