@@ -35,7 +35,7 @@ public static class ClusterConfig
         if (options.ConfigFile is { } file)
         {
             AkkaByzConfig.Load(file); // validates existence, syntax and the akkabyz keys, with clear messages
-            layers.Add(ConfigFile.ReadExpanded(file)); // includes expanded: workers receive self-contained text
+            layers.Add(ConfigFile.ReadExpanded(file)); // includes resolved, rendered: workers receive self-contained text
         }
         var run = options.RunOverrides.ToList();
         if (options.Role == NodeRole.Aggregator && options.DataSource is { } data)

@@ -61,8 +61,7 @@ public static class AkkaByzConfig
             if (!File.Exists(userFile)) throw new SettingsException($"--config: file '{userFile}' does not exist.");
             Config user;
             var files = new List<string>();
-            var text = ConfigFile.ReadExpanded(userFile, files);
-            user = Parse(text, Path.GetFullPath(userFile));
+            user = Parse(() => ConfigFile.Load(userFile, files), Path.GetFullPath(userFile));
             CheckKeys(user, files, extraSections ?? []);
             config = user.WithFallback(config);
         }
@@ -94,12 +93,13 @@ public static class AkkaByzConfig
     /// known to make it loop, and should another one exist the user gets an error instead of a process that hangs
     /// (the runaway parse is abandoned; the CLI exits right after the error).
     /// </summary>
-    private static Config Parse(string text, string file)
+    private static Config Parse(Func<Config> load, string file)
     {
-        var parse = Task.Factory.StartNew(() => ConfigurationFactory.ParseString(text), CancellationToken.None,
+        var parse = Task.Factory.StartNew(load, CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (!((IAsyncResult)parse).AsyncWaitHandle.WaitOne(ParseBudget))
             throw new SettingsException($"{file}: Akka's HOCON parser did not finish within {ParseBudget.TotalSeconds:0} s; check the file's brackets, quotes and separators.");
+        if (parse.Exception?.InnerException is SettingsException settings) throw settings;
         if (parse.Exception?.InnerException is { } e)
             throw new SettingsException($"{file}: not valid HOCON: {e.Message.ReplaceLineEndings(" ")}", e);
         return parse.Result;

@@ -1,8 +1,10 @@
+using Akka.Configuration;
+using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Configuration;
 
 namespace AkkaByz.Runtime.Tests.Configuration;
 
-/// <summary>HOCON includes are expanded in place, relative to the including file, into self-contained text.</summary>
+/// <summary>HOCON includes go through Akka's include callback, relative to the including file; the result renders as self-contained text.</summary>
 public sealed class ConfigFileSpecs : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("akkabyz-config-").FullName;
@@ -18,15 +20,18 @@ public sealed class ConfigFileSpecs : IDisposable
     }
 
     [Fact]
-    public void Includes_are_expanded_relative_to_the_including_file_and_later_keys_override_included_ones()
+    public void Includes_resolve_relative_to_the_including_file_nest_and_later_keys_override_included_ones()
     {
         Write("base/cluster.conf", "akkabyz { rounds = 10, seed = 3 }\ninclude \"more.conf\"\n");
         Write("base/more.conf", "akkabyz.workers = 5\n");
-        var user = Write("run.conf", "include \"base/cluster.conf\"\n  include required(file(\"extra.conf\")) # with a comment\nakkabyz.rounds = 20\n");
-        Write("extra.conf", "akkabyz.byzantine = 2\n");
+        var user = Write("run.conf", "include \"base/cluster.conf\"\nakkabyz {\n  include \"extra.conf\" # inside a block\n}\nakkabyz.rounds = 20\n");
+        Write("extra.conf", "byzantine = 2\n");
 
-        var text = ConfigFile.ReadExpanded(user);
-        Assert.DoesNotContain("include \"", text, StringComparison.Ordinal);
+        var files = new List<string>();
+        var text = ConfigFile.ReadExpanded(user, files);
+        Assert.DoesNotContain("include", text, StringComparison.Ordinal);
+        Assert.Equal(["run.conf", "base/cluster.conf", "base/more.conf", "extra.conf"],
+            files.Select(f => Path.GetRelativePath(_dir, f).Replace('\\', '/')));
         var settings = AkkaByzSettings.Create(AkkaByzConfig.Load(user));
         Assert.Equal((20L, 3, 5, 2), (settings.Rounds, settings.Seed, settings.Workers, settings.Byzantine));
     }
@@ -38,17 +43,66 @@ public sealed class ConfigFileSpecs : IDisposable
         var e = Assert.Throws<SettingsException>(() => ConfigFile.ReadExpanded(missing));
         Assert.Contains("a.conf:2", e.Message, StringComparison.Ordinal);
         Assert.Contains("nope.conf", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{missing}:2: ", LoadError(missing), StringComparison.Ordinal);
+
+        var nested = Write("sub/n.conf", "akkabyz.seed = 1\n\ninclude \"gone.conf\"\n");
+        var outer = Write("outer.conf", "include \"sub/n.conf\"\n");
+        Assert.Contains($"{nested}:3: included file 'gone.conf' does not exist", LoadError(outer), StringComparison.Ordinal);
 
         var cycle = Write("b.conf", "include \"c.conf\"\n");
         Write("c.conf", "include \"b.conf\"\n");
         Assert.Contains("includes itself", Assert.Throws<SettingsException>(() => ConfigFile.ReadExpanded(cycle)).Message, StringComparison.Ordinal);
+        Assert.Contains("includes itself", LoadError(cycle), StringComparison.Ordinal);
 
         var url = Write("d.conf", "include url(\"http://example.com/x.conf\")\n");
-        Assert.Contains("unsupported include", Assert.Throws<SettingsException>(() => ConfigFile.ReadExpanded(url)).Message, StringComparison.Ordinal);
+        Assert.Contains("d.conf:1: unsupported include", Assert.Throws<SettingsException>(() => ConfigFile.ReadExpanded(url)).Message, StringComparison.Ordinal);
+        var required = Write("r.conf", "akkabyz.seed = 1\n  include required(file(\"a.conf\"))\n");
+        Assert.Contains("r.conf:2: unsupported include", LoadError(required), StringComparison.Ordinal);
 
         // A key that merely starts with "include" is not an include.
         var key = Write("e.conf", "akkabyz { includes-nothing = 1 }\n");
         Assert.Contains("includes-nothing", ConfigFile.ReadExpanded(key), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_self_contained_text_parses_back_to_the_same_tree_and_a_worker_gets_the_same_settings()
+    {
+        Write("base.conf", """
+            akkabyz {
+              rounds = 12
+              faults { crash = ["3@50"], stragglers = ["5:300ms"] }
+              data.source = "idx:/data/with space#and \"quotes\" \\ back"
+              barrier.round-deadline = 2s
+              optimizer { name = mu2, lr = 0.05 }
+            }
+            akka.loglevel = INFO
+            """);
+        var user = Write("node.conf", "include \"base.conf\"\nakkabyz.seed = 7\nakkabyz.optimizer.lr = 1e-3\n");
+
+        var local = AkkaByzConfig.Load(user);
+        var text = ConfigFile.ReadExpanded(user);
+        var worker = ClusterConfig.RunConfig([text], null); // what a worker node builds from the text it receives
+        Assert.Equal(ConfigFile.Render(local), ConfigFile.Render(worker));
+        Assert.Equal(text, ConfigFile.Render(ConfigurationFactory.ParseString(text)));
+        var (a, b) = (AkkaByzSettings.Create(local), AkkaByzSettings.Create(worker));
+        Assert.Equal((12L, 7, 0.001, "idx:/data/with space#and \"quotes\" \\ back"), (b.Rounds, b.Seed, b.Optimizer.LearningRate, worker.GetString("akkabyz.data.source")));
+        Assert.Equal((a.Rounds, a.Seed, a.Optimizer, a.Barrier, a.Data, a.Faults.Crashes.Count, a.Faults.Stragglers.Count),
+            (b.Rounds, b.Seed, b.Optimizer, b.Barrier, b.Data, b.Faults.Crashes.Count, b.Faults.Stragglers.Count));
+    }
+
+    [Fact]
+    public void The_shipped_config_files_render_to_the_same_configuration()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !Directory.Exists(Path.Combine(dir, "hocon"))) dir = Path.GetDirectoryName(dir);
+        var hocon = Path.Combine(dir!, "hocon");
+        var files = Directory.GetFiles(hocon, "*.conf").Where(f => !File.ReadAllText(f).Contains("experiment", StringComparison.Ordinal)).ToArray();
+        Assert.Contains(files, f => f.EndsWith("cluster-mlp-fashion-mnist.conf", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            var local = AkkaByzConfig.Load(file);
+            Assert.Equal(ConfigFile.Render(local), ConfigFile.Render(ClusterConfig.RunConfig([ConfigFile.ReadExpanded(file)], null)));
+        }
     }
 
     /// <summary>Loads <paramref name="path"/> on another thread and returns its error, failing if it takes over a second.</summary>
