@@ -80,6 +80,8 @@ public static class ExperimentCommand
                     Parallel = n,
                     Resume = parse.GetValue(resume),
                     RerunStopped = parse.GetValue(rerunStopped),
+                    // A cell's errors as "error: aggregator: ..." lines, like train's, not Akka's [ERROR][date][thread] lines.
+                    AkkaConfig = Akka.Configuration.ConfigurationFactory.ParseString(ConsoleLogger.Hocon),
                     OnEvent = e =>
                     {
                         watching.State?.ExperimentEvent(e);
