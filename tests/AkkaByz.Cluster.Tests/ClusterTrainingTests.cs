@@ -207,6 +207,8 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     // Stateful: centered clipping starts each round from the previous round's output, which the checkpoint carries
     // (τ small enough that every round clips, so a lost or stale state would change every parameter).
     [InlineData("cc(iters=2,tau=0.05)")]
+    // Randomised per call: bucketing's permutation stream (its call number) is in the checkpoint's aggregator state.
+    [InlineData("bucketing(s=2,cwmed)")]
     public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint(string rule)
     {
         var config = _cluster.WriteConfig($"""rounds = 80, aggregator = "{rule}", barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
