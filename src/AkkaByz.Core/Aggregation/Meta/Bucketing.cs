@@ -82,7 +82,7 @@ public sealed class Bucketing : AggregatorBase
     internal static void Permutation(int seed, long call, int[] perm)
     {
         for (int i = 0; i < perm.Length; i++) perm[i] = i;
-        Rules.DivideAndConquer.CallRandom(seed, call).Shuffle(perm);
+        Rules.CoordinateSampler.CallRandom(seed, call).Shuffle(perm);
     }
 
     /// <inheritdoc />
