@@ -75,6 +75,9 @@ public sealed record CheckpointDatabase(CheckpointStoreKind Kind, string Connect
     /// <summary>The SQLite file (null for PostgreSQL).</summary>
     public string? SqliteFile => Kind == CheckpointStoreKind.Sqlite ? new SqliteConnectionStringBuilder(ConnectionString).DataSource : null;
 
+    /// <summary>The settings that name this database, for messages.</summary>
+    private string Keys => Kind == CheckpointStoreKind.Sqlite ? "akkabyz-cluster.checkpoint-dir / checkpoint-db" : "akkabyz-cluster.checkpoint-db";
+
     private DbConnection Connect() => Kind == CheckpointStoreKind.Sqlite ? new SqliteConnection(ConnectionString) : new NpgsqlConnection(ConnectionString);
 
     /// <summary>
@@ -95,7 +98,7 @@ public sealed record CheckpointDatabase(CheckpointStoreKind Kind, string Connect
         }
         catch (Exception e) when (e is DbException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or TimeoutException)
         {
-            throw new SettingsException($"akkabyz-cluster.checkpoint-db ({Location}): cannot use the checkpoint database: {e.Message}", e);
+            throw new SettingsException($"{Keys} ({Location}): cannot use the checkpoint database: {e.Message}", e);
         }
     }
 
@@ -128,7 +131,7 @@ public sealed record CheckpointDatabase(CheckpointStoreKind Kind, string Connect
         }
         catch (Exception e) when (e is DbException or IOException or InvalidOperationException or TimeoutException)
         {
-            throw new SettingsException($"akkabyz-cluster.checkpoint-db ({Location}): cannot read the checkpoint database: {e.Message}", e);
+            throw new SettingsException($"{Keys} ({Location}): cannot read the checkpoint database: {e.Message}", e);
         }
         if (payload is null) return null;
         try
