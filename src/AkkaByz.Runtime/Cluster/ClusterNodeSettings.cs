@@ -9,7 +9,7 @@ namespace AkkaByz.Runtime.Cluster;
 /// frame limit read from the <c>akka.remote</c> section. Validated on start-up; errors name the key.
 /// </summary>
 /// <param name="CheckpointDirectory">
-/// <c>akkabyz-cluster.checkpoint-dir</c>: "" = the run's own folder (<c>OUT/checkpoints</c>), <c>off</c> = no
+/// <c>akkabyz-cluster.checkpoint-dir</c>: "" = the run's own folder (<c>OUT/checkpoints.db</c>, or <c>OUT/checkpoints/</c> for files), <c>off</c> = no
 /// checkpoints, anything else = that folder (shared storage when the standbys are on other machines).
 /// </param>
 /// <param name="MinWorkers"><c>akkabyz-cluster.min-workers</c>: fewest workers the start timeout may start with (0 = all m).</param>
@@ -40,7 +40,7 @@ public sealed record ClusterNodeSettings(
 
     public bool CheckpointsEnabled => !CheckpointDirectory.Equals(CheckpointsOff, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>True when the checkpoint folder is the run's own (<c>OUT/checkpoints</c>), not a configured one.</summary>
+    /// <summary>True when the checkpoint folder is the run's own (<c>OUT</c>), not a configured one.</summary>
     public bool CheckpointsInRunFolder => CheckpointDirectory.Length == 0;
 
     /// <summary>The folder inside a run's output folder where its checkpoint lives by default.</summary>
