@@ -71,7 +71,8 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
     private readonly AggregatorLineage _lineage = AggregatorLineage.Get(Context.System);
     private readonly SortedDictionary<int, Participant> _participants = [];
     private string _runId = Guid.NewGuid().ToString("N")[..16];
-    private Checkpoint? _pendingCheckpoint;
+    private readonly Queue<Checkpoint> _pendingCheckpoints = new(); // captured, not yet written (in round order)
+    private const int MaxPendingCheckpoints = 8; // a store slower than 8 checkpoint intervals: the oldest is skipped
     private long _lastRowWritten = -1;
     private bool _omniscient;
     private int _minToStart;
@@ -126,7 +127,9 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         Receive<Registrations>(OnRegistrations);
         Receive<PendingCheckpoint>(p =>
         {
-            _pendingCheckpoint = p.Checkpoint;
+            _pendingCheckpoints.Enqueue(p.Checkpoint);
+            while (_pendingCheckpoints.Count > MaxPendingCheckpoints)
+                Print($"warning: checkpoint of round {_pendingCheckpoints.Dequeue().Round} skipped: the store is slower than the checkpoint interval");
             SavePending();
         });
         Receive<RowWritten>(r =>
@@ -388,9 +391,9 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
     private void SavePending()
     {
         // Once the run is over, the completed checkpoint is the last word: no round's checkpoint may replace it.
-        // One write at a time, in order; a newer pending checkpoint replaces an older one not yet written.
-        if (_finished is not null || _ending || _saveInFlight || _pendingCheckpoint is not { } pending || pending.Round > _lastRowWritten || _store is null) return;
-        _pendingCheckpoint = null;
+        // One write at a time, every checkpoint in round order.
+        if (_finished is not null || _ending || _saveInFlight || !_pendingCheckpoints.TryPeek(out var pending) || pending.Round > _lastRowWritten || _store is null) return;
+        _pendingCheckpoints.Dequeue();
         _saveInFlight = true;
         var watch = Stopwatch.StartNew();
         try
@@ -498,7 +501,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
     private async Task OnCompleted(RunCompleted run)
     {
         _ending = true;
-        _pendingCheckpoint = null;
+        _pendingCheckpoints.Clear();
         if (_settings is not null) run = run with { Reason = RunAdvice.Explain(_settings, _omniscient, run.Reason) };
         Print(run.Completed ? $"training finished: {run.Reason}" : $"training stopped: {run.Reason}");
         try
