@@ -23,6 +23,12 @@ public static class RunOutput
     /// <summary>A folder of node logs beside the outputs (samples/cluster-localhost.sh): never deleted or refused.</summary>
     public const string LogsFolder = "logs";
 
+    /// <summary>
+    /// A cluster run's checkpoint database (checkpoint-store = sqlite): part of a run folder, never deleted here (the
+    /// aggregator's snapshot store may have it open; a new run clears its snapshots through the store).
+    /// </summary>
+    public const string CheckpointDatabaseFile = Checkpointing.CheckpointDatabase.SqliteFileName;
+
     /// <summary>Folders a run writes besides its files.</summary>
     public static readonly IReadOnlyList<string> RunFolders = [CheckpointFolder];
 
@@ -48,7 +54,24 @@ public static class RunOutput
         }
         // The logs folder (the sample script starts the nodes with their logs there) is kept as it is.
         var entries = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>()
-            .Where(e => !(e == LogsFolder && Directory.Exists(Path.Combine(directory, e)))).ToArray();
+            .Where(e => !(e == LogsFolder && Directory.Exists(Path.Combine(directory, e))))
+            .Where(e => !e.StartsWith(CheckpointDatabaseFile, StringComparison.Ordinal) || !File.Exists(Path.Combine(directory, e))).ToArray(); // checkpoints.db and its -journal/-wal
+        var database = Path.Combine(directory, CheckpointDatabaseFile);
+        if (File.Exists(database))
+        {
+            Checkpointing.Checkpoint? inDb;
+            try
+            {
+                inDb = Checkpointing.CheckpointDatabase.Sqlite(database, "aggregator").TryReadLatest();
+            }
+            catch (Exception e) when (e is InvalidDataException or SettingsException)
+            {
+                throw new SettingsException($"{key}: '{directory}' holds a checkpoint database that cannot be read ({e.Message}); choose another folder, or delete it.", e);
+            }
+            if (inDb is { Completed: false } && inDb.Round < inDb.TotalRounds)
+                throw new SettingsException($"{key}: '{directory}' holds an interrupted cluster run (checkpoint of round {inDb.Round} of {inDb.TotalRounds}): " +
+                                            $"continue it with `akkabyz node --role aggregator --resume {directory} ...`, or choose another folder.");
+        }
         if (entries.Length == 0) return;
         var foreign = entries.Where(e => !RunFiles.Contains(e, StringComparer.Ordinal) && !(RunFolders.Contains(e, StringComparer.Ordinal) && Directory.Exists(Path.Combine(directory, e)))).ToArray();
         var checkpoints = Path.Combine(directory, CheckpointFolder);
