@@ -419,14 +419,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private async Task WriteOutputs(RunCompleted run)
     {
         var settings = _settings!;
-        var final = await _evaluator!.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10));
-        var snapshot = await _metrics!.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1));
-        var result = new TrainingResult(run, new Evaluation(final.Loss, final.Accuracy), snapshot.Rows, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
-        var summary = Path.Combine(_outDir!, "summary.json");
-        RunReport.WriteSummary(summary, settings, _rounds, result);
-        AddParticipants(summary);
-        if (settings.Output.Chart) TrainingChart.Write(Path.Combine(_outDir!, "chart.png"), snapshot.Rows, settings);
-        ParameterFile.Write(Path.Combine(_outDir!, "parameters.bin"), run.FinalParameters);
+        var result = await RunOutput.CollectAsync(_evaluator!, _metrics!, run, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
+        RunOutput.Write(_outDir!, settings, _rounds, result, AddParticipants);
         WriteClusterReport(run);
         if (run.Completed && _store is not null)
             _store.Save(new Checkpoint(run.Rounds, _rounds, run.FinalParameters, _server!.GetState(), _layers, Completed: true)
@@ -434,13 +428,12 @@ public sealed class AggregatorCoordinator : ReceiveActor
                 Run = RunInfo(),
                 Counters = new RunCounters(run.UpdatesAccepted, run.Suspects, run.Rejected, run.WallSeconds),
             });
-        Print($"final test accuracy {final.Accuracy:0.0000} (loss {final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
+        Print($"final test accuracy {result.Final.Accuracy:0.0000} (loss {result.Final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
     }
 
     /// <summary>summary.json: who really took part — the worker slots that registered during the run (over every aggregator of a failed-over run), not the configured m.</summary>
-    private void AddParticipants(string path)
+    private void AddParticipants(System.Text.Json.Nodes.JsonObject root)
     {
-        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         root["workers_taking_part"] = _participants.Count;
         var slots = new System.Text.Json.Nodes.JsonArray();
         foreach (var p in _participants.Values)
@@ -448,7 +441,6 @@ public sealed class AggregatorCoordinator : ReceiveActor
         root["worker_slots"] = slots;
         root["run_id"] = _runId;
         root["restored_from_round"] = _restoredFrom;
-        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private void WriteClusterReport(RunCompleted run)

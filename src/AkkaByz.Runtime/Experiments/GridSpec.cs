@@ -27,6 +27,9 @@ public sealed record GridSpec(
     int ThreadsPerCell,
     bool CellCharts)
 {
+    /// <summary>The base run (the grid file over the reference), which every cell's values override; its <see cref="RunConfiguration.Config"/> is <see cref="BaseConfig"/>.</summary>
+    public RunConfiguration Run { get; init; } = RunConfiguration.Empty;
+
     /// <summary>Axis short names and the keys they stand for; any other axis name is read as <c>akkabyz.NAME</c>.</summary>
     public static readonly IReadOnlyList<(string Name, string Key)> KnownAxes =
     [
@@ -44,8 +47,8 @@ public sealed record GridSpec(
     public static GridSpec Load(string path)
     {
         if (!File.Exists(path)) throw new SettingsException($"grid file '{path}' does not exist.");
-        var baseConfig = AkkaByzConfig.Load(path, extraSections: ["experiment"]); // validates the akkabyz section's keys, names typos
-        return FromConfig(baseConfig, Path.GetFileNameWithoutExtension(path), path);
+        var run = RunConfiguration.Load(path, extraSections: ["experiment"]); // validates the akkabyz section's keys, names typos
+        return FromConfig(run.Config, Path.GetFileNameWithoutExtension(path), path) with { Run = run };
     }
 
     /// <summary>Parses grid text (tests); <paramref name="name"/> is the default experiment name.</summary>
