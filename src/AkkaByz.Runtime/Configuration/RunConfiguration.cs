@@ -57,14 +57,20 @@ public sealed class RunConfiguration
     /// <summary>The reference configuration alone (no layers).</summary>
     public static RunConfiguration Empty { get; } = new([], AkkaByzConfig.Reference);
 
-    /// <summary>A run from layers written by <see cref="Load"/> elsewhere (received from the aggregator, or stored in a checkpoint).</summary>
-    /// <exception cref="SettingsException">A layer is not valid HOCON.</exception>
+    /// <summary>
+    /// A run from layers written by <see cref="Load"/> elsewhere (received from the aggregator, or stored in a
+    /// checkpoint); each is checked by <see cref="HoconLint"/> before Akka's parser sees it.
+    /// </summary>
+    /// <exception cref="SettingsException">A layer is not valid HOCON (the message names the layer and line).</exception>
     public static RunConfiguration FromLayers(IReadOnlyList<string> layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
         var config = AkkaByzConfig.Reference;
         for (var i = 0; i < layers.Count; i++)
         {
+            // The same structural check as a file's: Akka's parser accepts some broken texts and loops on others.
+            if (HoconLint.Check(layers[i]) is { } problem)
+                throw new SettingsException($"run configuration layer {i + 1} of {layers.Count} is not valid HOCON: line {problem.Line}: {problem.Problem}.");
             try
             {
                 config = ConfigurationFactory.ParseString(layers[i]).WithFallback(config);

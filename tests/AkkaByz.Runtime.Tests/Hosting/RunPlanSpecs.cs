@@ -1,10 +1,9 @@
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Hosting;
 using AkkaByz.Runtime.Tests.Doubles;
-using AkkaByz.Runtime.Tests.Hosting;
 using AkkaByz.Runtime.Training;
 
-namespace AkkaByz.Runtime.Tests.Composition;
+namespace AkkaByz.Runtime.Tests.Hosting;
 
 /// <summary>The run plan: which slots are Byzantine, what each trains on and computes (one assembly for local runs, worker nodes and PlainLoop).</summary>
 public sealed class RunPlanSpecs
@@ -69,8 +68,8 @@ public sealed class RunPlanSpecs
         var plan = Plan("sf", new FakeSignFlip());
         var honest = WorkerProps.For(plan, 0, "w0", Akka.Actor.ActorRefs.Nobody, plan.CreateComputation(0), null);
         var byzantine = WorkerProps.For(plan, 6, "w6", Akka.Actor.ActorRefs.Nobody, plan.CreateComputation(6), null);
-        Assert.Equal(typeof(Actors.WorkerActor), honest.Type);
-        Assert.Equal(typeof(Faults.ByzantineWorkerActor), byzantine.Type);
+        Assert.Equal(typeof(AkkaByz.Runtime.Actors.WorkerActor), honest.Type);
+        Assert.Equal(typeof(AkkaByz.Runtime.Faults.ByzantineWorkerActor), byzantine.Type);
         Assert.Throws<ArgumentNullException>(() => WorkerProps.For(plan, 1, "w1", Akka.Actor.ActorRefs.Nobody, null, null));
     }
 }
