@@ -231,10 +231,10 @@ public sealed class AggregatorCoordinator : ReceiveActor
         // Omniscient attacks (ALIE, IPM, mimic): the simulated adversary is hosted here, next to the aggregator but
         // outside it; honest workers copy it their updates and Byzantine workers ask it for theirs (over the network,
         // through the vector transport), exactly as in a local run.
-        var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
-        if (attack is { NeedsHonestVectors: true })
+        var plan = RunPlan.For(components); // the workers' assembly, as the worker nodes make it
+        if (plan.IsOmniscient)
         {
-            var tap = Context.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
+            var tap = Context.ActorOf(AdversaryTapActor.Props(plan.Attack!, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
             _tapPath = Akka.Serialization.Serialization.SerializedActorPath(tap);
             _omniscient = true;
         }
