@@ -21,14 +21,14 @@ public sealed record GridAxis(string Name, string Key, IReadOnlyList<string> Val
 public sealed record GridSpec(
     string Name,
     string? SourceFile,
-    Config BaseConfig,
+    RunConfiguration Run,
     IReadOnlyList<GridAxis> Axes,
     IReadOnlyList<IReadOnlyList<GridAxis>> Extras,
     int ThreadsPerCell,
     bool CellCharts)
 {
-    /// <summary>The base run (the grid file over the reference), which every cell's values override; its <see cref="RunConfiguration.Config"/> is <see cref="BaseConfig"/>.</summary>
-    public RunConfiguration Run { get; init; } = RunConfiguration.Empty;
+    /// <summary>The base configuration: the grid file over the reference (<see cref="Run"/>'s, which every cell's values override).</summary>
+    public Config BaseConfig => Run.Config;
 
     /// <summary>Axis short names and the keys they stand for; any other axis name is read as <c>akkabyz.NAME</c>.</summary>
     public static readonly IReadOnlyList<(string Name, string Key)> KnownAxes =
@@ -48,7 +48,7 @@ public sealed record GridSpec(
     {
         if (!File.Exists(path)) throw new SettingsException($"grid file '{path}' does not exist.");
         var run = RunConfiguration.Load(path, extraSections: ["experiment"]); // validates the akkabyz section's keys, names typos
-        return FromConfig(run.Config, Path.GetFileNameWithoutExtension(path), path) with { Run = run };
+        return FromConfig(run, Path.GetFileNameWithoutExtension(path), path);
     }
 
     /// <summary>Parses grid text (tests); <paramref name="name"/> is the default experiment name.</summary>
@@ -68,8 +68,9 @@ public sealed record GridSpec(
         }
     }
 
-    private static GridSpec FromConfig(Config config, string defaultName, string source)
+    private static GridSpec FromConfig(RunConfiguration run, string defaultName, string source)
     {
+        var config = run.Config;
         if (!config.HasPath("experiment"))
             throw new SettingsException($"{source}: no 'experiment' section; a grid needs experiment.axes (see hocon/experiments/smoke.conf).");
         var root = config.GetValue("experiment");
@@ -113,7 +114,7 @@ public sealed record GridSpec(
             try { charts = config.GetBoolean("experiment.cell-charts"); }
             catch (Exception e) { throw new SettingsException($"experiment.cell-charts: must be on or off ({e.Message}).", e); }
         }
-        return new GridSpec(name, source, config, axes, extras, threads, charts);
+        return new GridSpec(name, source, run, axes, extras, threads, charts);
     }
 
     private static int ReadInt(Config config, string key)
