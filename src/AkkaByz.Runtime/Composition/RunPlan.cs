@@ -18,20 +18,20 @@ public sealed record WorkerSlot(int Index, int ByzantineIndex)
 
 /// <summary>
 /// The worker assembly of a run, written once for the three places that run workers — the local actor system
-/// (<see cref="Hosting.LocalTraining"/>), a worker node (<see cref="Cluster.WorkerNodeActor"/>, one slot) and the
-/// actor-free <see cref="Hosting.PlainLoop"/> — so that they compute the same thing bit for bit:
+/// (<c>Hosting.LocalTraining</c>), a worker node (<c>Cluster.WorkerNodeActor</c>, one slot) and the
+/// actor-free <c>Hosting.PlainLoop</c> — so that they compute the same thing bit for bit:
 /// <list type="bullet">
 /// <item>which slots are Byzantine: the last f when there is an attack (<see cref="AkkaByzSettings.IsByzantine"/>), none
 /// when the attack is <c>none</c> or f = 0; Byzantine index = slot − (m − f);</item>
 /// <item>which data a slot trains on: the training set, or for a Byzantine slot of a data-poisoning attack (LF) the set
-/// with the attack's labels (<see cref="TransformLabels"/>, features shared, made once per plan);</item>
+/// with the attack's labels (Core's <see cref="LabelTransforms.TransformLabels"/>, features shared, made once per plan);</item>
 /// <item>its computation: its own model instance (and a second one so that µ²-SGD's two gradients of a round can run at
 /// once), its own optimizer state, its shard's minibatch stream (run seed, slot); none for a Byzantine slot of an
 /// omniscient attack (ALIE, IPM, ...), whose update the adversary crafts from the honest ones;</item>
 /// <item>the attack: <see cref="Attack"/>, the run's instance (for the adversary tap and the label transform), and
 /// <see cref="CreateAttack"/>, a fresh instance per Byzantine worker.</item>
 /// </list>
-/// Free of actors; the actor side (which actor class, its faults) is <see cref="Hosting.WorkerProps"/>.
+/// Free of actors; the actor side (which actor class, its faults) is <c>Hosting.WorkerProps</c>.
 /// </summary>
 public sealed class RunPlan
 {
@@ -46,7 +46,7 @@ public sealed class RunPlan
         for (var i = 0; i < slots.Length; i++)
             slots[i] = new WorkerSlot(i, Attack is not null && s.IsByzantine(i) ? i - (s.Workers - s.Byzantine) : -1);
         Slots = slots;
-        _poisoned = new Lazy<DataSet>(() => Attack is null ? components.Train : TransformLabels(components.Train, Attack));
+        _poisoned = new Lazy<DataSet>(() => Attack is null ? components.Train : LabelTransforms.TransformLabels(components.Train, Attack));
     }
 
     /// <summary>The plan of the run composed as <paramref name="components"/>.</summary>
@@ -87,18 +87,5 @@ public sealed class RunPlan
         var c = Components;
         return WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(slot), DataOf(slot), c.Shards[slot], c.Settings.BatchSize,
             c.Settings.Seed, slot, createHelper: c.CreateModel);
-    }
-
-    /// <summary>The training set as a data-poisoning attack sees it (features shared); the same set when the attack leaves labels alone.</summary>
-    public static DataSet TransformLabels(DataSet train, IAttack attack)
-    {
-        var labels = new int[train.Count];
-        var changed = false;
-        for (var i = 0; i < labels.Length; i++)
-        {
-            labels[i] = attack.TransformLabel(train.Labels[i], train.ClassCount);
-            changed |= labels[i] != train.Labels[i];
-        }
-        return changed ? new DataSet(train.Name + "+" + attack.Name, train.Features, labels, train.Shape, train.ClassCount) : train;
     }
 }

@@ -62,7 +62,7 @@ public static class RunOutput
             File.WriteAllText(summary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
         if (settings.Output.Chart) TrainingChart.Write(Path.Combine(directory, ChartFile), result.Rows, settings);
-        Cluster.ParameterFile.Write(Path.Combine(directory, ParametersFile), result.Run.FinalParameters);
+        ParameterFile.Write(Path.Combine(directory, ParametersFile), result.Run.FinalParameters);
     }
 
     /// <summary>The folder of a cluster run's checkpoint inside its output folder.</summary>

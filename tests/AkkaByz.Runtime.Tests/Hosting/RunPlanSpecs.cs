@@ -69,7 +69,7 @@ public sealed class RunPlanSpecs
         var honest = WorkerProps.For(plan, 0, "w0", Akka.Actor.ActorRefs.Nobody, plan.CreateComputation(0), null);
         var byzantine = WorkerProps.For(plan, 6, "w6", Akka.Actor.ActorRefs.Nobody, plan.CreateComputation(6), null);
         Assert.Equal(typeof(AkkaByz.Runtime.Actors.WorkerActor), honest.Type);
-        Assert.Equal(typeof(AkkaByz.Runtime.Faults.ByzantineWorkerActor), byzantine.Type);
+        Assert.Equal(typeof(AkkaByz.Runtime.Actors.ByzantineWorkerActor), byzantine.Type);
         Assert.Throws<ArgumentNullException>(() => WorkerProps.For(plan, 1, "w1", Akka.Actor.ActorRefs.Nobody, null, null));
     }
 }
