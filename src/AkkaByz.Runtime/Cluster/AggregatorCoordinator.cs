@@ -321,10 +321,10 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         // Omniscient attacks (ALIE, IPM, mimic): the simulated adversary is hosted here, next to the aggregator but
         // outside it; honest workers copy it their updates and Byzantine workers ask it for theirs (over the network,
         // through the vector transport), exactly as in a local run.
-        var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
-        if (attack is { NeedsHonestVectors: true })
+        var plan = RunPlan.For(components); // the workers' assembly, as the worker nodes make it
+        if (plan.IsOmniscient)
         {
-            var tap = Context.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
+            var tap = Context.ActorOf(AdversaryTapActor.Props(plan.Attack!, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
             _tapPath = Akka.Serialization.Serialization.SerializedActorPath(tap);
             _omniscient = true;
         }
@@ -519,14 +519,8 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
     private async Task WriteOutputs(RunCompleted run)
     {
         var settings = _settings!;
-        var final = await _evaluator!.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10));
-        var snapshot = await _metrics!.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1));
-        var result = new TrainingResult(run, new Evaluation(final.Loss, final.Accuracy), snapshot.Rows, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
-        var summary = Path.Combine(_outDir!, "summary.json");
-        RunReport.WriteSummary(summary, settings, _rounds, result);
-        AddParticipants(summary);
-        if (settings.Output.Chart) TrainingChart.Write(Path.Combine(_outDir!, "chart.png"), snapshot.Rows, settings);
-        ParameterFile.Write(Path.Combine(_outDir!, "parameters.bin"), run.FinalParameters);
+        var result = await RunOutput.CollectAsync(_evaluator!, _metrics!, run, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
+        RunOutput.Write(_outDir!, settings, _rounds, result, AddParticipants);
         WriteClusterReport(run);
         if (run.Completed && _store is not null)
         {
@@ -537,13 +531,12 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
                 Counters = new RunCounters(run.UpdatesAccepted, run.Suspects, run.Rejected, run.WallSeconds),
             });
         }
-        Print($"final test accuracy {final.Accuracy:0.0000} (loss {final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
+        Print($"final test accuracy {result.Final.Accuracy:0.0000} (loss {result.Final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
     }
 
     /// <summary>summary.json: who really took part — the worker slots that registered during the run (over every aggregator of a failed-over run), not the configured m.</summary>
-    private void AddParticipants(string path)
+    private void AddParticipants(System.Text.Json.Nodes.JsonObject root)
     {
-        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         root["workers_taking_part"] = _participants.Count;
         var slots = new System.Text.Json.Nodes.JsonArray();
         foreach (var p in _participants.Values)
@@ -551,7 +544,6 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         root["worker_slots"] = slots;
         root["run_id"] = _runId;
         root["restored_from_round"] = _restoredFrom;
-        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private void WriteClusterReport(RunCompleted run)

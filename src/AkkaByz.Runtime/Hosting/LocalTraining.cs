@@ -43,7 +43,7 @@ public static class LocalTraining
         if (options.OutputDirectory is { } dir)
         {
             RunOutput.Prepare(dir);
-            csv = Path.Combine(dir, "metrics.csv");
+            csv = RunOutput.MetricsPath(dir);
         }
 
         var akkaConfig = ConfigurationFactory.ParseString($$"""
@@ -70,26 +70,15 @@ public static class LocalTraining
                 settings.Workers, settings.Byzantine, rounds, settings.EvalInterval, settings.Barrier, server,
                 components.CreateAggregator, evaluator, metrics, IsByzantineSlot: settings.IsByzantine)), "aggregator");
 
-            var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
-            IActorRef? tap = attack is { NeedsHonestVectors: true }
-                ? system.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap")
+            // Which slots are Byzantine, their data, computations and attacks: the run plan (the same for worker nodes and PlainLoop).
+            var plan = RunPlan.For(components);
+            IActorRef? tap = plan.IsOmniscient
+                ? system.ActorOf(AdversaryTapActor.Props(plan.Attack!, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap")
                 : null;
-            DataSet? poisoned = attack is null || attack.NeedsHonestVectors ? null : Core.Attacks.LabelTransforms.TransformLabels(components.Train, attack);
-
-            var byzantineIndex = 0;
-            for (var i = 0; i < settings.Workers; i++)
+            foreach (var slot in plan.Slots)
             {
-                var faults = WorkerFaults.From(settings, i);
-                if (attack is not null && settings.IsByzantine(i))
-                {
-                    var computation = attack.NeedsHonestVectors ? null : Computation(components, i, poisoned ?? components.Train);
-                    system.ActorOf(ByzantineWorkerActor.Props(i, $"byzantine-{i}", aggregator, faults, components.CreateAttack!(),
-                        byzantineIndex++, settings.Workers, settings.Byzantine, settings.Seed, computation, tap), $"worker-{i}");
-                }
-                else
-                {
-                    system.ActorOf(WorkerActor.Props(i, $"worker-{i}", aggregator, Computation(components, i, components.Train), faults, tap), $"worker-{i}");
-                }
+                var i = slot.Index;
+                system.ActorOf(WorkerProps.For(plan, i, slot.IsByzantine ? $"byzantine-{i}" : $"worker-{i}", aggregator, plan.CreateComputation(i), tap), $"worker-{i}");
             }
             var setupSeconds = setup.Elapsed.TotalSeconds;
 
@@ -107,18 +96,10 @@ public static class LocalTraining
                 }
             }
             var run = await completion.ConfigureAwait(false);
-            run = run with { Reason = RunAdvice.Explain(settings, attack is { NeedsHonestVectors: true }, run.Reason) };
+            run = run with { Reason = RunAdvice.Explain(settings, plan.IsOmniscient, run.Reason) };
 
-            var finalEval = await evaluator.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10), CancellationToken.None).ConfigureAwait(false);
-            var snapshot = await metrics.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
-            var result = new TrainingResult(run, new Evaluation(finalEval.Loss, finalEval.Accuracy), snapshot.Rows, options.OutputDirectory, setupSeconds);
-            if (options.OutputDirectory is not null)
-            {
-                RunReport.WriteSummary(Path.Combine(options.OutputDirectory, "summary.json"), settings, rounds, result);
-                // The same file as a cluster run's, so the two can be compared bit for bit.
-                ParameterFile.Write(Path.Combine(options.OutputDirectory, "parameters.bin"), run.FinalParameters);
-                if (settings.Output.Chart) TrainingChart.Write(Path.Combine(options.OutputDirectory, "chart.png"), snapshot.Rows, settings);
-            }
+            var result = await RunOutput.CollectAsync(evaluator, metrics, run, options.OutputDirectory, setupSeconds).ConfigureAwait(false);
+            if (options.OutputDirectory is { } outputs) RunOutput.Write(outputs, settings, rounds, result);
             return result;
         }
         finally
@@ -140,8 +121,4 @@ public static class LocalTraining
         var ms = barrier.StartTimeout.TotalMilliseconds + barrier.RoundDeadline.TotalMilliseconds * rounds * (barrier.MaxRetries + 1.0) + 60_000;
         return ms >= MaxTimeout.TotalMilliseconds ? MaxTimeout : TimeSpan.FromMilliseconds(ms);
     }
-
-    private static WorkerComputation Computation(RunComponents c, int worker, DataSet data) =>
-        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker,
-            createHelper: c.CreateModel);
 }
