@@ -117,6 +117,8 @@ public static class BenchRuntimeCommand
         var actorRates = new List<double>();
         var plainRates = new List<double>();
         var ratios = new List<double>();
+        var actorCpu = new List<double>();
+        var plainCpu = new List<double>();
         TrainingResult? result = null;
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
@@ -176,6 +178,8 @@ public static class BenchRuntimeCommand
             actorRates.Add(actor.RoundsPerSecond);
             plainRates.Add(plain.RoundsPerSecond);
             ratios.Add(plain.RoundsPerSecond / actor.RoundsPerSecond);
+            actorCpu.Add(actor.CpuMs);
+            plainCpu.Add(plain.CpuMs);
             if (bestActor is null || actor.RoundsPerSecond > bestActor.RoundsPerSecond) bestActor = actor;
             if (bestPlain is null || plain.RoundsPerSecond > bestPlain.RoundsPerSecond) bestPlain = plain;
         }
@@ -187,7 +191,9 @@ public static class BenchRuntimeCommand
         var fractions = actorFractions.Count == 0 ? "— | — | —" : $"— | {F(100 * Median(actorFractions), "0")} % | {F(100 * Median(plainFractions), "0")} %";
         output.WriteLine($"| {settings.Model} | {components.Dimension} | {rounds} | median | {F(Median(actorRates), "0.0")} | {F(Median(plainRates), "0.0")} | " +
                          $"{F(100 * (Median(ratios) - 1), "+0.0;-0.0")} % | {fractions} | {(identicalAll ? "yes" : "NO")} |");
-        return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll);
+        return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll) +
+               $"{settings.Model}: median process CPU per round over the {Math.Max(1, repeat)} runs: actor runtime {F(Median(actorCpu), "0.00")} core-ms, plain loop {F(Median(plainCpu), "0.00")} core-ms" +
+               Environment.NewLine;
     }
 
     /// <summary>The logreg job without and with the dashboard (no page; an open page), alternating the order per repetition.</summary>
@@ -290,6 +296,7 @@ public static class BenchRuntimeCommand
         Row("optimizer (clipping, µ² combine, copies)", p => p.OptimizerMs);
         w.WriteLine($"| attack crafting (tap / Byzantine) | not timed (in the tap) | {F(plain.CraftMs, "0.00")} |");
         Row("aggregation + server step", p => p.AggregateMs);
+        Row("process CPU, all threads", p => p.CpuMs);
         Row("other CPU (messages, scheduling, runtime, GC threads)", p => p.OtherCpuMs);
         Row("idle core time (barrier waits, other processes)", p => p.IdleMs);
         Row("GC pauses (wall ms per round)", p => p.GcPauseMs);
