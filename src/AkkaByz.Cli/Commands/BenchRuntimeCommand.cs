@@ -162,6 +162,9 @@ public static class BenchRuntimeCommand
             if (plain is null || actor is null) throw new InvalidOperationException("a timed run did not report its rounds.");
             var identical = result!.FinalParameters.AsSpan().SequenceEqual(plainParams);
             identicalAll &= identical;
+            if (!identical)
+                output.WriteLine($"(run {r + 1}: parameters differ: {result.Run.Reason}; rejected {string.Join(", ", result.Run.Rejected.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"))}" +
+                                 $"; {result.Run.UpdatesAccepted} of {rounds * settings.Workers} updates accepted; a round deadline or the tap's timeout logs a warning above)");
 
             string bound = "—", af = "—", pf = "—";
             if (boundGradients is { } g)
