@@ -250,11 +250,11 @@ public sealed class ChunkedCarrierTests(ChunkedNodesFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void A_chunk_with_its_envelope_round_trips_through_the_cluster_serializer()
+    public void A_chunk_with_its_envelope_round_trips_through_the_transport_serializer()
     {
         var envelope = new VectorTransferEnvelope(VectorKind.Params, 12, -1.5, "akka.tcp://x@h:1/user/a#1", "", 5, 4, 2);
         var chunk = new VectorChunk(3, 0, new float[] { 1f, float.NaN, -0f, 4f }, envelope);
-        var serializer = (ClusterProtocolSerializer)_a.Serialization.FindSerializerFor(chunk);
+        var serializer = (TransportSerializer)_a.Serialization.FindSerializerFor(chunk);
         var back = (VectorChunk)serializer.FromBinary(serializer.ToBinary(chunk), serializer.Manifest(chunk));
         Assert.Equal((3L, 0, envelope), (back.TransferId, back.Index, back.Envelope));
         AssertBitExact([1f, float.NaN, -0f, 4f], back.Part.ToArray());

@@ -20,7 +20,7 @@ public sealed class WireAndCheckpointTests : IDisposable
 
     private T RoundTrip<T>(T message) where T : class
     {
-        var serializer = (ClusterProtocolSerializer)_system.Serialization.FindSerializerFor(message);
+        var serializer = (Akka.Serialization.SerializerWithStringManifest)_system.Serialization.FindSerializerFor(message);
         return (T)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
     }
 

@@ -179,7 +179,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         var faults = WorkerFaults.From(settings, i);
         var name = $"{_name}/slot-{i}";
         var attack = settings.IsByzantine(i) && settings.Byzantine > 0 ? components.CreateAttack?.Invoke() : null;
-        var data = attack is null || attack.NeedsHonestVectors ? components.Train : Hosting.LocalTraining.TransformLabels(components.Train, attack);
+        var data = attack is null || attack.NeedsHonestVectors ? components.Train : Core.Attacks.LabelTransforms.TransformLabels(components.Train, attack);
         var computation = attack is { NeedsHonestVectors: true } ? null : Computation(components, i, data);
         var resumed = computation is not null ? Resume(c.Assignment, computation) : "";
         var props = attack is not null

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Akka.Configuration;
 using AkkaByz.Core.Data;
-using AkkaByz.Runtime.Faults;
 
 namespace AkkaByz.Runtime.Configuration;
 

@@ -74,7 +74,7 @@ public static class LocalTraining
             IActorRef? tap = attack is { NeedsHonestVectors: true }
                 ? system.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap")
                 : null;
-            DataSet? poisoned = attack is null || attack.NeedsHonestVectors ? null : TransformLabels(components.Train, attack);
+            DataSet? poisoned = attack is null || attack.NeedsHonestVectors ? null : Core.Attacks.LabelTransforms.TransformLabels(components.Train, attack);
 
             var byzantineIndex = 0;
             for (var i = 0; i < settings.Workers; i++)
@@ -116,7 +116,7 @@ public static class LocalTraining
             {
                 RunReport.WriteSummary(Path.Combine(options.OutputDirectory, "summary.json"), settings, rounds, result);
                 // The same file as a cluster run's, so the two can be compared bit for bit.
-                Cluster.ParameterFile.Write(Path.Combine(options.OutputDirectory, "parameters.bin"), run.FinalParameters);
+                ParameterFile.Write(Path.Combine(options.OutputDirectory, "parameters.bin"), run.FinalParameters);
                 if (settings.Output.Chart) TrainingChart.Write(Path.Combine(options.OutputDirectory, "chart.png"), snapshot.Rows, settings);
             }
             return result;
@@ -144,17 +144,4 @@ public static class LocalTraining
     private static WorkerComputation Computation(RunComponents c, int worker, DataSet data) =>
         WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker,
             createHelper: c.CreateModel);
-
-    /// <summary>The training set as a data-poisoning attack sees it (features shared); the same set when the attack leaves labels alone.</summary>
-    internal static DataSet TransformLabels(DataSet train, Core.Attacks.IAttack attack)
-    {
-        var labels = new int[train.Count];
-        var changed = false;
-        for (var i = 0; i < labels.Length; i++)
-        {
-            labels[i] = attack.TransformLabel(train.Labels[i], train.ClassCount);
-            changed |= labels[i] != train.Labels[i];
-        }
-        return changed ? new DataSet(train.Name + "+" + attack.Name, train.Features, labels, train.Shape, train.ClassCount) : train;
-    }
 }

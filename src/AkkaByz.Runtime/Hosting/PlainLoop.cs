@@ -23,7 +23,7 @@ public static class PlainLoop
         var s = c.Settings;
         var m = s.Workers;
         var attack = s.IsNoAttack || s.Byzantine == 0 ? null : c.CreateAttack?.Invoke();
-        var poisoned = attack is null || attack.NeedsHonestVectors ? null : LocalTraining.TransformLabels(c.Train, attack);
+        var poisoned = attack is null || attack.NeedsHonestVectors ? null : Core.Attacks.LabelTransforms.TransformLabels(c.Train, attack);
         var computations = new WorkerComputation?[m];
         var byzantineIndex = new int[m];
         var next = 0;

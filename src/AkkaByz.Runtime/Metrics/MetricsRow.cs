@@ -1,3 +1,5 @@
+using AkkaByz.Runtime.Protocol;
+
 namespace AkkaByz.Runtime.Metrics;
 
 /// <summary>
@@ -42,20 +44,4 @@ public sealed record MetricsRow(
             F(AggregationMs, "0.###"), F(RoundMs, "0.###"), F(ElapsedSeconds, "0.###"),
             RefusedTotal.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
-}
-
-/// <summary>
-/// How well a run's suspects matched the true Byzantine slots, cumulative up to a round (simulation only: the slots
-/// are known). Precision = Byzantine suspects / suspects; recall = Byzantine suspects / Byzantine inputs
-/// (NaN when the denominator is 0, e.g. a rule that reports no suspects).
-/// </summary>
-public sealed record SuspectTally(long ByzantineSuspects, long Suspects, long ByzantineInputs)
-{
-    public static readonly SuspectTally Zero = new(0, 0, 0);
-
-    public SuspectTally Add(long byzantineSuspects, long suspects, long byzantineInputs) =>
-        new(ByzantineSuspects + byzantineSuspects, Suspects + suspects, ByzantineInputs + byzantineInputs);
-
-    public double Precision => Suspects == 0 ? double.NaN : (double)ByzantineSuspects / Suspects;
-    public double Recall => ByzantineInputs == 0 ? double.NaN : (double)ByzantineSuspects / ByzantineInputs;
 }

@@ -116,8 +116,32 @@ public sealed record RoundMetrics(
     double RoundMs,
     double ElapsedSeconds,
     long RefusedTotal = 0,
-    Metrics.SuspectTally? Tally = null) : INoSerializationVerificationNeeded
+    SuspectTally? Tally = null) : INoSerializationVerificationNeeded
 {
     public IReadOnlyList<int> SuspectWorkers { get; init; } = [];
     public IReadOnlyDictionary<string, int>? RejectedByReason { get; init; }
 }
+
+/// <summary>
+/// How well a run's suspects matched the true Byzantine slots, cumulative up to a round (simulation only: the slots
+/// are known). Precision = Byzantine suspects / suspects; recall = Byzantine suspects / Byzantine inputs
+/// (NaN when the denominator is 0, e.g. a rule that reports no suspects).
+/// </summary>
+public sealed record SuspectTally(long ByzantineSuspects, long Suspects, long ByzantineInputs)
+{
+    public static readonly SuspectTally Zero = new(0, 0, 0);
+
+    public SuspectTally Add(long byzantineSuspects, long suspects, long byzantineInputs) =>
+        new(ByzantineSuspects + byzantineSuspects, Suspects + suspects, ByzantineInputs + byzantineInputs);
+
+    public double Precision => Suspects == 0 ? double.NaN : (double)ByzantineSuspects / Suspects;
+    public double Recall => ByzantineInputs == 0 ? double.NaN : (double)ByzantineSuspects / ByzantineInputs;
+}
+
+/// <summary>
+/// Local (cluster host → aggregator): the cluster's failure detector marked <paramref name="Node"/> unreachable
+/// (<paramref name="Reachable"/> = false) or reachable again. Workers on an unreachable node are absent: left out of
+/// the barrier of the current round (it closes without waiting for the deadline) and of the following rounds until
+/// the node is reachable again or its workers are Terminated (downed: removed for good).
+/// </summary>
+public sealed record NodeReachability(Address Node, bool Reachable) : INoSerializationVerificationNeeded;

@@ -12,10 +12,15 @@ namespace AkkaByz.Runtime.Serialization;
 /// bit-exact (NaN payloads included). Malformed bytes and unknown manifests throw <see cref="SerializationException"/>.
 /// Bound in the embedded reference.conf (<c>akka.actor.serializers.akkabyz</c>), identifier <see cref="Id"/>.
 /// </summary>
-public sealed class AkkaByzSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class AkkaByzSerializer : SerializerWithStringManifest, IWireCodec
 {
+    public AkkaByzSerializer(ExtendedActorSystem system) : base(system)
+    {
+        WireCodecs.Register(system, Id, this);
+    }
+
     /// <summary>Serializer identifier (0–40 are reserved by Akka).</summary>
-    public const int Id = 4711;
+    public const int Id = WireSerializerIds.Protocol;
 
     public override int Identifier => Id;
 
@@ -34,23 +39,41 @@ public sealed class AkkaByzSerializer(ExtendedActorSystem system) : SerializerWi
     internal const string EvaluateRequestManifest = "eq";
     internal const string EvaluationResultManifest = "er";
 
-    public override string Manifest(object o) => o switch
-    {
-        RegisterWorker => RegisterWorkerManifest,
-        WorkerRegistered => WorkerRegisteredManifest,
-        RegistrationRejected => RegistrationRejectedManifest,
-        Params => ParamsManifest,
-        Update => UpdateManifest,
-        TrainingFinished => TrainingFinishedManifest,
-        WatchRun => WatchRunManifest,
-        RunCompleted => RunCompletedManifest,
-        HonestCopy => HonestCopyManifest,
-        CraftRequest => CraftRequestManifest,
-        CraftedVector => CraftedVectorManifest,
-        EvaluateRequest => EvaluateRequestManifest,
-        EvaluationResult => EvaluationResultManifest,
-        _ => throw new ArgumentException($"AkkaByzSerializer cannot serialize {o?.GetType().FullName ?? "null"}.", nameof(o)),
-    };
+    /// <summary>
+    /// The training protocol's wire format: one registration per message (manifest, type, fields written, fields
+    /// read in the same order). A new message is one line here and its record in Protocol/Messages.cs.
+    /// </summary>
+    internal static readonly WireTable Table = new WireTable(nameof(AkkaByzSerializer), "AkkaByz wire")
+        .Add<RegisterWorker>(RegisterWorkerManifest, (w, m) => { w.Int32(m.WorkerIndex); w.String(m.Name); },
+            (ref WireReader r) => new RegisterWorker(r.Int32("workerIndex"), r.String("name")))
+        .Add<WorkerRegistered>(WorkerRegisteredManifest, (w, m) => { w.Int32(m.WorkerIndex); w.Int32(m.Dimension); },
+            (ref WireReader r) => new WorkerRegistered(r.Int32("workerIndex"), r.Int32("dimension")))
+        .Add<RegistrationRejected>(RegistrationRejectedManifest, (w, m) => { w.Int32(m.WorkerIndex); w.String(m.Reason); },
+            (ref WireReader r) => new RegistrationRejected(r.Int32("workerIndex"), r.String("reason")))
+        .Add<Params>(ParamsManifest, (w, m) => { w.Int64(m.Round); w.Floats(m.X); },
+            (ref WireReader r) => new Params(r.Int64("round"), r.Floats("x")), m => 16 + m.X.Length * 4)
+        .Add<Update>(UpdateManifest, (w, m) => { w.Int64(m.Round); w.Double(m.Loss); w.Floats(m.Vector); },
+            ReadUpdate, m => 24 + m.Vector.Length * 4)
+        .Add<TrainingFinished>(TrainingFinishedManifest, (w, m) => { w.Int64(m.Rounds); w.String(m.Reason); },
+            (ref WireReader r) => new TrainingFinished(r.Int64("rounds"), r.String("reason")))
+        .AddRaw<WatchRun>(WatchRunManifest, _ => [], (bytes, manifest) =>
+        {
+            new WireReader(bytes, manifest).End();
+            return WatchRun.Instance;
+        })
+        .Add<RunCompleted>(RunCompletedManifest, WriteRunCompleted, ReadRunCompleted, m => 128 + m.FinalParameters.Length * 4)
+        .Add<HonestCopy>(HonestCopyManifest, (w, m) => { w.Int64(m.Round); w.Floats(m.Vector); },
+            (ref WireReader r) => new HonestCopy(r.Int64("round"), r.Floats("vector")), m => 16 + m.Vector.Length * 4)
+        .Add<CraftRequest>(CraftRequestManifest, (w, m) => { w.Int64(m.Round); w.Int32(m.ByzantineIndex); },
+            (ref WireReader r) => new CraftRequest(r.Int64("round"), r.Int32("byzantineIndex")))
+        .Add<CraftedVector>(CraftedVectorManifest, (w, m) => { w.Int64(m.Round); w.Floats(m.Vector); },
+            (ref WireReader r) => new CraftedVector(r.Int64("round"), r.Floats("vector")), m => 16 + m.Vector.Length * 4)
+        .Add<EvaluateRequest>(EvaluateRequestManifest, (w, m) => { w.Int64(m.Round); w.Floats(m.X); },
+            (ref WireReader r) => new EvaluateRequest(r.Int64("round"), r.Floats("x")), m => 16 + m.X.Length * 4)
+        .Add<EvaluationResult>(EvaluationResultManifest, (w, m) => { w.Int64(m.Round); w.Double(m.Loss); w.Double(m.Accuracy); },
+            (ref WireReader r) => new EvaluationResult(r.Int64("round"), r.Double("loss"), r.Double("accuracy")));
+
+    public override string Manifest(object o) => Table.Manifest(o);
 
     /// <summary>
     /// Akka's entry point (Akka.Remote, serialize-messages). In mode = mtls a protocol message must never leave through
@@ -60,117 +83,15 @@ public sealed class AkkaByzSerializer(ExtendedActorSystem system) : SerializerWi
     {
         if (Security.RemoteInbound.IsGuarded(system))
             throw new SerializationException($"{obj?.GetType().Name} must travel through the vector carrier in mode = mtls (akkabyz-cluster.security), not through Akka.Remote.");
-        return Encode(obj);
+        return Encode(obj!);
     }
 
     /// <summary>The wire form of <paramref name="obj"/> (the vector carrier calls this directly).</summary>
-    internal byte[] Encode(object obj)
-    {
-        switch (obj)
-        {
-            case Params p:
-            {
-                var w = new WireWriter(16 + p.X.Length * 4);
-                w.Int64(p.Round);
-                w.Floats(p.X);
-                return w.ToArray();
-            }
-            case Update u:
-            {
-                var w = new WireWriter(24 + u.Vector.Length * 4);
-                w.Int64(u.Round);
-                w.Double(u.Loss);
-                w.Floats(u.Vector);
-                return w.ToArray();
-            }
-            case HonestCopy h:
-            {
-                var w = new WireWriter(16 + h.Vector.Length * 4);
-                w.Int64(h.Round);
-                w.Floats(h.Vector);
-                return w.ToArray();
-            }
-            case CraftedVector c:
-            {
-                var w = new WireWriter(16 + c.Vector.Length * 4);
-                w.Int64(c.Round);
-                w.Floats(c.Vector);
-                return w.ToArray();
-            }
-            case EvaluateRequest e:
-            {
-                var w = new WireWriter(16 + e.X.Length * 4);
-                w.Int64(e.Round);
-                w.Floats(e.X);
-                return w.ToArray();
-            }
-            case RegisterWorker r:
-            {
-                var w = new WireWriter();
-                w.Int32(r.WorkerIndex);
-                w.String(r.Name);
-                return w.ToArray();
-            }
-            case WorkerRegistered r:
-            {
-                var w = new WireWriter();
-                w.Int32(r.WorkerIndex);
-                w.Int32(r.Dimension);
-                return w.ToArray();
-            }
-            case RegistrationRejected r:
-            {
-                var w = new WireWriter();
-                w.Int32(r.WorkerIndex);
-                w.String(r.Reason);
-                return w.ToArray();
-            }
-            case TrainingFinished t:
-            {
-                var w = new WireWriter();
-                w.Int64(t.Rounds);
-                w.String(t.Reason);
-                return w.ToArray();
-            }
-            case WatchRun:
-                return [];
-            case RunCompleted rc:
-            {
-                var w = new WireWriter(128 + rc.FinalParameters.Length * 4);
-                w.Bool(rc.Completed);
-                w.String(rc.Reason);
-                w.Int64(rc.Rounds);
-                w.Floats(rc.FinalParameters);
-                w.Int32(rc.Rejected.Count);
-                foreach (var (reason, count) in rc.Rejected.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                {
-                    w.String(reason);
-                    w.Int64(count);
-                }
-                w.Int64(rc.Suspects);
-                w.Int64(rc.UpdatesAccepted);
-                w.Double(rc.WallSeconds);
-                return w.ToArray();
-            }
-            case CraftRequest c:
-            {
-                var w = new WireWriter();
-                w.Int64(c.Round);
-                w.Int32(c.ByzantineIndex);
-                return w.ToArray();
-            }
-            case EvaluationResult e:
-            {
-                var w = new WireWriter();
-                w.Int64(e.Round);
-                w.Double(e.Loss);
-                w.Double(e.Accuracy);
-                return w.ToArray();
-            }
-            default:
-                throw new ArgumentException($"AkkaByzSerializer cannot serialize {obj?.GetType().FullName ?? "null"}.", nameof(obj));
-        }
-    }
+    internal byte[] Encode(object obj) => Table.Encode(obj);
+
+    byte[] IWireCodec.Encode(object message) => Encode(message);
+
+    object IWireCodec.Decode(byte[] bytes, string manifest) => Decode(bytes, manifest);
 
     /// <summary>
     /// Akka's entry point: in mode = mtls every protocol message that arrives through Akka.Remote is refused (counted,
@@ -186,36 +107,30 @@ public sealed class AkkaByzSerializer(ExtendedActorSystem system) : SerializerWi
 
     /// <summary>Rebuilds a message from its wire form (the vector carrier calls this directly).</summary>
     /// <exception cref="SerializationException">The bytes are malformed or the manifest is unknown.</exception>
-    internal object Decode(byte[] bytes, string manifest)
-    {
-        ArgumentNullException.ThrowIfNull(bytes);
-        var r = new WireReader(bytes, manifest);
-        object result = manifest switch
-        {
-            ParamsManifest => new Params(r.Int64("round"), r.Floats("x")),
-            UpdateManifest => ReadUpdate(ref r),
-            HonestCopyManifest => new HonestCopy(r.Int64("round"), r.Floats("vector")),
-            CraftedVectorManifest => new CraftedVector(r.Int64("round"), r.Floats("vector")),
-            EvaluateRequestManifest => new EvaluateRequest(r.Int64("round"), r.Floats("x")),
-            RegisterWorkerManifest => new RegisterWorker(r.Int32("workerIndex"), r.String("name")),
-            WorkerRegisteredManifest => new WorkerRegistered(r.Int32("workerIndex"), r.Int32("dimension")),
-            RegistrationRejectedManifest => new RegistrationRejected(r.Int32("workerIndex"), r.String("reason")),
-            TrainingFinishedManifest => new TrainingFinished(r.Int64("rounds"), r.String("reason")),
-            WatchRunManifest => WatchRun.Instance,
-            RunCompletedManifest => ReadRunCompleted(ref r),
-            CraftRequestManifest => new CraftRequest(r.Int64("round"), r.Int32("byzantineIndex")),
-            EvaluationResultManifest => new EvaluationResult(r.Int64("round"), r.Double("loss"), r.Double("accuracy")),
-            _ => throw new SerializationException($"AkkaByz wire: unknown manifest '{manifest}' ({bytes.Length} bytes)."),
-        };
-        r.End();
-        return result;
-    }
+    internal object Decode(byte[] bytes, string manifest) => Table.Decode(bytes, manifest);
 
     private static Update ReadUpdate(ref WireReader r)
     {
         var round = r.Int64("round");
         var loss = r.Double("loss");
         return new Update(round, r.Floats("vector"), loss);
+    }
+
+    private static void WriteRunCompleted(WireWriter w, RunCompleted rc)
+    {
+        w.Bool(rc.Completed);
+        w.String(rc.Reason);
+        w.Int64(rc.Rounds);
+        w.Floats(rc.FinalParameters);
+        w.Int32(rc.Rejected.Count);
+        foreach (var (reason, count) in rc.Rejected.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            w.String(reason);
+            w.Int64(count);
+        }
+        w.Int64(rc.Suspects);
+        w.Int64(rc.UpdatesAccepted);
+        w.Double(rc.WallSeconds);
     }
 
     private static RunCompleted ReadRunCompleted(ref WireReader r)

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Remote;
-using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Transport.Chunked;
@@ -92,7 +91,7 @@ public sealed class VectorTransport : IExtension
                 _carrier.Send(target, payload, sender);
                 return;
             }
-            if (secure && _carrier is TcpVectorCarrier tcp && message is IAkkaByzMessage or IAkkaByzClusterMessage)
+            if (secure && _carrier is TcpVectorCarrier tcp && tcp.KindOf(message) is not null)
             {
                 tcp.SendMessage(target, message, sender);
                 return;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using AkkaByz.Runtime.Actors;
+using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Tests.Doubles;

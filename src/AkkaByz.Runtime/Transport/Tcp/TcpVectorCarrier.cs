@@ -6,7 +6,6 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
-using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Security;
 using AkkaByz.Runtime.Serialization;
 
@@ -58,16 +57,16 @@ public sealed class TcpVectorCarrier : IVectorCarrier
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _acceptor;
     private int _pending;
-    private readonly Lazy<AkkaByzSerializer> _messages;
-    private readonly Lazy<ClusterProtocolSerializer> _clusterMessages;
+    private readonly Lazy<IWireCodec> _messages;
+    private readonly Lazy<IWireCodec> _clusterMessages;
 
     internal TcpVectorCarrier(ExtendedActorSystem system, VectorTransport transport)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("the tcp vector carrier writes raw little-endian floats; use akkabyz-transport.mode = akka-chunked on this machine.");
         _system = system;
         _transport = transport;
-        _messages = new(() => (AkkaByzSerializer)system.Serialization.FindSerializerForType(typeof(Protocol.Params)));
-        _clusterMessages = new(() => (ClusterProtocolSerializer)system.Serialization.FindSerializerForType(typeof(JoinRun)));
+        _messages = new(() => WireCodecs.Get(system, WireSerializerIds.Protocol));
+        _clusterMessages = new(() => WireCodecs.Get(system, WireSerializerIds.Cluster));
         _settings = transport.Settings;
         _security = NodeSecurity.Get(system);
         _limits = _security.Settings;
@@ -106,16 +105,25 @@ public sealed class TcpVectorCarrier : IVectorCarrier
     /// <summary>Queues any other protocol message for <paramref name="target"/> (serialized here, on the caller's thread).</summary>
     internal void SendMessage(IActorRef target, object message, IActorRef sender)
     {
-        var serializer = _system.Serialization.FindSerializerFor(message);
-        var (kind, manifest, body) = serializer switch
-        {
-            AkkaByzSerializer s => (FrameKind.Message, s.Manifest(message), s.Encode(message)),
-            ClusterProtocolSerializer c => (FrameKind.ClusterMessage, c.Manifest(message), c.Encode(message)),
-            _ => throw new ArgumentException($"{message.GetType().Name} is not a protocol message the vector carrier can move.", nameof(message)),
-        };
+        if (KindOf(message) is not { } kind)
+            throw new ArgumentException($"{message.GetType().Name} is not a protocol message the vector carrier can move.", nameof(message));
+        var codec = (IWireCodec)_system.Serialization.FindSerializerFor(message);
+        var (manifest, body) = (codec.Manifest(message), codec.Encode(message));
         var frame = VectorFrame.EncodeMessage(kind, _transport.PathOf(target), _transport.PathOf(sender), manifest, body);
         Enqueue(target, new Outgoing("", "", default, frame), message.GetType().Name, 0);
     }
+
+    /// <summary>
+    /// The frame kind <paramref name="message"/> travels in, from the serializer Akka binds it to: a training-protocol
+    /// or a cluster message (<see cref="WireSerializerIds"/>); null for anything else (the transport's own messages
+    /// use Akka.Remote).
+    /// </summary>
+    internal FrameKind? KindOf(object message) => _system.Serialization.FindSerializerFor(message) switch
+    {
+        AkkaByzSerializer => FrameKind.Message,
+        IWireCodec and Akka.Serialization.Serializer { Identifier: WireSerializerIds.Cluster } => FrameKind.ClusterMessage,
+        _ => null,
+    };
 
     private void Enqueue(IActorRef target, Outgoing item, string what, long round)
     {

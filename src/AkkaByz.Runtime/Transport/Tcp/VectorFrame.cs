@@ -15,7 +15,7 @@ public enum FrameKind : byte
     /// <summary>Any other training-protocol message, in the wire form of <see cref="Serialization.AkkaByzSerializer"/>.</summary>
     Message = 5,
 
-    /// <summary>A cluster-mode message (JoinRun, RunAssignment, RunFinished...), in the wire form of <see cref="Cluster.ClusterProtocolSerializer"/>.</summary>
+    /// <summary>A cluster-mode message (JoinRun, RunAssignment, RunFinished...), in the wire form of the cluster serializer (<see cref="Serialization.WireSerializerIds.Cluster"/>).</summary>
     ClusterMessage = 6,
 
     /// <summary>The first frame of every connection: the connecting node's Akka address (UTF-8).</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AkkaByz.Runtime.Faults;
+namespace AkkaByz.Runtime.Configuration;
 
 /// <summary>Crash worker <paramref name="Worker"/> when it receives Params of round <paramref name="Round"/> (spec <c>K@R</c>).</summary>
 public sealed record CrashFault(int Worker, long Round)

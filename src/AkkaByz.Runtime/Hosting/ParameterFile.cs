@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AkkaByz.Runtime.Cluster;
+namespace AkkaByz.Runtime.Hosting;
 
 /// <summary>
 /// parameters.bin: the final parameters as raw little-endian float32 (d × 4 bytes, no header; numpy:

@@ -1,16 +1,16 @@
 using Akka.Actor;
 using AkkaByz.Core.Attacks;
-using AkkaByz.Runtime.Actors;
+using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Training;
 
-namespace AkkaByz.Runtime.Faults;
+namespace AkkaByz.Runtime.Actors;
 
 /// <summary>
 /// A Byzantine worker. It registers and is addressed like any other worker (the aggregator cannot tell), and
 /// sends its Update itself, so the sender identity is its own. Non-omniscient attacks (SF, LF, Gaussian, NaN, Inf)
 /// craft from this worker's own honest computation (LF's computation runs on label-flipped data); omniscient ones
-/// (ALIE, IPM, Mimic) ask the <see cref="AdversaryTapActor"/>, which answers once it has seen the round's honest vectors.
+/// (ALIE, IPM, Mimic) ask the <see cref="Faults.AdversaryTapActor"/>, which answers once it has seen the round's honest vectors.
 /// </summary>
 public sealed class ByzantineWorkerActor : WorkerActorBase
 {

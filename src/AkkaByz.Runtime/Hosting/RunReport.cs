@@ -1,8 +1,7 @@
 using System.Text.Json;
 using AkkaByz.Runtime.Configuration;
-using AkkaByz.Runtime.Hosting;
 
-namespace AkkaByz.Runtime.Metrics;
+namespace AkkaByz.Runtime.Hosting;
 
 /// <summary>summary.json: the configuration, the outcome (final accuracy, rounds/s, wall time) and the counters.</summary>
 public static class RunReport
