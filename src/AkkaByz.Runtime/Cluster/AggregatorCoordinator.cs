@@ -88,6 +88,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
         Receive<JoinRun>(OnJoin);
         Receive<RegisterWorker>(m => _aggregator?.Forward(m));
         Receive<Update>(m => _aggregator?.Forward(m));
+        // The node's host on SIGTERM/SIGINT (local only): end the run after its last completed round, outputs written as usual.
+        Receive<StopRun>(_ => Sender.Path.Address.HasLocalScope, s => _aggregator?.Tell(s));
         Receive<Terminated>(t =>
         {
             var held = _hostOfSlot.Where(kv => kv.Value.Host.Equals(t.ActorRef)).Select(kv => kv.Key).ToArray();
@@ -521,7 +523,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
         }
         foreach (var (_, host) in _hostOfSlot.Values)
             if (told.Add(host)) _link.Tell(host, finished, Self);
-        Context.ActorSelection("/user/" + NodeActorName).Tell(new NodeExit(exitCode));
+        if (Akka.Hosting.ActorRegistry.For(Context.System).TryGet<ClusterNode.NodeActor>(out var self)) self.Tell(new NodeExit(exitCode));
     }
 
     private void Print(string line) => _out?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {line}");
