@@ -298,6 +298,13 @@ public static class ClusterNode
                 akka.WithSingleton<CoordinatorSingleton>(SingletonManagerName, CoordinatorName,
                     AggregatorCoordinator.Props(node, layers, options.DataSource, output),
                     new ClusterSingletonOptions { Role = "aggregator", TerminationMessage = PoisonPill.Instance }, createProxyToo: false);
+                // Without a proxy, WithSingleton leaves the manager out of the ActorRegistry: registered here, once, at start.
+                akka.WithActors(async (system, registry) =>
+                {
+                    if (registry.TryGet<CoordinatorSingleton>(out _)) return;
+                    var manager = await system.ActorSelection($"/user/{SingletonManagerName}").ResolveOne(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                    registry.TryRegister<CoordinatorSingleton>(manager);
+                });
             }
             akka.WithActorSystemLivenessCheck(tags: [Management.NodeHealthCheck.LivenessTag]);
             akka.WithHealthCheck("akkabyz-ready", new Management.NodeHealthCheck(readiness: true), tags: [Management.NodeHealthCheck.ReadinessTag]);
