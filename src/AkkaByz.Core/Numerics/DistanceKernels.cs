@@ -45,15 +45,7 @@ public static unsafe class DistanceKernels
                 }
             });
         }
-        bool ok = true;
-        for (int i = 0; i < m; i++)
-        {
-            double s = 0;
-            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
-            result[i] = s;
-            ok &= double.IsFinite(s);
-        }
-        return ok;
+        return scratch.SumPartials(chunks, result[..m]);
     }
 
     /// <summary>
@@ -100,15 +92,7 @@ public static unsafe class DistanceKernels
                 for (int i = 0; i < m; i++) partial[i] += SumSquaredDiff(zb, rows[i].AsSpan(b, n));
             }
         });
-        bool ok = true;
-        for (int i = 0; i < m; i++)
-        {
-            double s = 0;
-            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
-            result[i] = s;
-            ok &= double.IsFinite(s);
-        }
-        return ok;
+        return scratch.SumPartials(chunks, result[..m]);
     }
 
     /// <summary>
@@ -217,15 +201,7 @@ public static unsafe class DistanceKernels
                 for (int i = 0; i < m; i++) partial[i] += SumSquares(rows[i].AsSpan(b, n));
             }
         });
-        bool ok = true;
-        for (int i = 0; i < m; i++)
-        {
-            double s = 0;
-            for (int c = 0; c < chunks; c++) s += scratch.PartialNoClear(c)[i];
-            result[i] = s;
-            ok &= double.IsFinite(s);
-        }
-        return ok;
+        return scratch.SumPartials(chunks, result[..m]);
     }
 
     /// <summary>Σ_j x_j², widened to double.</summary>

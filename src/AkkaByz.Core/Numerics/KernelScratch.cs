@@ -49,4 +49,21 @@ public sealed class KernelScratch
     }
 
     internal double[] PartialNoClear(int chunk) => _partials[chunk];
+
+    /// <summary>
+    /// result[i] = Σ over the first <paramref name="chunks"/> chunks of their accumulator's entry i (chunk order, so the
+    /// sum is deterministic), for i &lt; result.Length. Returns false when some sum is non-finite.
+    /// </summary>
+    internal bool SumPartials(int chunks, Span<double> result)
+    {
+        bool ok = true;
+        for (int i = 0; i < result.Length; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += _partials[c][i];
+            result[i] = s;
+            ok &= double.IsFinite(s);
+        }
+        return ok;
+    }
 }

@@ -36,6 +36,26 @@ public static unsafe class OrderStatisticKernels
         bool network = m <= MaxNetworkRows && !forceScalarColumns && Vector.IsHardwareAccelerated;
         int block = TileBlock(m);
         var comps = network ? SortingNetwork.ForRanks(m, lo, hi) : Array.Empty<(int, int)>();
+        return ForEachTile(rows, output, block, scratch, (chunk, tile, n, dst) =>
+        {
+            if (network) NetworkBlock(tile, block, m, n, comps, lo, hi, dst, scratch.Doubles(chunk, block));
+            else ColumnBlock(tile, block, m, n, lo, hi, dst);
+        });
+    }
+
+    /// <summary>Body of <see cref="ForEachTile"/> for one block: the chunk index (for its scratch), the loaded m × block
+    /// tile, the block's coordinate count and its slice of the output.</summary>
+    private delegate void TileBody(int chunk, float[] tile, int n, Span<float> dst);
+
+    /// <summary>
+    /// The driver shared by the coordinate-wise kernels: coordinates in parallel chunks, each chunk in blocks of
+    /// <paramref name="block"/>; every block of every row is copied into the chunk's tile (checking finiteness on the
+    /// way) and handed to <paramref name="body"/> with the block's output slice. Returns false when some input value
+    /// is non-finite.
+    /// </summary>
+    private static bool ForEachTile(IReadOnlyList<float[]> rows, Span<float> output, int block, KernelScratch scratch, TileBody body)
+    {
+        int m = rows.Count, d = output.Length;
         int chunks = ParallelChunks.Count(d, (long)m * d * 4, block);
         int bad = 0;
         fixed (float* op = output)
@@ -45,16 +65,13 @@ public static unsafe class OrderStatisticKernels
             {
                 var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
                 var tile = scratch.Floats(chunk, m * block + m);
-                var acc = scratch.Doubles(chunk, block);
                 bool ok = true;
                 int end = start + len;
                 for (int b = start; b < end; b += block)
                 {
                     int n = Math.Min(block, end - b);
                     ok &= LoadTile(rows, b, n, tile, block);
-                    var dst = new Span<float>((float*)outp + b, n);
-                    if (network) NetworkBlock(tile, block, m, n, comps, lo, hi, dst, acc);
-                    else ColumnBlock(tile, block, m, n, lo, hi, dst);
+                    body(chunk, tile, n, new Span<float>((float*)outp + b, n));
                 }
                 if (!ok) Volatile.Write(ref bad, 1);
             });
@@ -196,33 +213,15 @@ public static unsafe class OrderStatisticKernels
         bool network = m <= MaxNetworkRows && !forceScalarColumns && Vector.IsHardwareAccelerated;
         int block = TileBlock(m);
         var comps = network ? SortingNetwork.For(m) : Array.Empty<(int, int)>();
-        int chunks = ParallelChunks.Count(d, (long)m * d * 4, block);
-        int bad = 0;
-        fixed (float* op = output)
+        return ForEachTile(rows, output, block, scratch, (_, tile, n, dst) =>
         {
-            nint outp = (nint)op;
-            ParallelChunks.Run(chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+            if (network)
             {
-                var (start, len) = ParallelChunks.Range(d, chunks, chunk, block);
-                var tile = scratch.Floats(chunk, m * block + m);
-                bool ok = true;
-                int end = start + len;
-                for (int b = start; b < end; b += block)
-                {
-                    int n = Math.Min(block, end - b);
-                    ok &= LoadTile(rows, b, n, tile, block);
-                    var dst = new Span<float>((float*)outp + b, n);
-                    if (network)
-                    {
-                        SortTile(tile, block, m, n, comps);
-                        WindowBlock(tile, block, m, n, k, dst);
-                    }
-                    else WindowColumns(tile, block, m, n, k, dst);
-                }
-                if (!ok) Volatile.Write(ref bad, 1);
-            });
-        }
-        return bad == 0;
+                SortTile(tile, block, m, n, comps);
+                WindowBlock(tile, block, m, n, k, dst);
+            }
+            else WindowColumns(tile, block, m, n, k, dst);
+        });
     }
 
     /// <summary>The closest-k window mean over a sorted tile, 16 coordinates per step (AVX-512).</summary>

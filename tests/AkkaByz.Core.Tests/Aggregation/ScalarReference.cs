@@ -255,7 +255,7 @@ internal static class ScalarReference
     public static double[] Dnc(double[][] x, int f, int iters, int dim, double c, int seed)
     {
         int m = x.Length, d = x[0].Length, b = Math.Min(dim, d), removed = (int)Math.Ceiling(c * f - 1e-12);
-        var rng = AkkaByz.Core.Aggregation.Rules.DivideAndConquer.CallRandom(seed, 0);
+        var rng = AkkaByz.Core.Aggregation.Rules.CoordinateSampler.CallRandom(seed, 0);
         var perm = Enumerable.Range(0, d).ToArray();
         var count = new int[m];
         for (int t = 0; t < iters; t++)
@@ -287,7 +287,7 @@ internal static class ScalarReference
         double med = m % 2 == 1 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
         var s1 = norm.Select(n => med > 0 ? n >= lower * med && n <= upper * med : n == 0).ToArray();
         int b = (int)Math.Min(d, Math.Max(1, Math.Ceiling(frac * d - 1e-9)));
-        var idx = b < d ? Sample(AkkaByz.Core.Aggregation.Rules.DivideAndConquer.CallRandom(seed, 0), d, b, Enumerable.Range(0, d).ToArray())
+        var idx = b < d ? Sample(AkkaByz.Core.Aggregation.Rules.CoordinateSampler.CallRandom(seed, 0), d, b, Enumerable.Range(0, d).ToArray())
             : Enumerable.Range(0, d).ToArray();
         var feat = x.Select(r => new[] { idx.Count(j => r[j] > 0) / (double)b, idx.Count(j => r[j] == 0) / (double)b, idx.Count(j => r[j] < 0) / (double)b }).ToArray();
         double F2(double[] p, double[] q) => p.Zip(q, (a, c) => (a - c) * (a - c)).Sum();

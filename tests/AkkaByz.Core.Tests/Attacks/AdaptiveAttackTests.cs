@@ -253,4 +253,24 @@ public class AdaptiveAttackTests
             for (var j = 0; j < output.Length; j++) output[j] = (float)(k * own[j]);
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(1003)]
+    public void The_attack_line_equals_the_scalar_expression_to_the_bit(int d)
+    {
+        var rng = new Random(d);
+        var origin = Enumerable.Range(0, d).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        var direction = Enumerable.Range(0, d).Select(_ => rng.NextDouble() * 1e-3).ToArray();
+        var withOrigin = new float[d];
+        var without = new float[d];
+        OptimalFactorAttack.Line(origin, direction, 3.7, withOrigin);
+        OptimalFactorAttack.Line(null, direction, -3.7, without);
+        for (var j = 0; j < d; j++)
+        {
+            Assert.Equal((float)(origin[j] + 3.7 * direction[j]), withOrigin[j]);
+            Assert.Equal((float)(-3.7 * direction[j]), without[j]);
+        }
+    }
 }

@@ -28,9 +28,7 @@ public sealed class DivideAndConquer : AggregatorBase
     private readonly int[] _kept;
     private readonly double[] _w;
     private double[] _sample = [];
-    private int[] _perm = [];
-    private int[] _idx = [];
-    private int[] _swaps = [];
+    private readonly CoordinateSampler _sampler = new();
     private AggregatorState.Slot _slot = new();
 
     public DivideAndConquer(int m, int f, int iterations = DefaultIterations, int subDimension = DefaultSubDimension,
@@ -80,41 +78,17 @@ public sealed class DivideAndConquer : AggregatorBase
 
     internal override void BindState(AggregatorState state, ref int next) => _slot = state[next++];
 
-    /// <summary>The call's random stream: the build seed and the call number (the state), mixed.</summary>
-    internal static Random CallRandom(int seed, long call) =>
-        new(unchecked((int)(((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)call * 0xBF58476D1CE4E5B9UL)) ^ (int)(call >> 32)));
-
     internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
     {
         int m = M, d = output.Length;
         if (checkFinite) NonFiniteScan(inputs, d);
-        var rng = CallRandom(_seed, _slot.Counter);
+        var rng = CoordinateSampler.CallRandom(_seed, _slot.Counter);
         int b = Math.Min(SubDimension, d);
         if (_sample.Length < m * b) _sample = new double[m * b];
-        if (b < d && _perm.Length != d)
-        {
-            _perm = new int[d];
-            for (int j = 0; j < d; j++) _perm[j] = j;
-        }
         Array.Clear(_kept);
-        if (b < d && _idx.Length != b) { _idx = new int[b]; _swaps = new int[b]; }
-        var idx = b < d ? _idx : [];
         for (int t = 0; t < Iterations; t++)
         {
-            if (b < d)
-            {
-                // Partial Fisher–Yates on the identity (kept in a persistent array and restored after each draw, so the
-                // sample depends only on the seed and the call); sorted so the gather walks memory forwards.
-                for (int j = 0; j < b; j++)
-                {
-                    int r = j + rng.Next(d - j);
-                    _swaps[j] = r;
-                    (_perm[j], _perm[r]) = (_perm[r], _perm[j]);
-                    idx[j] = _perm[j];
-                }
-                for (int j = b - 1; j >= 0; j--) (_perm[j], _perm[_swaps[j]]) = (_perm[_swaps[j]], _perm[j]); // back to the identity
-                Array.Sort(idx);
-            }
+            var idx = _sampler.Draw(rng, d, b);
             Gather(inputs, idx, b);
             Gram(m, b);
             double lambda = SpectralKernels.TopEigen(_g, m, _u, _work);

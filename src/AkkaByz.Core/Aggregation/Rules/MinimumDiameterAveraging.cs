@@ -13,26 +13,16 @@ namespace AkkaByz.Core.Aggregation.Rules;
 /// best of the m "x_i and its m − f − 1 nearest" subsets), and a weighted-sum pass averages S. Reports S as selected,
 /// the other f as suspects.
 /// </summary>
-public sealed class MinimumDiameterAveraging : AggregatorBase
+public sealed class MinimumDiameterAveraging : SubsetMeanRule
 {
     /// <summary>Largest C(m, f) accepted by the builder: beyond it an adversarial input could make the exact search
     /// far too slow.</summary>
     public const double MaxSubsets = 1e9;
 
-    private readonly double[] _d2;
-    private readonly double[] _w;
-    private readonly double[] _row;
-    private readonly int[] _current;
-    private readonly int[] _best;
 
     public MinimumDiameterAveraging(int m, int f) : base(m, f)
     {
         ValidateBound(m, f);
-        _d2 = new double[m * m];
-        _w = new double[m];
-        _row = new double[m];
-        _current = new int[m - f];
-        _best = new int[m - f];
     }
 
     /// <inheritdoc />
@@ -58,17 +48,6 @@ public sealed class MinimumDiameterAveraging : AggregatorBase
         }
     }
 
-    internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
-    {
-        int m = M, d = output.Length, k = m - F;
-        if (!DistanceKernels.PairwiseSquaredDistances(inputs, d, _d2, Scratch)) NonFinite.ThrowIfAny(inputs, d);
-        var sel = Search(k);
-        Array.Clear(_w);
-        foreach (int i in sel) _w[i] = 1.0 / k;
-        if (!LinearKernels.WeightedSum(inputs, _w, output, Scratch)) FailNonFinite(inputs, d, "The subset mean");
-        return new AggregationReport(InputValidation.Complement(m, sel), sel);
-    }
-
     private double _bestDiameter, _bestSum;
     private bool _bestFromSearch;
 
@@ -76,7 +55,7 @@ public sealed class MinimumDiameterAveraging : AggregatorBase
     private static bool Less(double d, double s, double bd, double bs) => d < bd || (d == bd && s < bs);
 
     /// <summary>The lexicographically first (m − f)-subset of minimum diameter, ascending.</summary>
-    private int[] Search(int k)
+    private protected override int[] Search(int k)
     {
         int m = M;
         // Initial bound: the best of the m subsets "x_i and its k − 1 nearest" (a feasible subset, so a valid bound).
@@ -85,25 +64,25 @@ public sealed class MinimumDiameterAveraging : AggregatorBase
         _bestFromSearch = false;
         for (int i = 0; i < m; i++)
         {
-            Array.Copy(_d2, i * m, _row, 0, m);
-            var order = InputValidation.OrderByKeyThenIndex(_row);
+            Array.Copy(D2, i * m, Row, 0, m);
+            var order = InputValidation.OrderByKeyThenIndex(Row);
             Array.Sort(order, 0, k);
             double diam = 0, sum = 0;
             for (int a = 0; a < k; a++)
                 for (int b = 0; b < a; b++)
                 {
-                    double v = _d2[order[b] * m + order[a]];
+                    double v = D2[order[b] * m + order[a]];
                     diam = Math.Max(diam, v);
                     sum += v;
                 }
             if (Less(diam, sum, _bestDiameter, _bestSum))
             {
                 (_bestDiameter, _bestSum) = (diam, sum);
-                Array.Copy(order, _best, k);
+                Array.Copy(order, Best, k);
             }
         }
         Extend(0, 0, 0, 0, k);
-        return (int[])_best.Clone();
+        return (int[])Best.Clone();
     }
 
     /// <summary>Depth-first over subsets in lexicographic order: position <paramref name="depth"/> takes an index ≥
@@ -119,7 +98,7 @@ public sealed class MinimumDiameterAveraging : AggregatorBase
             {
                 (_bestDiameter, _bestSum) = (diam, sum);
                 _bestFromSearch = true;
-                Array.Copy(_current, _best, k);
+                Array.Copy(Current, Best, k);
             }
             return;
         }
@@ -128,13 +107,13 @@ public sealed class MinimumDiameterAveraging : AggregatorBase
             double nd = diam, ns = sum;
             for (int a = 0; a < depth && nd <= _bestDiameter; a++)
             {
-                double v = _d2[_current[a] * m + j];
+                double v = D2[Current[a] * m + j];
                 nd = Math.Max(nd, v);
                 ns += v;
             }
             // Prune: a completion is at least (nd, ns). Equal ones may still win while the bound is the initial one.
             if (Less(_bestDiameter, _bestSum, nd, ns) || (nd == _bestDiameter && ns == _bestSum && _bestFromSearch)) continue;
-            _current[depth] = j;
+            Current[depth] = j;
             Extend(depth + 1, j + 1, nd, ns, k);
         }
     }

@@ -27,9 +27,7 @@ public sealed class SignGuard : AggregatorBase
     private readonly double[] _w;
     private readonly double[] _feat;
     private readonly int[] _cluster;
-    private int[] _perm = [];
-    private int[] _idx = [];
-    private int[] _swaps = [];
+    private readonly CoordinateSampler _sampler = new();
     private AggregatorState.Slot _slot = new();
 
     public SignGuard(int m, int f, double lower = DefaultLower, double upper = DefaultUpper, double fraction = DefaultFraction, int seed = 0)
@@ -97,24 +95,7 @@ public sealed class SignGuard : AggregatorBase
     {
         int m = M;
         int b = (int)Math.Min(d, Math.Max(1, Math.Ceiling(Fraction * d - 1e-9)));
-        int[] idx;
-        if (b < d)
-        {
-            if (_perm.Length != d) { _perm = new int[d]; for (int j = 0; j < d; j++) _perm[j] = j; }
-            if (_idx.Length != b) { _idx = new int[b]; _swaps = new int[b]; }
-            var rng = DivideAndConquer.CallRandom(_seed, _slot.Counter);
-            for (int j = 0; j < b; j++)
-            {
-                int r = j + rng.Next(d - j);
-                _swaps[j] = r;
-                (_perm[j], _perm[r]) = (_perm[r], _perm[j]);
-                _idx[j] = _perm[j];
-            }
-            for (int j = b - 1; j >= 0; j--) (_perm[j], _perm[_swaps[j]]) = (_perm[_swaps[j]], _perm[j]); // back to the identity
-            Array.Sort(_idx);
-            idx = _idx;
-        }
-        else idx = [];
+        var idx = b < d ? _sampler.Draw(CoordinateSampler.CallRandom(_seed, _slot.Counter), d, b) : [];
         var feat = _feat;
         Parallel.For(0, m, i =>
         {

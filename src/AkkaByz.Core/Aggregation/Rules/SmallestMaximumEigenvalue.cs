@@ -16,19 +16,14 @@ namespace AkkaByz.Core.Aggregation.Rules;
 /// S. Eigenvalues within a relative 1e-9 count as a tie (rounding), broken by index order. Reports S as selected, the
 /// other f as suspects.
 /// </summary>
-public sealed class SmallestMaximumEigenvalue : AggregatorBase
+public sealed class SmallestMaximumEigenvalue : SubsetMeanRule
 {
     /// <summary>Largest C(m, f)·(m − f)³ accepted by the builder (the worst-case search cost, in flops, is about that
     /// times the Jacobi sweeps).</summary>
     public const double MaxWork = 1e10;
 
-    private readonly double[] _d2;
-    private readonly double[] _w;
-    private readonly double[] _row;
     private readonly double[] _a;
     private readonly double[] _work;
-    private readonly int[] _current;
-    private readonly int[] _best;
     private double _bestValue, _threshold;
 
     /// <summary>Top eigenvalues within this relative distance count as equal (two solves of congruent sets differ by
@@ -39,13 +34,8 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
     {
         ValidateBound(m, f);
         int k = m - f;
-        _d2 = new double[m * m];
-        _w = new double[m];
-        _row = new double[m];
         _a = new double[k * k];
         _work = new double[k * k];
-        _current = new int[k];
-        _best = new int[k];
     }
 
     /// <inheritdoc />
@@ -65,54 +55,43 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
         }
     }
 
-    internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
-    {
-        int m = M, d = output.Length, k = m - F;
-        if (!DistanceKernels.PairwiseSquaredDistances(inputs, d, _d2, Scratch)) NonFinite.ThrowIfAny(inputs, d);
-        var sel = Search(k);
-        Array.Clear(_w);
-        foreach (int i in sel) _w[i] = 1.0 / k;
-        if (!LinearKernels.WeightedSum(inputs, _w, output, Scratch)) FailNonFinite(inputs, d, "The subset mean");
-        return new AggregationReport(InputValidation.Complement(m, sel), sel);
-    }
-
     /// <summary>Top eigenvalue of the scatter of the first <paramref name="n"/> members of <paramref name="members"/>.</summary>
     private double Value(int[] members, int n)
     {
         if (n < 2) return 0;
         var s = members.AsSpan(0, n);
         var a = _a.AsSpan(0, n * n);
-        SpectralKernels.CentredGram(_d2, M, s, a);
+        SpectralKernels.CentredGram(D2, M, s, a);
         return SpectralKernels.TopEigen(a, n, Span<double>.Empty, _work);
     }
 
-    private int[] Search(int k)
+    private protected override int[] Search(int k)
     {
         int m = M;
         _bestValue = double.PositiveInfinity;
         if (F == 0)
         {
-            for (int i = 0; i < k; i++) _best[i] = i;
-            return (int[])_best.Clone();
+            for (int i = 0; i < k; i++) Best[i] = i;
+            return (int[])Best.Clone();
         }
         if (F <= 3)
         {
             Complements(k);
-            return (int[])_best.Clone();
+            return (int[])Best.Clone();
         }
         // Initial threshold: the best of the m subsets "x_i and its k − 1 nearest" (feasible, so a valid bound).
         _threshold = double.PositiveInfinity;
         for (int i = 0; i < m; i++)
         {
-            Array.Copy(_d2, i * m, _row, 0, m);
-            _row[i] = -1; // itself first
-            var order = InputValidation.OrderByKeyThenIndex(_row);
-            Array.Copy(order, _current, k);
-            Array.Sort(_current, 0, k);
-            _threshold = Math.Min(_threshold, Value(_current, k));
+            Array.Copy(D2, i * m, Row, 0, m);
+            Row[i] = -1; // itself first
+            var order = InputValidation.OrderByKeyThenIndex(Row);
+            Array.Copy(order, Current, k);
+            Array.Sort(Current, 0, k);
+            _threshold = Math.Min(_threshold, Value(Current, k));
         }
         Extend(0, 0, k);
-        return (int[])_best.Clone();
+        return (int[])Best.Clone();
     }
 
     /// <summary>Prune a partial subset only when clearly above the threshold (rounding of two eigen-solves of nested
@@ -124,8 +103,8 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
         int m = M;
         for (int j = from; j <= m - (k - depth); j++)
         {
-            _current[depth] = j;
-            double v = Value(_current, depth + 1);
+            Current[depth] = j;
+            double v = Value(Current, depth + 1);
             if (Above(v)) continue;
             if (depth + 1 == k)
             {
@@ -133,7 +112,7 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
                 {
                     _bestValue = v;
                     _threshold = Math.Min(_threshold, v);
-                    Array.Copy(_current, _best, k);
+                    Array.Copy(Current, Best, k);
                 }
             }
             else Extend(depth + 1, j + 1, k);
@@ -154,12 +133,12 @@ public sealed class SmallestMaximumEigenvalue : AggregatorBase
             Array.Clear(mark);
             foreach (int i in drop) mark[i] = true;
             int c = 0;
-            for (int i = 0; i < m; i++) if (!mark[i]) _current[c++] = i;
-            double v = Value(_current, k);
-            if (v < _bestValue * (1 - TieTolerance) || (v <= _bestValue * (1 + TieTolerance) && LexLess(_current, _best, k)))
+            for (int i = 0; i < m; i++) if (!mark[i]) Current[c++] = i;
+            double v = Value(Current, k);
+            if (v < _bestValue * (1 - TieTolerance) || (v <= _bestValue * (1 + TieTolerance) && LexLess(Current, Best, k)))
             {
                 _bestValue = v;
-                Array.Copy(_current, _best, k);
+                Array.Copy(Current, Best, k);
             }
             int t = f - 1;
             while (t >= 0 && drop[t] == m - f + t) t--;
