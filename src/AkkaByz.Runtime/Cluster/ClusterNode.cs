@@ -16,14 +16,16 @@ using Microsoft.Extensions.Logging;
 namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
-/// Runs one cluster node until the run is over: an actor system named <see cref="ClusterConfig.SystemName"/> with the
-/// cluster provider, joined through discovery (Akka.Management's cluster bootstrap over config or Kubernetes API
-/// discovery) or through seed nodes, with its management endpoint (/alive, /ready) and Akka's log through
-/// Microsoft.Extensions.Logging. Aggregator nodes run a ClusterSingletonManager for the
-/// <see cref="AggregatorCoordinator"/> (only the oldest aggregator node hosts it; the others are standbys that take
-/// over when it leaves or is downed); worker nodes run a ClusterSingletonProxy to it and a
-/// <see cref="WorkerNodeActor"/>. Returns the process exit code: 0 completed, 3 stopped early, 2 bad configuration,
-/// 4 removed from the cluster (downed), 130 interrupted.
+/// Runs one cluster node until the run is over, on the generic host (Microsoft.Extensions.Hosting): Akka.Hosting's
+/// <c>AddAkka</c> builds the actor system named <see cref="ClusterConfig.SystemName"/> (the node's HOCON,
+/// <c>WithRemoting</c>, <c>WithClustering</c> with the split-brain resolver option, the TLS setups), joined through
+/// discovery (Akka.Management's cluster bootstrap over config or Kubernetes API discovery) or through seed nodes, with
+/// its management endpoint (/alive, /ready from the host's health checks) and every log through
+/// Microsoft.Extensions.Logging. Aggregator nodes run the <see cref="AggregatorCoordinator"/> as a cluster singleton
+/// (<c>WithSingleton</c>: only the oldest aggregator node hosts it; the others are standbys that take over when it
+/// leaves or is downed); worker nodes run a <see cref="WorkerNodeActor"/>. The node actor and the singleton manager are
+/// in the ActorRegistry. SIGTERM and SIGINT stop the node gracefully (<see cref="NodeRunService"/>). Returns the process
+/// exit code: 0 completed, 3 stopped early, 2 bad configuration, 4 removed from the cluster (downed), 130 interrupted.
 /// </summary>
 public static class ClusterNode
 {
