@@ -337,8 +337,10 @@ public static class ClusterNode
 
 /// <summary>
 /// The node's part of the host's graceful stop, before Akka's CoordinatedShutdown. On SIGTERM/SIGINT (the run still
-/// going) an aggregator node asks its coordinator to stop the run after the last completed round and waits until it has
-/// written the outputs and told the other nodes (bounded); the exit code is then 130. A worker node just leaves (the
+/// going) the aggregator node that hosts the run, with no standby aggregator in the cluster, asks its coordinator to
+/// stop the run after the last completed round and waits until it has written the outputs and told the other nodes
+/// (bounded); with a standby it just leaves, and the singleton's hand-over lets the standby resume the run from the
+/// last checkpoint. The exit code is then 130. A worker node just leaves (the
 /// aggregator treats it as a worker that left: the current crash rules). Then the node is no longer ready, reports what
 /// it refused, and lets its last messages leave.
 /// </summary>
@@ -367,13 +369,24 @@ internal sealed class NodeRunService(NodeRole role, TaskCompletionSource<int> ex
             else
             {
                 var signal = "stop requested (SIGTERM or Ctrl-C)";
-                if (role == NodeRole.Aggregator && ActorRegistry.For(system).TryGet<ClusterNode.CoordinatorSingleton>(out var manager))
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                var standby = cluster.State.Members.FirstOrDefault(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("aggregator") &&
+                                                                        !m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
+                if (role == NodeRole.Aggregator && ActorRegistry.For(system).TryGet<ClusterNode.CoordinatorSingleton>(out var manager) &&
+                    await IsCoordinatorRunning(manager).ConfigureAwait(false))
                 {
-                    output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {signal}: stopping the run after its last completed round and writing the outputs");
-                    // Only the active aggregator hosts a coordinator; on a standby the message goes nowhere and it just leaves.
-                    system.ActorSelection(manager.Path / ClusterNode.CoordinatorName).Tell(new Protocol.StopRun("interrupted"));
-                    var active = await IsCoordinatorRunning(manager).ConfigureAwait(false);
-                    if (active) await Task.WhenAny(exit.Task, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)).ConfigureAwait(false);
+                    if (standby is not null)
+                    {
+                        // A standby is there: leaving hands the singleton over; it resumes the run from the last checkpoint.
+                        output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {signal}: leaving the cluster; the standby aggregator {standby.Address} " +
+                                          "takes the run over from the last checkpoint");
+                    }
+                    else
+                    {
+                        output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {signal}: stopping the run after its last completed round and writing the outputs");
+                        system.ActorSelection(manager.Path / ClusterNode.CoordinatorName).Tell(new Protocol.StopRun("interrupted"));
+                        await Task.WhenAny(exit.Task, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)).ConfigureAwait(false);
+                    }
                 }
                 else
                 {
