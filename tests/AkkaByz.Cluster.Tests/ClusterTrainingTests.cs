@@ -105,6 +105,54 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_stopped_with_sigterm_mid_run_leaves_gracefully_with_code_130_and_the_run_completes_without_it()
+    {
+        // The generic host's console lifetime: SIGTERM → graceful stop (leave the cluster), as kill, systemd or docker stop send it.
+        var config = _cluster.WriteConfig("""rounds = 60, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/60", StringComparison.Ordinal), Startup));
+        var victim = workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+        victim.Terminate();
+        Assert.Equal(130, await victim.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains(victim.Lines, l => l.Contains("stop requested (SIGTERM or Ctrl-C): leaving the cluster", StringComparison.Ordinal));
+
+        // A worker that left is a worker that is gone (the crash rules): its slot is freed, the others finish the run.
+        Assert.Equal(0, await ExitOf(aggregator));
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("left: slot 1 is free", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(60, summary.GetProperty("rounds_run").GetInt64());
+        Assert.InRange(summary.GetProperty("updates_accepted").GetInt64(), 2 * 60, 3 * 60 - 1);
+        var rows = File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(2, int.Parse(rows[^1][4], CultureInfo.InvariantCulture));
+        foreach (var w in workers.Where(w => w != victim)) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task The_aggregator_stopped_with_sigterm_writes_the_outputs_of_the_rounds_run_tells_the_workers_and_exits_130()
+    {
+        var config = _cluster.WriteConfig("""rounds = 300, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 20/300", StringComparison.Ordinal), Startup));
+        aggregator.Terminate();
+        Assert.Equal(130, await aggregator.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains(aggregator.Lines, l => l.Contains("stop requested (SIGTERM or Ctrl-C): stopping the run", StringComparison.Ordinal));
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.False(summary.GetProperty("completed").GetBoolean());
+        var rounds = summary.GetProperty("rounds_run").GetInt64();
+        Assert.InRange(rounds, 20, 299);
+        Assert.True(File.Exists(Path.Combine(_cluster.OutDir, "parameters.bin")));
+        Assert.Equal(rounds + 1, File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Length - 1); // rounds 0..R
+        foreach (var w in workers) Assert.Equal(3, await w.WaitForExit(TimeSpan.FromSeconds(30))); // told: the run stopped early
+    }
+
+    [Fact]
     public async Task A_worker_frozen_until_the_cluster_downs_it_exits_with_code_4_when_it_thaws_and_the_run_completes()
     {
         var config = _cluster.WriteConfig("""rounds = 150, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");

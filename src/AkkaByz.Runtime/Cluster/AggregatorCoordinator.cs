@@ -105,6 +105,8 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         Receive<JoinRun>(OnJoin);
         Receive<RegisterWorker>(m => _aggregator?.Forward(m));
         Receive<Update>(m => _aggregator?.Forward(m));
+        // The node's host on SIGTERM/SIGINT (local only): end the run after its last completed round, outputs written as usual.
+        Receive<StopRun>(_ => Sender.Path.Address.HasLocalScope, s => _aggregator?.Tell(s));
         Receive<Terminated>(t =>
         {
             foreach (var slot in _slots?.Release(t.ActorRef) ?? [])
@@ -616,7 +618,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         }
         foreach (var host in _slots?.Hosts ?? [])
             if (told.Add(host)) _link.Tell(host, finished, Self);
-        Context.ActorSelection("/user/" + NodeActorName).Tell(new NodeExit(exitCode));
+        if (Akka.Hosting.ActorRegistry.For(Context.System).TryGet<ClusterNode.NodeActor>(out var self)) self.Tell(new NodeExit(exitCode));
     }
 
     private void Print(string line) => _out?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {line}");

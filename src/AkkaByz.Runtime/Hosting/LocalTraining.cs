@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 using AkkaByz.Core.Data;
 using AkkaByz.Core.Models;
 using AkkaByz.Runtime.Actors;
@@ -10,6 +11,9 @@ using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Training;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AkkaByz.Runtime.Hosting;
 
@@ -59,7 +63,12 @@ public static class LocalTraining
             }
             """);
         if (options.AkkaConfig is not null) akkaConfig = options.AkkaConfig.WithFallback(akkaConfig);
-        var system = ActorSystem.Create("akkabyz-local", akkaConfig.WithFallback(AkkaByzConfig.Reference));
+        if (options.Logging is not null) akkaConfig = ConfigurationFactory.ParseString("akka.stdout-loglevel = OFF").WithFallback(akkaConfig);
+        // The actor system by Akka.Hosting on a generic host without a console lifetime: Ctrl-C is the command's (it
+        // ends the run after its last completed round, below), and tests run many of these in one process.
+        using var host = BuildHost(akkaConfig.WithFallback(AkkaByzConfig.Reference), options);
+        await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        var system = host.Services.GetRequiredService<ActorSystem>();
         try
         {
             var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow, options.MetricsSeriesCapacity,
@@ -104,8 +113,43 @@ public static class LocalTraining
         }
         finally
         {
-            await system.Terminate().ConfigureAwait(false);
+            // Akka.Hosting's hosted service runs CoordinatedShutdown (the system terminates).
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    private static IHost BuildHost(Config config, LocalTrainingOptions options)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "akkabyz-train" });
+        builder.Logging.ClearProviders();
+        if (options.Logging is { } logging) builder.Services.AddSingleton(logging);
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+        builder.Services.AddAkka("akkabyz-local", akka =>
+        {
+            akka.AddHocon(config, HoconAddMode.Replace);
+            if (options.Logging is not null)
+                akka.ConfigureLoggers(l =>
+                {
+                    l.LogLevel = options.LogLevel.ToUpperInvariant() switch
+                    {
+                        "DEBUG" => Akka.Event.LogLevel.DebugLevel,
+                        "INFO" => Akka.Event.LogLevel.InfoLevel,
+                        "WARNING" => Akka.Event.LogLevel.WarningLevel,
+                        _ => Akka.Event.LogLevel.ErrorLevel,
+                    };
+                    l.ClearLoggers();
+                    l.AddLoggerFactory();
+                });
+        });
+        return builder.Build();
+    }
+
+    /// <summary>The host's lifetime when the command owns the signals: starts and stops with the run, handles none.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>The longest Task.Delay / Ask accepts (about 24.8 days): a longer timeout throws at start.</summary>
