@@ -23,6 +23,9 @@ public static class Program
         // Ctrl-C: train and experiment write their outputs for the work done; give them longer than the default 2 s.
         configuration ??= new InvocationConfiguration();
         if (parse.CommandResult.Command.Name is "train" or "experiment") configuration.ProcessTerminationTimeout = TimeSpan.FromSeconds(30);
+        // A node runs on the generic host, whose console lifetime handles SIGTERM and SIGINT (graceful stop: the
+        // aggregator writes its outputs, the node leaves the cluster); System.CommandLine's own handler stays out.
+        else if (parse.CommandResult.Command.Name is "node") configuration.ProcessTerminationTimeout = null;
         return parse.Invoke(configuration);
     }
 

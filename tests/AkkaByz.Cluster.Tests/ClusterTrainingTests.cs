@@ -105,6 +105,54 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_stopped_with_sigterm_mid_run_leaves_gracefully_with_code_130_and_the_run_completes_without_it()
+    {
+        // The generic host's console lifetime: SIGTERM → graceful stop (leave the cluster), as kill, systemd or docker stop send it.
+        var config = _cluster.WriteConfig("""rounds = 60, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/60", StringComparison.Ordinal), Startup));
+        var victim = workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+        victim.Terminate();
+        Assert.Equal(130, await victim.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains(victim.Lines, l => l.Contains("stop requested (SIGTERM or Ctrl-C): leaving the cluster", StringComparison.Ordinal));
+
+        // A worker that left is a worker that is gone (the crash rules): its slot is freed, the others finish the run.
+        Assert.Equal(0, await ExitOf(aggregator));
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("left: slot 1 is free", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(60, summary.GetProperty("rounds_run").GetInt64());
+        Assert.InRange(summary.GetProperty("updates_accepted").GetInt64(), 2 * 60, 3 * 60 - 1);
+        var rows = File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(2, int.Parse(rows[^1][4], CultureInfo.InvariantCulture));
+        foreach (var w in workers.Where(w => w != victim)) Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task The_aggregator_stopped_with_sigterm_writes_the_outputs_of_the_rounds_run_tells_the_workers_and_exits_130()
+    {
+        var config = _cluster.WriteConfig("""rounds = 300, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 20/300", StringComparison.Ordinal), Startup));
+        aggregator.Terminate();
+        Assert.Equal(130, await aggregator.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains(aggregator.Lines, l => l.Contains("stop requested (SIGTERM or Ctrl-C): stopping the run", StringComparison.Ordinal));
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.False(summary.GetProperty("completed").GetBoolean());
+        var rounds = summary.GetProperty("rounds_run").GetInt64();
+        Assert.InRange(rounds, 20, 299);
+        Assert.True(File.Exists(Path.Combine(_cluster.OutDir, "parameters.bin")));
+        Assert.Equal(rounds + 1, File.ReadAllLines(Path.Combine(_cluster.OutDir, "metrics.csv")).Length - 1); // rounds 0..R
+        foreach (var w in workers) Assert.Equal(3, await w.WaitForExit(TimeSpan.FromSeconds(30))); // told: the run stopped early
+    }
+
+    [Fact]
     public async Task A_worker_frozen_until_the_cluster_downs_it_exits_with_code_4_when_it_thaws_and_the_run_completes()
     {
         var config = _cluster.WriteConfig("""rounds = 150, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
@@ -203,13 +251,28 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [InlineData("ctma(cwtm)")]
+    [InlineData("ctma(cwtm)", "sqlite")]
     // Stateful: centered clipping starts each round from the previous round's output, which the checkpoint carries
     // (τ small enough that every round clips, so a lost or stale state would change every parameter).
-    [InlineData("cc(iters=2,tau=0.05)")]
-    public async Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint(string rule)
+    [InlineData("cc(iters=2,tau=0.05)", "sqlite")]
+    [InlineData("ctma(cwtm)", "files")]
+    // Randomised per call: bucketing's permutation stream (its call number) is in the checkpoint's aggregator state.
+    [InlineData("bucketing(s=2,cwmed)", "sqlite")]
+    public Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint(string rule, string store) =>
+        FailOver(rule, store);
+
+    /// <summary>The same fail-over with the checkpoint in PostgreSQL (AKKABYZ_TEST_POSTGRES, set by .ci/run): the standby restores from the database, no shared folder.</summary>
+    [PostgresFact]
+    public Task Killing_the_aggregator_hands_the_run_to_the_standby_which_resumes_from_the_checkpoint_in_postgresql() =>
+        FailOver("cc(iters=2,tau=0.05)", "postgresql");
+
+    private async Task FailOver(string rule, string store)
     {
-        var config = _cluster.WriteConfig($"""rounds = 80, aggregator = "{rule}", barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var db = store == "postgresql"
+            ? $"checkpoint-db = {AkkaByzConfig.Quote(Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")!)}, checkpoint-key = \"failover-{Guid.NewGuid():N}\""
+            : "";
+        var config = _cluster.WriteConfig($"""rounds = 80, aggregator = "{rule}", barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""",
+            extraHocon: $"akkabyz-cluster {{ checkpoint-store = {store}, {db} }}");
         var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
         var active = StartAggregator(config, portA, "aggregator A", portA, portB);
         Assert.NotNull(await active.WaitForLine(l => l.Contains("waiting for 3 workers", StringComparison.Ordinal), Startup));
@@ -226,6 +289,9 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var from = report.GetProperty("restored_from_round").GetInt64();
         Assert.InRange(from, 20, 79);
         Assert.True(report.GetProperty("completed").GetBoolean());
+        var where = report.GetProperty("checkpoint_file").GetString()!;
+        Assert.StartsWith(store == "files" ? "/" : store == "sqlite" ? "sqlite:" : "postgresql://", where, StringComparison.Ordinal);
+        if (store == "postgresql") Assert.False(Directory.Exists(_cluster.CheckpointDir) && Directory.EnumerateFiles(_cluster.CheckpointDir).Any()); // nothing on disk
         var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
         Assert.True(summary.GetProperty("completed").GetBoolean());
         Assert.Equal(80, summary.GetProperty("rounds_run").GetInt64());
@@ -326,14 +392,14 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var config = _cluster.WriteConfig("""rounds = 40, barrier.round-deadline = 10s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
         var out1 = Path.Combine(_cluster.Directory, "run-1");
 
-        // An interrupted run: its aggregator is killed after a checkpoint (in run-1/checkpoints, the default).
+        // An interrupted run: its aggregator is killed after a checkpoint (in run-1/checkpoints.db, the default).
         var port = ClusterHarness.FreePort();
         var first = StartAggregatorIn(out1, port, "aggregator 1");
         var workers = StartWorkers(3, port);
         Assert.NotNull(await first.WaitForLine(l => l.Contains("checkpoint: round 15 saved", StringComparison.Ordinal), Startup));
         first.KillHard();
         foreach (var w in workers) w.KillHard();
-        Assert.True(File.Exists(Path.Combine(out1, "checkpoints", "aggregator.ckpt")));
+        Assert.True(File.Exists(Path.Combine(out1, "checkpoints.db"))); // the default store: SQLite in the run's folder
 
         // A new run into the same folder is refused (one line, exit 2): resuming is explicit.
         port = ClusterHarness.FreePort();
@@ -376,5 +442,15 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.NotNull(await node.WaitForLine(l => l.Contains("joining via", StringComparison.Ordinal), Startup));
         node.Terminate();
         Assert.NotNull(await node.WaitForExit(TimeSpan.FromSeconds(20)));
+    }
+}
+
+/// <summary>A fact that runs only when AKKABYZ_TEST_POSTGRES names a PostgreSQL database (.ci/run starts one), else is skipped saying so.</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")))
+            Skip = "AKKABYZ_TEST_POSTGRES is not set (a PostgreSQL connection string; .ci/run installs and starts PostgreSQL and sets it)";
     }
 }

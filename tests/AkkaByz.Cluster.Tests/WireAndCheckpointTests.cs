@@ -128,6 +128,24 @@ public sealed class WireAndCheckpointTests : IDisposable
     }
 
     [Fact]
+    public async Task An_aggregator_whose_checkpoint_database_is_unreachable_or_misnamed_is_refused_before_it_joins()
+    {
+        // Nothing listens on port 1: the probe at start names the database (never the password); the CLI exits 2.
+        var e = await Assert.ThrowsAsync<SettingsException>(() => ClusterNode.RunAsync(new ClusterNodeOptions
+        {
+            Role = NodeRole.Aggregator, Discovery = "seed-nodes", SeedNodes = ["127.0.0.1:1"],
+            ExtraHocon = "akkabyz-cluster { checkpoint-store = postgresql, checkpoint-db = \"Host=127.0.0.1;Port=1;Database=ck;Username=u;Password=hush;Timeout=3\" }",
+        }));
+        Assert.Contains("postgresql://127.0.0.1:1/ck", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot use the checkpoint database", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hush", e.Message, StringComparison.Ordinal);
+        var typo = Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(ConfigurationFactory.ParseString("akkabyz-cluster.checkpoint-store = mysql").WithFallback(ClusterConfig.Reference)));
+        Assert.Contains("akkabyz-cluster.checkpoint-store", typo.Message, StringComparison.Ordinal);
+        var noDb = Assert.Throws<SettingsException>(() => ClusterNodeSettings.Create(ConfigurationFactory.ParseString("akkabyz-cluster.checkpoint-store = postgresql").WithFallback(ClusterConfig.Reference)));
+        Assert.Contains("akkabyz-cluster.checkpoint-db", noDb.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_node_without_seed_nodes_is_refused_before_it_starts()
     {
         var e = await Assert.ThrowsAsync<SettingsException>(() => ClusterNode.RunAsync(new ClusterNodeOptions { Role = NodeRole.Worker, Discovery = "seed-nodes" }));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AkkaByz.Core.Aggregation;
 
 namespace AkkaByz.Cli.Benchmarks;
 
@@ -15,8 +16,8 @@ public sealed record AggregationCostSize(int M, int F, int D);
 /// </summary>
 public static class AggregationCostTable
 {
-    public static readonly IReadOnlyList<string> Baselines =
-        ["mean", "cwmed", "cwtm", "geomed", "krum", "multikrum", "meamed", "bulyan", "mda", "monna", "smea", "caf", "dnc", "signguard", "cc"];
+    /// <summary>Every baseline (non-meta) rule of the rule catalog, in its order: a rule added to the catalog is in the table.</summary>
+    public static IReadOnlyList<string> Baselines => [.. RuleRegistry.Describe().Where(r => !r.IsMeta).Select(r => r.Name)];
     public static readonly IReadOnlyList<string> Metas = ["none", "bucketing", "nnm", "ctma", "nnm+ctma"];
 
     public static readonly IReadOnlyList<AggregationCostSize> DefaultSizes =

@@ -15,7 +15,7 @@ public sealed record RoundProfile(
     long Rounds, double WallMs, double GradientsPerRound,
     double CopyInMs, double InputMs, double ForwardMs, double BackwardMs, double CopyOutMs, double GradientWrapperMs,
     double SampleMs, double OptimizerMs, double CraftMs, double AggregateMs, double GcPauseMs, int Gen0, int Gen1, int Gen2,
-    double CpuMs, double OtherCpuMs, double IdleMs)
+    double CpuMs, double OtherCpuMs, double IdleMs, double AllocatedKiB = 0)
 {
     public double RoundsPerSecond => 1000 / WallMs;
 
@@ -37,6 +37,7 @@ public sealed record RoundProfile(
         private readonly long _start = Stopwatch.GetTimestamp();
         private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
         private readonly TimeSpan _gc = GC.GetTotalPauseDuration();
+        private readonly long _allocated = GC.GetTotalAllocatedBytes(false);
         private readonly int _g0 = GC.CollectionCount(0), _g1 = GC.CollectionCount(1), _g2 = GC.CollectionCount(2);
 
         /// <summary>Stops timing <paramref name="rounds"/> rounds; <paramref name="aggregateMs"/> overrides the plain loop's aggregation timer (actor runs report it per round).</summary>
@@ -44,6 +45,7 @@ public sealed record RoundProfile(
         {
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalMilliseconds;
             var gc = (GC.GetTotalPauseDuration() - _gc).TotalMilliseconds;
+            var allocatedKiB = (GC.GetTotalAllocatedBytes(false) - _allocated) / 1024.0 / rounds;
             TorchProfiler.Enabled = false;
             RoundProfiler.Enabled = false;
             double R(TimeSpan t) => t.TotalMilliseconds / rounds;
@@ -67,7 +69,7 @@ public sealed record RoundProfile(
             var gradients = TorchProfiler.Calls > 0 ? TorchProfiler.Calls : RoundProfiler.Count(RoundProfiler.Phase.Gradient);
             return new RoundProfile(rounds, wall, (double)gradients / rounds, copyIn, input, forward, backward, copyOut, wrapper, sample, optimizer, craft,
                 aggregate, gc / rounds, GC.CollectionCount(0) - _g0, GC.CollectionCount(1) - _g1, GC.CollectionCount(2) - _g2,
-                cpuPerRound, Math.Max(0, cpuPerRound - accounted), Math.Max(0, Environment.ProcessorCount * wall - cpuPerRound));
+                cpuPerRound, Math.Max(0, cpuPerRound - accounted), Math.Max(0, Environment.ProcessorCount * wall - cpuPerRound), allocatedKiB);
         }
     }
 

@@ -35,8 +35,10 @@ public static class BenchRuntimeCommand
         var attack = new Option<string>("--attack") { Description = "Attack of the 8 Byzantine workers.", DefaultValueFactory = _ => "alie" };
         var boundSteps = new Option<int>("--bound-steps") { Description = "Minimum gradients per core in each bound measurement.", DefaultValueFactory = _ => 200 };
         var split = new Option<bool>("--split-gradients") { Description = "Run a worker's two µ²-SGD gradients as separate tasks (off: one task per worker, the earlier schedule).", DefaultValueFactory = _ => true };
+        var warmup = new Option<int>("--warmup-rounds") { Description = "Rounds of the untimed warm-up run of each mode (0 = 100 for logreg, 5 for torch models: enough for the JIT's tier-1 code).", DefaultValueFactory = _ => 0 };
+        var akka = new Option<string?>("--akka-config") { Description = "HOCON laid over the actor run's Akka configuration (dispatcher experiments), e.g. 'akka.actor.default-dispatcher.throughput = 100'." };
         var dashboard = new Option<bool>("--dashboard") { Description = "Only the logreg job, timed without and with the live dashboard (server up, no page; server up, an open page), alternating, best of --repeat: its cost in %." };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, dashboard }) command.Options.Add(o);
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, warmup, akka, dashboard }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -76,7 +78,9 @@ public static class BenchRuntimeCommand
                     settings.Validate();
                     if (rounds < 3) throw new ArgumentException("runs need at least 3 rounds (rounds 2..R−1 are timed).");
                     var bench = isLogreg ? null : ModelBenchmarkCase.All.FirstOrDefault(c => c.Name == model);
-                    breakdowns.Add(await Measure(settings, rounds, parse.GetValue(repeat), bench, parse.GetValue(boundSteps), output, cancellation).ConfigureAwait(false));
+                    var warmRounds = parse.GetValue(warmup) is > 0 and var w ? w : isLogreg ? 100 : 5;
+                    var akkaConfig = parse.GetValue(akka) is { Length: > 0 } hocon ? Akka.Configuration.ConfigurationFactory.ParseString(hocon) : null;
+                    breakdowns.Add(await Measure(settings, rounds, parse.GetValue(repeat), bench, parse.GetValue(boundSteps), warmRounds, akkaConfig, output, cancellation).ConfigureAwait(false));
                 }
                 foreach (var b in breakdowns) output.Write(b);
                 return 0;
@@ -93,23 +97,29 @@ public static class BenchRuntimeCommand
     private static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
     private static async Task<string> Measure(AkkaByzSettings settings, int rounds, int repeat, ModelBenchmarkCase? bench, int boundSteps,
-        TextWriter output, CancellationToken cancellation)
+        int warmRounds, Akka.Configuration.Config? akkaConfig, TextWriter output, CancellationToken cancellation)
     {
         var components = RunComposer.Compose(settings);
         var warm = new RunComponents
         {
-            Settings = settings with { Rounds = 5 },
+            Settings = settings with { Rounds = warmRounds },
             Train = components.Train, Test = components.Test, Shards = components.Shards, InitialParameters = components.InitialParameters,
             CreateModel = components.CreateModel, CreateWorkerOptimizer = components.CreateWorkerOptimizer,
             CreateServerOptimizer = components.CreateServerOptimizer, CreateAggregator = components.CreateAggregator, CreateAttack = components.CreateAttack,
         };
-        await LocalTraining.RunAsync(warm, null, cancellation).ConfigureAwait(false);
-        PlainLoop.Run(warm, 5);
+        await LocalTraining.RunAsync(warm, new LocalTrainingOptions { AkkaConfig = akkaConfig }, cancellation).ConfigureAwait(false);
+        PlainLoop.Run(warm, warmRounds);
 
         RoundProfile? bestActor = null, bestPlain = null;
         var actorFractions = new List<double>();
         var plainFractions = new List<double>();
         var identicalAll = true;
+        var actorRates = new List<double>();
+        var plainRates = new List<double>();
+        var ratios = new List<double>();
+        var actorCpu = new List<double>();
+        var plainCpu = new List<double>();
+        TrainingResult? result = null;
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
             double? boundGradients = null;
@@ -119,17 +129,22 @@ public static class BenchRuntimeCommand
             RoundProfile.Probe? probe = null;
             long windowStart = 0;
             RoundProfile? plain = null;
-            var (plainParams, _) = PlainLoop.Run(components, rounds, round =>
+            float[] plainParams = [];
+            void RunPlain()
             {
-                if (round == 1) { probe = RoundProfile.Begin(); windowStart = Stopwatch.GetTimestamp(); }
-                else if (round == rounds - 1) plain = probe!.End(rounds - 2, Stopwatch.GetElapsedTime(windowStart).TotalSeconds);
-            });
+                probe = null;
+                (plainParams, _) = PlainLoop.Run(components, rounds, round =>
+                {
+                    if (round == 1) { probe = RoundProfile.Begin(); windowStart = Stopwatch.GetTimestamp(); }
+                    else if (round == rounds - 1) plain = probe!.End(rounds - 2, Stopwatch.GetElapsedTime(windowStart).TotalSeconds);
+                });
+            }
 
-            probe = null;
             double aggregationMs = 0;
             RoundProfile? actor = null;
             var options = new LocalTrainingOptions
             {
+                AkkaConfig = akkaConfig,
                 OnRow = row =>
                 {
                     if (row.Round == 1) { probe = RoundProfile.Begin(); windowStart = Stopwatch.GetTimestamp(); }
@@ -140,10 +155,16 @@ public static class BenchRuntimeCommand
                     }
                 },
             };
-            var result = await LocalTraining.RunAsync(components, options, cancellation).ConfigureAwait(false);
+            // Alternate which mode runs first, so neither always gets the warmer (or the quieter) slot.
+            if (r % 2 == 1) { probe = null; await RunActor().ConfigureAwait(false); RunPlain(); }
+            else { RunPlain(); probe = null; await RunActor().ConfigureAwait(false); }
+            async Task RunActor() => result = await LocalTraining.RunAsync(components, options, cancellation).ConfigureAwait(false);
             if (plain is null || actor is null) throw new InvalidOperationException("a timed run did not report its rounds.");
-            var identical = result.FinalParameters.AsSpan().SequenceEqual(plainParams);
+            var identical = result!.FinalParameters.AsSpan().SequenceEqual(plainParams);
             identicalAll &= identical;
+            if (!identical)
+                output.WriteLine($"(run {r + 1}: parameters differ: {result.Run.Reason}; rejected {string.Join(", ", result.Run.Rejected.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"))}" +
+                                 $"; {result.Run.UpdatesAccepted} of {rounds * settings.Workers} updates accepted; a round deadline or the tap's timeout logs a warning above)");
 
             string bound = "—", af = "—", pf = "—";
             if (boundGradients is { } g)
@@ -157,10 +178,25 @@ public static class BenchRuntimeCommand
             }
             var overhead = 100 * (plain.RoundsPerSecond / actor.RoundsPerSecond - 1);
             output.WriteLine($"| {settings.Model} | {components.Dimension} | {rounds} | {r + 1} | {F(actor.RoundsPerSecond, "0.0")} | {F(plain.RoundsPerSecond, "0.0")} | {F(overhead, "+0.0;-0.0")} % | {bound} | {af} | {pf} | {(identical ? "yes" : "NO")} |");
+            actorRates.Add(actor.RoundsPerSecond);
+            plainRates.Add(plain.RoundsPerSecond);
+            ratios.Add(plain.RoundsPerSecond / actor.RoundsPerSecond);
+            actorCpu.Add(actor.CpuMs);
+            plainCpu.Add(plain.CpuMs);
             if (bestActor is null || actor.RoundsPerSecond > bestActor.RoundsPerSecond) bestActor = actor;
             if (bestPlain is null || plain.RoundsPerSecond > bestPlain.RoundsPerSecond) bestPlain = plain;
         }
-        return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll);
+        static double Median(List<double> v)
+        {
+            var s = v.Order().ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+        }
+        var fractions = actorFractions.Count == 0 ? "— | — | —" : $"— | {F(100 * Median(actorFractions), "0")} % | {F(100 * Median(plainFractions), "0")} %";
+        output.WriteLine($"| {settings.Model} | {components.Dimension} | {rounds} | median | {F(Median(actorRates), "0.0")} | {F(Median(plainRates), "0.0")} | " +
+                         $"{F(100 * (Median(ratios) - 1), "+0.0;-0.0")} % | {fractions} | {(identicalAll ? "yes" : "NO")} |");
+        return Breakdown(settings.Model, bestActor!, bestPlain!, identicalAll) +
+               $"{settings.Model}: median process CPU per round over the {Math.Max(1, repeat)} runs: actor runtime {F(Median(actorCpu), "0.00")} core-ms, plain loop {F(Median(plainCpu), "0.00")} core-ms" +
+               Environment.NewLine;
     }
 
     /// <summary>The logreg job without and with the dashboard (no page; an open page), alternating the order per repetition.</summary>
@@ -263,10 +299,12 @@ public static class BenchRuntimeCommand
         Row("optimizer (clipping, µ² combine, copies)", p => p.OptimizerMs);
         w.WriteLine($"| attack crafting (tap / Byzantine) | not timed (in the tap) | {F(plain.CraftMs, "0.00")} |");
         Row("aggregation + server step", p => p.AggregateMs);
+        Row("process CPU, all threads", p => p.CpuMs);
         Row("other CPU (messages, scheduling, runtime, GC threads)", p => p.OtherCpuMs);
         Row("idle core time (barrier waits, other processes)", p => p.IdleMs);
         Row("GC pauses (wall ms per round)", p => p.GcPauseMs);
         w.WriteLine($"| GC collections gen0/gen1/gen2 (whole window) | {actor.Gen0}/{actor.Gen1}/{actor.Gen2} | {plain.Gen0}/{plain.Gen1}/{plain.Gen2} |");
+        Row("managed allocation per round (KiB, whole process)", p => p.AllocatedKiB, "0.0");
         Row("wall per round (ms)", p => p.WallMs);
         return w.ToString();
     }

@@ -27,7 +27,10 @@ public static class ExperimentCommand
         var command = new Command("experiment", "Run a grid of local training runs (attacks × aggregators × optimizers × learning rates × seeds) and write results.csv, summary.md and figures.");
         command.Arguments.Add(grid);
         var plugins = CatalogHelp.PluginOption();
-        foreach (var o in new Option[] { outDir, parallel, resume, rerunStopped, dryRun, reportOnly, quiet, plugins }) command.Options.Add(o);
+        var logLevel = new Option<string>("--log-level") { Description = "Log level of the cells' actor systems, Akka's log included: trace | debug | info | warning | error (default) | off." };
+        logLevel.AcceptOnlyFromAmong([.. Runtime.Cluster.NodeLoggerFactory.Levels]);
+        var rawLog = new Option<bool>("--raw-log") { Description = "Akka's own log lines ([ERROR][date][Thread][path] ...) on stdout instead of one readable line per event on stderr." };
+        foreach (var o in new Option[] { outDir, parallel, resume, rerunStopped, dryRun, reportOnly, quiet, logLevel, rawLog, plugins }) command.Options.Add(o);
         var watch = new WatchOptions(command);
 
         command.SetAction(async (parse, cancellation) =>
@@ -80,6 +83,8 @@ public static class ExperimentCommand
                     Parallel = n,
                     Resume = parse.GetValue(resume),
                     RerunStopped = parse.GetValue(rerunStopped),
+                    LogLevel = Runtime.Cluster.NodeLoggerFactory.AkkaLevel(Runtime.Cluster.NodeLoggerFactory.Parse(parse.GetValue(logLevel) ?? "error")),
+                    Logging = parse.GetValue(rawLog) ? null : new ConsoleLogger(error, Runtime.Cluster.NodeLoggerFactory.Parse(parse.GetValue(logLevel) ?? "error")),
                     OnEvent = e =>
                     {
                         watching.State?.ExperimentEvent(e);

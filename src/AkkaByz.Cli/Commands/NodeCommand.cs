@@ -87,7 +87,8 @@ public static class NodeCommand
                                                 "a worker receives the run's configuration from it.");
                 if (!isAggregator && watch.DashboardRequested(parse))
                     throw new SettingsException("--dashboard: belongs to an aggregator node (the run's rounds are there); a worker node can export --metrics-port or --otlp.");
-                await using var watching = await watch.StartAsync(parse, isAggregator ? "node" : "node-worker", output, error, cancellation).ConfigureAwait(false);
+                await using var watching = await watch.StartAsync(parse, isAggregator ? "node" : "node-worker",
+                    new NodeLines(output, "Watching"), new NodeLines(error, "Watching"), cancellation).ConfigureAwait(false);
                 var options = new ClusterNodeOptions
                 {
                     Role = isAggregator ? NodeRole.Aggregator : NodeRole.Worker,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AkkaByz.Cli.Display;
 using AkkaByz.Runtime.Composition;
+using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Hosting;
 
@@ -88,6 +89,11 @@ public static class TrainCommand
         Add<bool>("--no-chart", "akkabyz.output.chart", "Do not write chart.png and trimming.png.", v => OnOff(!(bool)v));
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only the final summary." };
         command.Options.Add(quiet);
+        var logLevel = new Option<string>("--log-level") { Description = "Log level, Akka's log included: trace | debug | info | warning (default) | error | off." };
+        logLevel.AcceptOnlyFromAmong([.. NodeLoggerFactory.Levels]);
+        command.Options.Add(logLevel);
+        var rawLog = new Option<bool>("--raw-log") { Description = "Akka's own log lines ([WARNING][date][Thread][path] ...) on stdout instead of one readable line per event on stderr." };
+        command.Options.Add(rawLog);
         var plugins = CatalogHelp.PluginOption();
         command.Options.Add(plugins);
         var watch = new WatchOptions(command);
@@ -108,12 +114,14 @@ public static class TrainCommand
                     ? settings.Output.Directory
                     : Path.Combine("runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                 var display = new ProgressDisplay(output, parse.GetValue(quiet));
+                var level = NodeLoggerFactory.Parse(parse.GetValue(logLevel) ?? "warning");
                 await using var watching = await watch.StartAsync(parse, "train", output, error, cancellation).ConfigureAwait(false);
                 var result = await LocalTraining.RunAsync(settings,
                     new LocalTrainingOptions
                     {
                         OutputDirectory = outDir, OnRow = display.OnRow, OnComposed = display.Composed,
-                        AkkaConfig = Akka.Configuration.ConfigurationFactory.ParseString(ConsoleLogger.Hocon),
+                        Logging = parse.GetValue(rawLog) ? null : new ConsoleLogger(error, level),
+                        LogLevel = NodeLoggerFactory.AkkaLevel(level),
                     },
                     cancellation).ConfigureAwait(false);
                 display.Summary(settings, result);

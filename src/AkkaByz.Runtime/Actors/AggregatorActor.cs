@@ -69,6 +69,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private readonly double _secondsBefore;
     private RunCompleted? _result;
     private bool _stopRequested;
+    private bool _running; // the rounds' behaviour is in place
+    private bool _aggregating; // the current round's barrier is closed and its aggregation runs
 
     /// <summary>What the aggregator needs besides messages.</summary>
     /// <param name="ExpectedWorkers">m: start once this many have registered.</param>
@@ -192,13 +194,29 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         Common();
     }
 
-    private void Collecting()
+    /// <summary>
+    /// The rounds: collecting a round's updates, or aggregating it (<see cref="_aggregating"/>). One set of handlers for
+    /// both (ReceiveActor rebuilds its handler table on every Become; with two state changes per round that cost more
+    /// than a small model's whole aggregation).
+    /// </summary>
+    private void Running()
     {
         Receive<RegisterWorker>(r => Register(r));
-        Receive<Update>(OnUpdate);
+        Receive<Update>(u =>
+        {
+            if (!_aggregating)
+            {
+                OnUpdate(u);
+                return;
+            }
+            // The barrier of this round is closed: content checks first, then duplicate (already counted) or late.
+            var reason = Classify(u);
+            if (reason is null && u.Round == _round && _indexOf.ContainsKey(Sender)) reason = RejectReasons.Late;
+            Reject(u, reason ?? RejectReasons.Late);
+        });
         Receive<RoundDeadline>(d =>
         {
-            if (d.Round != _round) return;
+            if (_aggregating || d.Round != _round) return;
             var missing = _members.Where(i => !_received.ContainsKey(i) && !_answeredInvalid.Contains(i)).ToArray();
             Metrics.AkkaByzTelemetry.DeadlineFired();
             if (++_deadlinesFired <= LoggedPerReason || _deadlinesFired % 100 == 0)
@@ -206,23 +224,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
                 _round, _setup.Barrier.RoundDeadline.TotalMilliseconds, _received.Count, _members.Count, string.Join(", ", missing));
             CloseBarrier();
         });
-        Common();
-    }
-
-    private void Aggregating()
-    {
-        Receive<RegisterWorker>(r => Register(r));
-        Receive<Update>(u =>
-        {
-            // The barrier of this round is closed: content checks first, then duplicate (already counted) or late.
-            var reason = Classify(u);
-            if (reason is null && u.Round == _round && _indexOf.ContainsKey(Sender)) reason = RejectReasons.Late;
-            Reject(u, reason ?? RejectReasons.Late);
-        });
-        Receive<AggregationDone>(d => d.Round == _round, OnAggregated);
-        Receive<AggregationFailed>(f => f.Round == _round, f =>
+        Receive<AggregationDone>(d => _aggregating && d.Round == _round, OnAggregated);
+        Receive<AggregationFailed>(f => _aggregating && f.Round == _round, f =>
             Finish(false, $"round {f.Round}: aggregation with '{f.Spec}' failed: {f.Error.Message}"));
-        Receive<RoundDeadline>(_ => { });
         Common();
     }
 
@@ -350,7 +354,12 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private void BecomeCollecting()
     {
         IsCollecting = true;
-        Become(Collecting);
+        _aggregating = false;
+        if (!_running)
+        {
+            _running = true;
+            Become(Running);
+        }
         Timers.StartSingleTimer(DeadlineTimer, new RoundDeadline(_round), _setup.Barrier.RoundDeadline);
         if (_members.Count == 0) CloseBarrier();
     }
@@ -388,7 +397,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         if (BarrierComplete()) CloseBarrier();
     }
 
-    private bool BarrierComplete() => _members.All(i => _received.ContainsKey(i) || _answeredInvalid.Contains(i));
+    // Every member answered. The counts bound the members that answered from above (updates from members removed since
+    // stay counted), so while they are short of the members the barrier is open and the per-member check is skipped.
+    private bool BarrierComplete() =>
+        _received.Count + _answeredInvalid.Count >= _members.Count && _members.All(i => _received.ContainsKey(i) || _answeredInvalid.Contains(i));
 
     private void Reject(Update u, string reason)
     {
@@ -459,7 +471,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             return;
         }
         _accepted += n;
-        Become(Aggregating);
+        _aggregating = true;
         var round = _round;
         var server = _server;
         var spec = rule.Spec;

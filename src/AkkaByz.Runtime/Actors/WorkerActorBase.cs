@@ -37,7 +37,7 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         WorkerName = name;
         Aggregator = aggregator;
         Faults = faults;
-        Become(Idle);
+        Behaviour();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -76,7 +76,8 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     /// <summary>Called once per produced vector, before the straggler delay and the link faults.</summary>
     protected virtual void BeforeSend(long round, float[] vector) { }
 
-    /// <summary>Extra messages handled while a round is being produced (e.g. the adversary tap's answer).</summary>
+    /// <summary>Extra messages handled while a round is being produced (e.g. the adversary tap's answer); registered once,
+    /// so they must check <see cref="CurrentRound"/> themselves (0 when idle).</summary>
     protected virtual void BusyHandlers() { }
 
     /// <summary>
@@ -125,21 +126,21 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
         });
     }
 
-    private void Idle()
-    {
-        Common();
-        Receive<Params>(OnParams);
-    }
-
-    private void Busy()
+    /// <summary>
+    /// One set of handlers for both states (idle, producing a round's vector): the state is <see cref="_busyRound"/>, not
+    /// a <c>Become</c>. ReceiveActor rebuilds its handler table on every Become, and a worker changes state twice per
+    /// round; for a small model that rebuilding cost more than the round's arithmetic.
+    /// </summary>
+    private void Behaviour()
     {
         Common();
         Receive<Params>(p =>
         {
-            if (p.Round > _busyRound) Stash.Stash();
+            if (_busyRound == 0) OnParams(p);
+            else if (p.Round > _busyRound) Stash.Stash(); // a later round while this one is produced
         });
-        Receive<RoundResult>(r => r.Round == _busyRound, r => Finish(r.Round, r.Vector, r.Loss));
-        Receive<RoundFailed>(r => r.Round == _busyRound, r =>
+        Receive<RoundResult>(r => _busyRound != 0 && r.Round == _busyRound, r => Finish(r.Round, r.Vector, r.Loss));
+        Receive<RoundFailed>(r => _busyRound != 0 && r.Round == _busyRound, r =>
         {
             Log.Error(r.Error, "Worker {0} failed to produce its update for round {1}: {2}. Stopping (counts as a crash).", WorkerName, r.Round, r.Error.Message);
             Context.Stop(Self);
@@ -164,7 +165,6 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
             return;
         }
         _busyRound = p.Round;
-        Become(Busy);
         StartRound(p.Round, p.X);
     }
 
@@ -172,7 +172,6 @@ public abstract class WorkerActorBase : ReceiveActor, IWithTimers, IWithStash
     protected void Finish(long round, float[]? vector, double loss)
     {
         _busyRound = 0;
-        Become(Idle);
         Stash.UnstashAll();
         if (vector is null) return;
         BeforeSend(round, vector);

@@ -7,9 +7,11 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// file in the same directory, flushed to disk, then renamed over the old one (<see cref="File.Move(string,string,bool)"/>
 /// with overwrite, an atomic rename(2) on the same file system). A reader therefore sees the previous or the new
 /// checkpoint, never a torn one, even if the aggregator is killed mid-write. For a standby aggregator on another
-/// machine, DIR must be shared storage (NFS, a mounted volume).
+/// machine, DIR must be shared storage (NFS, a mounted volume); <c>akkabyz-cluster.checkpoint-store = postgresql</c>
+/// needs none (<see cref="SnapshotCheckpointStore"/>). Kept as <c>checkpoint-store = files</c> and for the runs written
+/// before the snapshot stores.
 /// </summary>
-public sealed class CheckpointStore
+public sealed class CheckpointStore : ICheckpointStore
 {
     public const string FileName = "aggregator.ckpt";
 
@@ -24,6 +26,22 @@ public sealed class CheckpointStore
 
     /// <summary>The checkpoint file's full path.</summary>
     public string FilePath { get; }
+
+    public string Location => FilePath;
+
+    public Task SaveAsync(Checkpoint checkpoint)
+    {
+        Save(checkpoint);
+        return Task.CompletedTask;
+    }
+
+    public Task<Checkpoint?> LoadAsync() => Task.FromResult(TryLoad());
+
+    public Task ClearAsync()
+    {
+        if (File.Exists(FilePath)) File.Delete(FilePath);
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// Creates the folder and proves a file can be created, written and removed in it. Call it when the node starts,

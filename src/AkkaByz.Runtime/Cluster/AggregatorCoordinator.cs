@@ -37,7 +37,7 @@ namespace AkkaByz.Runtime.Cluster;
 /// the counters of the whole run and the worker slots that took part),
 /// parameters.bin and cluster.json, marks the checkpoint completed and tells every node the run is over.
 /// </summary>
-public sealed class AggregatorCoordinator : ReceiveActor
+public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ClusterNodeSettings _node;
@@ -45,15 +45,19 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private readonly string? _localData;
     private readonly TextWriter? _out;
     private readonly string _incarnation = Guid.NewGuid().ToString("N")[..12];
-    private readonly Dictionary<string, int> _slotOfPrincipal = [];
-    private readonly Dictionary<int, (string Principal, IActorRef Host)> _hostOfSlot = [];
+    private WorkerSlots? _slots; // made when the run's m is known
     private readonly NodeSecurity _security = NodeSecurity.Get(Context.System);
     private readonly VectorTransport _link = VectorTransport.Get(Context.System);
     private readonly Stopwatch _setupClock = Stopwatch.StartNew();
     private IReadOnlyList<string> _layers = [];
     private AkkaByzSettings? _settings;
     private RunComponents? _components;
-    private CheckpointStore? _store;
+    private ICheckpointStore? _store;
+    private Task _saving = Task.CompletedTask; // the checkpoint write in flight (one at a time)
+    private bool _saveInFlight;
+    private Checkpoint? _restoring; // the checkpoint being restored, between its load and the composition
+    private bool _takeOver;
+    private string _newOutDir = "";
     private readonly RuleStateHolder _ruleState = new(); // the rule's cross-round state, checkpointed with the round
     private IServerOptimizer? _server;
     private IActorRef? _aggregator;
@@ -67,7 +71,8 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private readonly AggregatorLineage _lineage = AggregatorLineage.Get(Context.System);
     private readonly SortedDictionary<int, Participant> _participants = [];
     private string _runId = Guid.NewGuid().ToString("N")[..16];
-    private Checkpoint? _pendingCheckpoint;
+    private readonly Queue<Checkpoint> _pendingCheckpoints = new(); // captured, not yet written (in round order)
+    private const int MaxPendingCheckpoints = 8; // a store slower than 8 checkpoint intervals: the oldest is skipped
     private long _lastRowWritten = -1;
     private bool _omniscient;
     private int _minToStart;
@@ -82,21 +87,30 @@ public sealed class AggregatorCoordinator : ReceiveActor
         _localData = localData;
         _out = output;
 
+        // Until the run is composed (checkpoint loaded, data and model built off this thread), everything else waits.
+        Receive<CheckpointLoaded>(OnLoaded);
+        Receive<RunComposed>(OnComposed);
+        Receive<StartFailed>(f => FailStart(f.Cause));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>The run's behaviour, once it is composed (or its start failed).</summary>
+    private void Running()
+    {
         // Worker messages only from worker identities (in mtls mode; any node otherwise).
         Receive<IAkkaByzMessage>(m => m is RegisterWorker or Update && !_security.IsWorker(Sender), m => _security.RefuseMessage(m, Sender, "not-from-worker"));
         Receive<JoinRun>(j => !_security.IsWorker(Sender), j => _security.RefuseMessage(j, Sender, "not-from-worker"));
         Receive<JoinRun>(OnJoin);
         Receive<RegisterWorker>(m => _aggregator?.Forward(m));
         Receive<Update>(m => _aggregator?.Forward(m));
+        // The node's host on SIGTERM/SIGINT (local only): end the run after its last completed round, outputs written as usual.
+        Receive<StopRun>(_ => Sender.Path.Address.HasLocalScope, s => _aggregator?.Tell(s));
         Receive<Terminated>(t =>
         {
-            var held = _hostOfSlot.Where(kv => kv.Value.Host.Equals(t.ActorRef)).Select(kv => kv.Key).ToArray();
-            foreach (var slot in held)
-            {
-                _slotOfPrincipal.Remove(_hostOfSlot[slot].Principal);
-                _hostOfSlot.Remove(slot);
+            foreach (var slot in _slots?.Release(t.ActorRef) ?? [])
                 Print($"worker node {t.ActorRef.Path.Address} left: slot {slot} is free");
-            }
         });
         // The run's result comes from the child aggregator only (remote ones are refused before they get here; this is the second lock).
         Receive<RunCompleted>(r => !Sender.Equals(_aggregator), r => _security.RefuseMessage(r, Sender, "not-from-the-run"));
@@ -115,7 +129,9 @@ public sealed class AggregatorCoordinator : ReceiveActor
         Receive<Registrations>(OnRegistrations);
         Receive<PendingCheckpoint>(p =>
         {
-            _pendingCheckpoint = p.Checkpoint;
+            _pendingCheckpoints.Enqueue(p.Checkpoint);
+            while (_pendingCheckpoints.Count > MaxPendingCheckpoints)
+                Print($"warning: checkpoint of round {_pendingCheckpoints.Dequeue().Round} skipped: the store is slower than the checkpoint interval");
             SavePending();
         });
         Receive<RowWritten>(r =>
@@ -123,6 +139,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             _lastRowWritten = Math.Max(_lastRowWritten, r.Round);
             SavePending();
         });
+        Receive<CheckpointSaved>(OnSaved);
     }
 
     public static Props Props(ClusterNodeSettings node, IReadOnlyList<string> runLayers, string? localData, TextWriter? output) =>
@@ -132,75 +149,137 @@ public sealed class AggregatorCoordinator : ReceiveActor
     {
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.MemberRemoved));
+        _self = Self;
         try
         {
-            Start();
+            BeginStart();
         }
         catch (Exception e)
         {
-            // Never let the singleton crash here: its supervisor would restart it and retry forever.
-            Print(e is SettingsException or InvalidDataException or IOException or ArgumentException
-                ? $"error: {e.Message}"
-                : $"error: the run could not start: {e.GetType().Name}: {e.Message}");
-            Finish(new RunFinished(false, e.Message), exitCode: 2);
+            FailStart(e);
         }
+    }
+
+    /// <summary>The run cannot start: one line, every node told, exit 2 (never a crash: the singleton's supervisor would restart it forever).</summary>
+    private void FailStart(Exception e)
+    {
+        if (e is AggregateException { InnerException: { } inner }) e = inner;
+        Print(e is SettingsException or InvalidDataException or IOException or ArgumentException
+            ? $"error: {e.Message}"
+            : $"error: the run could not start: {e.GetType().Name}: {e.Message}");
+        Finish(new RunFinished(false, e.Message), exitCode: 2);
+        Become(Running);
+        Stash.UnstashAll();
     }
 
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
-    private void Start()
+    /// <summary>
+    /// Step 1 (this thread, fast): the settings, the output folder and the checkpoint store; the store is probed and the
+    /// checkpoint loaded off this thread (a database may be slow or unreachable) and piped back as <see cref="CheckpointLoaded"/>.
+    /// </summary>
+    private void BeginStart()
+    {
+        var own = AkkaByzSettings.Create(ClusterConfig.RunConfig(_ownLayers, _localData));
+        var outDir = _newOutDir = own.Output.Directory.Length > 0
+            ? own.Output.Directory
+            : Path.Combine("runs", "cluster-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        if (!_node.CheckpointsEnabled && _node.Resume.Length > 0)
+            throw new SettingsException("--resume: akkabyz-cluster.checkpoint-dir = off; resuming needs checkpoints.");
+        var target = CheckpointTarget.Of(_node, outDir);
+        var system = Context.System;
+        Task.Run(async () =>
+        {
+            if (target is null) return new CheckpointLoaded(null, null);
+            target.Probe(); // a bad connection string or an unreachable database: one line naming it, exit 2
+            var store = target.Open(system);
+            return new CheckpointLoaded(store, await store.LoadAsync().ConfigureAwait(false));
+        }).PipeTo(Self, failure: e => new StartFailed(e));
+    }
+
+    /// <summary>
+    /// Step 2 (this thread): new run or continued one (see the class summary), the run's folder; the composition (data,
+    /// model, rule) runs off this thread and comes back as <see cref="RunComposed"/>.
+    /// </summary>
+    private void OnLoaded(CheckpointLoaded loaded)
+    {
+        try
+        {
+            _store = loaded.Store;
+            if (Decide(loaded.Checkpoint) is not { } clear) return; // nothing to do (finished)
+            var settings = _settings!;
+            Task.Run(async () =>
+            {
+                await clear.ConfigureAwait(false);
+                return new RunComposed(RunComposer.Compose(settings));
+            }).PipeTo(Self, failure: e => new StartFailed(e));
+        }
+        catch (Exception e)
+        {
+            FailStart(e);
+        }
+    }
+
+    /// <summary>Step 3 (this thread): the run's actors; then the stashed joins and registrations are let in.</summary>
+    private void OnComposed(RunComposed composed)
+    {
+        try
+        {
+            Launch(composed.Components);
+        }
+        catch (Exception e)
+        {
+            FailStart(e);
+            return;
+        }
+        Become(Running);
+        Stash.UnstashAll();
+    }
+
+    /// <summary>Returns the clearing of a completed run's checkpoint to await before composing (or a completed task), or null when the run is already over.</summary>
+    private Task? Decide(Checkpoint? checkpoint)
     {
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
         var self = AggregatorLineage.KeyOf(cluster.SelfUniqueAddress);
         var own = AkkaByzSettings.Create(ClusterConfig.RunConfig(_ownLayers, _localData));
         var resume = _node.Resume.Length > 0;
-        var outDir = own.Output.Directory.Length > 0
-            ? own.Output.Directory
-            : Path.Combine("runs", "cluster-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-        if (_node.CheckpointsEnabled)
-        {
-            var folder = resume ? RunResumption.CheckpointFolderOf(_node.Resume)
-                : _node.CheckpointsInRunFolder ? Path.Combine(outDir, ClusterNodeSettings.RunCheckpointFolder)
-                : _node.CheckpointDirectory;
-            _store = new CheckpointStore(folder);
-        }
-        else if (resume)
-        {
-            throw new SettingsException("--resume: akkabyz-cluster.checkpoint-dir = off; resuming needs checkpoints.");
-        }
-        var checkpoint = _store?.TryLoad();
+        var outDir = _newOutDir;
+        Task clear = Task.CompletedTask;
         var takeOver = checkpoint?.Run is { } info && info.WriterNode != self && _lineage.HasSeen(info.WriterNode);
         var gone = _lineage.Others(cluster.SelfUniqueAddress).Where(a => !cluster.State.Members.Any(m => m.Address.Equals(a))).ToArray();
         if (checkpoint is null)
         {
-            if (resume) throw new SettingsException($"--resume {_node.Resume}: no checkpoint there ({_store!.FilePath} does not exist).");
+            if (resume) throw new SettingsException($"--resume {_node.Resume}: no checkpoint there ({_store!.Location} has none).");
             if (gone.Length > 0)
                 Print($"taking over from aggregator {string.Join(", ", gone.Select(a => a.ToString()))}, but there is no checkpoint " +
-                      (_store is null ? "(checkpoints are off)" : $"in {_store.Directory}") + ": the run starts over from round 1 " +
+                      (_store is null ? "(checkpoints are off)" : $"in {_store.Location}") + ": the run starts over from round 1 " +
                       "(give every aggregator node the same --out or --checkpoint-dir to continue from the last checkpoint instead)");
         }
         else if (checkpoint.Completed || checkpoint.Round >= checkpoint.TotalRounds)
         {
             if (takeOver)
             {
-                Print($"the run was completed by the previous aggregator (checkpoint {_store!.FilePath}, round {checkpoint.Round}); nothing to do");
-                Finish(new RunFinished(true, $"already completed ({checkpoint.Round} rounds, checkpoint {_store.FilePath})"), 0);
-                return;
+                Print($"the run was completed by the previous aggregator (checkpoint {_store!.Location}, round {checkpoint.Round}); nothing to do");
+                Finish(new RunFinished(true, $"already completed ({checkpoint.Round} rounds, checkpoint {_store.Location})"), 0);
+                Become(Running);
+                Stash.UnstashAll();
+                return null;
             }
             if (resume) throw new SettingsException($"--resume {_node.Resume}: that run is complete ({checkpoint.Round} rounds); nothing to resume.");
-            Print($"{_store!.FilePath} holds the checkpoint of a completed run ({checkpoint.Round} rounds); this new run replaces it");
+            Print($"{_store!.Location} holds the checkpoint of a completed run ({checkpoint.Round} rounds); this new run replaces it");
+            clear = _store.ClearAsync();
             checkpoint = null;
         }
         else if (takeOver || resume)
         {
-            RunResumption.CheckSettings(_ownLayers, checkpoint.ConfigLayers, _store!.FilePath);
+            RunResumption.CheckSettings(_ownLayers, checkpoint.ConfigLayers, _store!.Location);
         }
         else
         {
             var where = checkpoint.Run is { } r ? $", outputs in {r.OutputDirectory}" : "";
-            throw new SettingsException($"{_store!.FilePath} holds the checkpoint of an interrupted run (round {checkpoint.Round} of {checkpoint.TotalRounds}{where}): " +
-                                        $"continue it with --resume {(checkpoint.Run?.OutputDirectory is { Length: > 0 } o ? o : _store.Directory)}, or give this run another --out " +
-                                        "(or --checkpoint-dir), or delete the file.");
+            throw new SettingsException($"{_store!.Location} holds the checkpoint of an interrupted run (round {checkpoint.Round} of {checkpoint.TotalRounds}{where}): " +
+                                        $"continue it with --resume {(checkpoint.Run?.OutputDirectory is { Length: > 0 } o ? o : _newOutDir)}, or give this run another --out " +
+                                        "(or --checkpoint-dir, --checkpoint-key), or delete it.");
         }
 
         _layers = checkpoint?.ConfigLayers ?? _ownLayers;
@@ -227,14 +306,27 @@ public sealed class AggregatorCoordinator : ReceiveActor
             RunOutput.Prepare(_outDir);
         }
         _outDir = Path.GetFullPath(_outDir);
-        var components = _components = RunComposer.Compose(settings);
+        _slots = new WorkerSlots(settings.Workers);
+        _restoring = checkpoint;
+        _takeOver = takeOver;
+        return clear;
+    }
+
+    private void Launch(RunComponents components)
+    {
+        var settings = _settings!;
+        var outDir = _outDir!;
+        var checkpoint = _restoring;
+        var takeOver = _takeOver;
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        _components = components;
         // Omniscient attacks (ALIE, IPM, mimic): the simulated adversary is hosted here, next to the aggregator but
         // outside it; honest workers copy it their updates and Byzantine workers ask it for theirs (over the network,
         // through the vector transport), exactly as in a local run.
-        var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
-        if (attack is { NeedsHonestVectors: true })
+        var plan = RunPlan.For(components); // the workers' assembly, as the worker nodes make it
+        if (plan.IsOmniscient)
         {
-            var tap = Context.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
+            var tap = Context.ActorOf(AdversaryTapActor.Props(plan.Attack!, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap");
             _tapPath = Akka.Serialization.Serialization.SerializedActorPath(tap);
             _omniscient = true;
         }
@@ -248,23 +340,23 @@ public sealed class AggregatorCoordinator : ReceiveActor
         if (checkpoint is not null)
         {
             if (checkpoint.X.Length != components.Dimension)
-                throw new InvalidDataException($"checkpoint '{_store!.FilePath}' has d = {checkpoint.X.Length}, the run's model has d = {components.Dimension}.");
+                throw new InvalidDataException($"checkpoint '{_store!.Location}' has d = {checkpoint.X.Length}, the run's model has d = {components.Dimension}.");
             server.SetState(checkpoint.Server);
             _ruleState.Pending = checkpoint.AggregatorState;
             firstRound = checkpoint.Round + 1;
             _restoredFrom = checkpoint.Round;
-            var source = Path.Combine(checkpoint.Run is { OutputDirectory.Length: > 0 } r ? r.OutputDirectory : _outDir, "metrics.csv");
+            var source = Path.Combine(checkpoint.Run is { OutputDirectory.Length: > 0 } r ? r.OutputDirectory : outDir, "metrics.csv");
             var kept = RunResumption.History(source, checkpoint.Round).LastOrDefault();
             history = RunResumption.History(source, checkpoint.Round); // streamed by the sink at its start
             var note = kept is null ? $"; no metrics.csv of the earlier rounds at {source}: this metrics.csv starts at round {firstRound}"
                 : kept.Round < checkpoint.Round ? $"; {source} has the rounds only up to {kept.Round}"
                 : $"; metrics.csv continues after round {checkpoint.Round} (rows of later rounds are re-run)";
-            Print($"{(takeOver ? "took over" : "resuming")}: restored checkpoint of round {checkpoint.Round} from {_store!.FilePath}; continuing at round {firstRound} of {_rounds}{note}");
+            Print($"{(takeOver ? "took over" : "resuming")}: restored checkpoint of round {checkpoint.Round} from {_store!.Location}; continuing at round {firstRound} of {_rounds}{note}");
         }
-        Directory.CreateDirectory(_outDir);
+        Directory.CreateDirectory(outDir);
         var every = _node.ProgressEvery;
-        var me = _self = Self;
-        _metrics = Context.ActorOf(MetricsSinkActor.Props(Path.Combine(_outDir, "metrics.csv"), settings.EvalInterval, row =>
+        var me = _self;
+        _metrics = Context.ActorOf(MetricsSinkActor.Props(Path.Combine(outDir, "metrics.csv"), settings.EvalInterval, row =>
         {
             me.Tell(new RowWritten(row.Round));
             if (row.Evaluated || (every > 0 && row.Round % every == 0))
@@ -286,7 +378,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
             : $"starts when all {settings.Workers} have registered (gives up after the start timeout, {settings.Barrier.StartTimeout.TotalSeconds:0.#} s)";
         Print($"aggregator {_incarnation} at {cluster.SelfAddress}: waiting for {settings.Workers} workers " +
               $"(model {settings.Model}, d = {components.Dimension}, {_rounds} rounds, aggregator {settings.Aggregator}, f = {settings.Byzantine}); the run {startRule}" +
-              (_store is null ? "; checkpoints off" : $"; checkpoints in {_store.Directory}"));
+              (_store is null ? "; checkpoints off" : $"; checkpoints in {_store.Location}"));
     }
 
     /// <summary>The AggregatorActor's round hook (its thread, no step running): capture a checkpoint every k rounds.</summary>
@@ -301,18 +393,30 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private void SavePending()
     {
         // Once the run is over, the completed checkpoint is the last word: no round's checkpoint may replace it.
-        if (_finished is not null || _ending || _pendingCheckpoint is not { } pending || pending.Round > _lastRowWritten || _store is null) return;
-        _pendingCheckpoint = null;
+        // One write at a time, every checkpoint in round order.
+        if (_finished is not null || _ending || _saveInFlight || !_pendingCheckpoints.TryPeek(out var pending) || pending.Round > _lastRowWritten || _store is null) return;
+        _pendingCheckpoints.Dequeue();
+        _saveInFlight = true;
         var watch = Stopwatch.StartNew();
         try
         {
-            _store.Save(pending with { Run = RunInfo() });
-            Print($"checkpoint: round {pending.Round} saved ({watch.Elapsed.TotalMilliseconds:0.#} ms)");
+            _saving = _store.SaveAsync(pending with { Run = RunInfo() });
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            Print($"error: checkpoint of round {pending.Round} not saved in {_store.Directory}: {e.Message}");
+            _saving = Task.FromException(e);
         }
+        _saving.PipeTo(_self, success: () => new CheckpointSaved(pending.Round, watch.Elapsed, null), failure: e => new CheckpointSaved(pending.Round, watch.Elapsed, e));
+    }
+
+    private void OnSaved(CheckpointSaved saved)
+    {
+        _saveInFlight = false;
+        if (saved.Error is null)
+            Print($"checkpoint: round {saved.Round} saved ({saved.Took.TotalMilliseconds:0.#} ms)");
+        else
+            Print($"error: checkpoint of round {saved.Round} not saved in {_store?.Location}: {(saved.Error is AggregateException { InnerException: { } i } ? i : saved.Error).Message}");
+        SavePending();
     }
 
     private CheckpointRun RunInfo() =>
@@ -322,13 +426,13 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private void OnRegistrations(Registrations r)
     {
         foreach (var slot in r.Slots)
-            if (_hostOfSlot.TryGetValue(slot, out var held))
+            if (_slots!.TryGetHolder(slot, out var held))
                 _participants[slot] = new Participant(slot, _security.IsSecure ? held.Principal : "", held.Host.Path.Address.ToString());
         if (!r.Waiting || _settings is null) return;
         var m = _settings.Workers;
         var registered = r.Slots.ToHashSet();
         var missing = Enumerable.Range(0, m).Where(i => !registered.Contains(i))
-            .Select(i => _hostOfSlot.TryGetValue(i, out var h) ? $"slot {i} ({(_security.IsSecure ? h.Principal : h.Host.Path.Address.ToString())} joined, registering)" : $"slot {i} (no worker node yet)")
+            .Select(i => _slots!.TryGetHolder(i, out var h) ? $"slot {i} ({(_security.IsSecure ? h.Principal : h.Host.Path.Address.ToString())} joined, registering)" : $"slot {i} (no worker node yet)")
             .ToArray();
         var left = Math.Max(0, (_startDeadline - DateTime.UtcNow).TotalSeconds);
         var rule = _minToStart is > 0 and var n && n < m
@@ -348,14 +452,16 @@ public sealed class AggregatorCoordinator : ReceiveActor
         }
         if (_components is null || _settings is null) return;
         var principal = PrincipalOf(Sender);
-        if (_slotOfPrincipal.TryGetValue(principal, out var slot))
+        var slots = _slots!;
+        if (slots.TryGetSlot(principal, out var slot))
         {
-            var (_, host) = _hostOfSlot[slot];
+            slots.TryGetHolder(slot, out var holder);
+            var host = holder.Host;
             if (!host.Equals(Sender))
             {
                 // The same identity from a new node actor (its node restarted): the slot follows the identity.
                 Context.Unwatch(host);
-                _hostOfSlot[slot] = (principal, Sender);
+                slots.Rebind(slot, Sender);
                 Context.Watch(Sender);
                 Print($"worker {principal} is back at {Sender.Path.Address}: slot {slot}");
                 _link.Tell(Sender, Assignment(slot), Self);
@@ -366,16 +472,12 @@ public sealed class AggregatorCoordinator : ReceiveActor
             }
             return;
         }
-        var m = _settings.Workers;
-        if (join.PreviousIndex >= 0 && join.PreviousIndex < m && !_hostOfSlot.ContainsKey(join.PreviousIndex)) slot = join.PreviousIndex;
-        else slot = Enumerable.Range(0, m).FirstOrDefault(i => !_hostOfSlot.ContainsKey(i), -1);
+        slot = slots.Assign(principal, Sender, join.PreviousIndex);
         if (slot < 0)
         {
-            _link.Tell(Sender, new JoinRefused($"all {m} worker slots are taken; waiting for one to free up"), Self);
+            _link.Tell(Sender, new JoinRefused($"all {slots.Workers} worker slots are taken; waiting for one to free up"), Self);
             return;
         }
-        _slotOfPrincipal[principal] = slot;
-        _hostOfSlot[slot] = (principal, Sender);
         Context.Watch(Sender);
         Print($"worker node {Sender.Path.Address} ('{Truncate(join.Name)}'{(_security.IsSecure ? $", identity {principal}" : "")}) gets slot {slot}");
         _link.Tell(Sender, Assignment(slot), Self);
@@ -384,7 +486,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     /// <summary>The aggregator's admission rule: slot k only for a worker actor of the principal that holds slot k.</summary>
     private string? Admit(IActorRef worker, int slot)
     {
-        if (!_hostOfSlot.TryGetValue(slot, out var held)) return $"slot {slot} is not assigned to any worker node";
+        if (_slots is null || !_slots.TryGetHolder(slot, out var held)) return $"slot {slot} is not assigned to any worker node";
         if (_security.IsSecure)
         {
             var principal = _security.OriginOf(worker).Principal;
@@ -401,7 +503,7 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private async Task OnCompleted(RunCompleted run)
     {
         _ending = true;
-        _pendingCheckpoint = null;
+        _pendingCheckpoints.Clear();
         if (_settings is not null) run = run with { Reason = RunAdvice.Explain(_settings, _omniscient, run.Reason) };
         Print(run.Completed ? $"training finished: {run.Reason}" : $"training stopped: {run.Reason}");
         try
@@ -419,28 +521,24 @@ public sealed class AggregatorCoordinator : ReceiveActor
     private async Task WriteOutputs(RunCompleted run)
     {
         var settings = _settings!;
-        var final = await _evaluator!.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10));
-        var snapshot = await _metrics!.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1));
-        var result = new TrainingResult(run, new Evaluation(final.Loss, final.Accuracy), snapshot.Rows, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
-        var summary = Path.Combine(_outDir!, "summary.json");
-        RunReport.WriteSummary(summary, settings, _rounds, result);
-        AddParticipants(summary);
-        if (settings.Output.Chart) TrainingChart.Write(Path.Combine(_outDir!, "chart.png"), snapshot.Rows, settings);
-        ParameterFile.Write(Path.Combine(_outDir!, "parameters.bin"), run.FinalParameters);
+        var result = await RunOutput.CollectAsync(_evaluator!, _metrics!, run, _outDir, _setupClock.Elapsed.TotalSeconds - run.WallSeconds);
+        RunOutput.Write(_outDir!, settings, _rounds, result, AddParticipants);
         WriteClusterReport(run);
         if (run.Completed && _store is not null)
-            _store.Save(new Checkpoint(run.Rounds, _rounds, run.FinalParameters, _server!.GetState(), _layers, Completed: true)
+        {
+            try { await _saving; } catch (Exception) { /* reported by OnSaved */ } // a round's write in flight lands first
+            await _store.SaveAsync(new Checkpoint(run.Rounds, _rounds, run.FinalParameters, _server!.GetState(), _layers, Completed: true)
             {
                 Run = RunInfo(),
                 Counters = new RunCounters(run.UpdatesAccepted, run.Suspects, run.Rejected, run.WallSeconds),
             });
-        Print($"final test accuracy {final.Accuracy:0.0000} (loss {final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
+        }
+        Print($"final test accuracy {result.Final.Accuracy:0.0000} (loss {result.Final.Loss:0.0000}) after {run.Rounds} rounds; outputs in {_outDir}");
     }
 
     /// <summary>summary.json: who really took part — the worker slots that registered during the run (over every aggregator of a failed-over run), not the configured m.</summary>
-    private void AddParticipants(string path)
+    private void AddParticipants(System.Text.Json.Nodes.JsonObject root)
     {
-        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         root["workers_taking_part"] = _participants.Count;
         var slots = new System.Text.Json.Nodes.JsonArray();
         foreach (var p in _participants.Values)
@@ -448,7 +546,6 @@ public sealed class AggregatorCoordinator : ReceiveActor
         root["worker_slots"] = slots;
         root["run_id"] = _runId;
         root["restored_from_round"] = _restoredFrom;
-        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private void WriteClusterReport(RunCompleted run)
@@ -460,11 +557,11 @@ public sealed class AggregatorCoordinator : ReceiveActor
         w.WriteString("incarnation", _incarnation);
         w.WriteNumber("restored_from_round", _restoredFrom);
         w.WriteNumber("checkpoint_interval", _store is null ? 0 : _node.CheckpointInterval);
-        w.WriteString("checkpoint_file", _store?.FilePath ?? "");
+        w.WriteString("checkpoint_file", _store?.Location ?? "");
         w.WriteNumber("rounds_run", run.Rounds);
         w.WriteBoolean("completed", run.Completed);
         w.WriteStartArray("worker_nodes");
-        foreach (var (slot, (principal, host)) in _hostOfSlot.OrderBy(kv => kv.Key))
+        foreach (var (slot, principal, host) in _slots?.Held ?? [])
         {
             w.WriteStartObject();
             w.WriteNumber("slot", slot);
@@ -519,9 +616,9 @@ public sealed class AggregatorCoordinator : ReceiveActor
             var node = provider.ResolveActorRef((new RootActorPath(member.Address) / "user" / NodeActorName).ToString());
             if (told.Add(node)) _link.Tell(node, finished, Self);
         }
-        foreach (var (_, host) in _hostOfSlot.Values)
+        foreach (var host in _slots?.Hosts ?? [])
             if (told.Add(host)) _link.Tell(host, finished, Self);
-        Context.ActorSelection("/user/" + NodeActorName).Tell(new NodeExit(exitCode));
+        if (Akka.Hosting.ActorRegistry.For(Context.System).TryGet<ClusterNode.NodeActor>(out var self)) self.Tell(new NodeExit(exitCode));
     }
 
     private void Print(string line) => _out?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {line}");
@@ -538,6 +635,18 @@ internal sealed record PendingCheckpoint(Checkpoint Checkpoint) : INoSerializati
 
 /// <summary>Local (metrics sink's callback → coordinator): metrics.csv holds the row of this round.</summary>
 internal sealed record RowWritten(long Round) : INoSerializationVerificationNeeded;
+
+/// <summary>Local (the start task → coordinator): the checkpoint store (null: checkpoints off) and its checkpoint (null: none).</summary>
+internal sealed record CheckpointLoaded(ICheckpointStore? Store, Checkpoint? Checkpoint) : INoSerializationVerificationNeeded;
+
+/// <summary>Local (the composition task → coordinator): the run's components, composed off the singleton's thread.</summary>
+internal sealed record RunComposed(RunComponents Components) : INoSerializationVerificationNeeded;
+
+/// <summary>Local: loading the checkpoint or composing the run failed.</summary>
+internal sealed record StartFailed(Exception Cause) : INoSerializationVerificationNeeded;
+
+/// <summary>Local: a round's checkpoint write ended (<paramref name="Error"/> null: saved).</summary>
+internal sealed record CheckpointSaved(long Round, TimeSpan Took, Exception? Error) : INoSerializationVerificationNeeded;
 
 /// <summary>Local: the node should exit with this code once the run's outputs are written.</summary>
 public sealed record NodeExit(int Code) : INoSerializationVerificationNeeded;

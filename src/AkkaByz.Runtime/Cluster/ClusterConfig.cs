@@ -31,16 +31,12 @@ public static class ClusterConfig
     /// <exception cref="SettingsException">The file is missing or does not parse, or a flag is malformed.</exception>
     public static (Config Node, IReadOnlyList<string> RunLayers) Build(ClusterNodeOptions options)
     {
-        var layers = new List<string>();
-        if (options.ConfigFile is { } file)
-        {
-            AkkaByzConfig.Load(file); // validates existence, syntax and the akkabyz keys, with clear messages
-            layers.Add(ConfigFile.ReadExpanded(file)); // includes resolved, rendered: workers receive self-contained text
-        }
-        var run = options.RunOverrides.ToList();
+        // The run's layers, read as `akkabyz train` reads them (file with includes resolved and rendered: workers receive
+        // self-contained text; then the run flags); the same checks and messages.
+        var overrides = options.RunOverrides.ToList();
         if (options.Role == NodeRole.Aggregator && options.DataSource is { } data)
-            run.Add(new("akkabyz.data.source", AkkaByzConfig.Quote(data)));
-        if (run.Count > 0) layers.Add(string.Join("\n", run.Select(kv => $"{kv.Key} = {kv.Value}")));
+            overrides.Add(new("akkabyz.data.source", AkkaByzConfig.Quote(data)));
+        var layers = RunConfiguration.Load(options.ConfigFile, overrides).Layers;
 
         var node = new List<string>
         {
@@ -226,13 +222,11 @@ public static class ClusterConfig
     }
 
     /// <summary>The run configuration from its layers, with this node's own data path (if any) on top.</summary>
+    /// <remarks>The run's one settings reader, <see cref="RunConfiguration"/>.</remarks>
     public static Config RunConfig(IReadOnlyList<string> layers, string? localDataSource)
     {
-        var config = AkkaByzConfig.Reference;
-        foreach (var layer in layers) config = ConfigurationFactory.ParseString(layer).WithFallback(config);
-        if (localDataSource is not null)
-            config = ConfigurationFactory.ParseString($"akkabyz.data.source = {AkkaByzConfig.Quote(localDataSource)}").WithFallback(config);
-        return config;
+        var config = RunConfiguration.FromLayers(layers).Config;
+        return localDataSource is null ? config : RunConfiguration.WithDataSource(config, localDataSource);
     }
 
     /// <summary>

@@ -9,12 +9,15 @@ namespace AkkaByz.Runtime.Cluster;
 /// frame limit read from the <c>akka.remote</c> section. Validated on start-up; errors name the key.
 /// </summary>
 /// <param name="CheckpointDirectory">
-/// <c>akkabyz-cluster.checkpoint-dir</c>: "" = the run's own folder (<c>OUT/checkpoints</c>), <c>off</c> = no
+/// <c>akkabyz-cluster.checkpoint-dir</c>: "" = the run's own folder (<c>OUT/checkpoints.db</c>, or <c>OUT/checkpoints/</c> for files), <c>off</c> = no
 /// checkpoints, anything else = that folder (shared storage when the standbys are on other machines).
 /// </param>
 /// <param name="MinWorkers"><c>akkabyz-cluster.min-workers</c>: fewest workers the start timeout may start with (0 = all m).</param>
 /// <param name="WaitReportInterval"><c>akkabyz-cluster.wait-report-interval</c>: how often the "waiting for workers" line repeats.</param>
 /// <param name="Resume"><c>akkabyz-cluster.resume</c> (<c>--resume DIR</c>): the interrupted run to continue ("" = start a new run).</param>
+/// <param name="CheckpointStore"><c>akkabyz-cluster.checkpoint-store</c>: sqlite (default, <c>checkpoints.db</c> in the checkpoint folder), postgresql, or files.</param>
+/// <param name="CheckpointDb"><c>akkabyz-cluster.checkpoint-db</c>: the PostgreSQL connection string, or another SQLite file ("" = the default file).</param>
+/// <param name="CheckpointKey"><c>akkabyz-cluster.checkpoint-key</c>: the run's key in a checkpoint database (persistence id <c>akkabyz-checkpoint/KEY</c>).</param>
 public sealed record ClusterNodeSettings(
     string CheckpointDirectory,
     int CheckpointInterval,
@@ -24,7 +27,10 @@ public sealed record ClusterNodeSettings(
     VectorTransportSettings Transport,
     int MinWorkers = 0,
     TimeSpan WaitReportInterval = default,
-    string Resume = "")
+    string Resume = "",
+    Checkpointing.CheckpointStoreKind CheckpointStore = Checkpointing.CheckpointStoreKind.Sqlite,
+    string CheckpointDb = "",
+    string CheckpointKey = "aggregator")
 {
     /// <summary>Bytes of a message besides its floats: Akka envelope, actor paths, manifest, our header (generous).</summary>
     public const int FrameOverhead = 4096;
@@ -34,7 +40,7 @@ public sealed record ClusterNodeSettings(
 
     public bool CheckpointsEnabled => !CheckpointDirectory.Equals(CheckpointsOff, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>True when the checkpoint folder is the run's own (<c>OUT/checkpoints</c>), not a configured one.</summary>
+    /// <summary>True when the checkpoint folder is the run's own (<c>OUT</c>), not a configured one.</summary>
     public bool CheckpointsInRunFolder => CheckpointDirectory.Length == 0;
 
     /// <summary>The folder inside a run's output folder where its checkpoint lives by default.</summary>
@@ -54,7 +60,20 @@ public sealed record ClusterNodeSettings(
             VectorTransportSettings.Create(config),
             Read("akkabyz-cluster.min-workers", () => config.GetInt("akkabyz-cluster.min-workers")),
             Read("akkabyz-cluster.wait-report-interval", () => config.GetTimeSpan("akkabyz-cluster.wait-report-interval", null, false)),
-            Read("akkabyz-cluster.resume", () => config.GetString("akkabyz-cluster.resume") ?? ""));
+            Read("akkabyz-cluster.resume", () => config.GetString("akkabyz-cluster.resume") ?? ""),
+            Read("akkabyz-cluster.checkpoint-store", () => (config.GetString("akkabyz-cluster.checkpoint-store") ?? "sqlite").Trim().ToLowerInvariant() switch
+            {
+                "sqlite" => Checkpointing.CheckpointStoreKind.Sqlite,
+                "postgresql" or "postgres" => Checkpointing.CheckpointStoreKind.PostgreSql,
+                "files" => Checkpointing.CheckpointStoreKind.Files,
+                var other => throw new SettingsException($"akkabyz-cluster.checkpoint-store = \"{other}\": expected sqlite, postgresql or files."),
+            }),
+            Read("akkabyz-cluster.checkpoint-db", () => config.GetString("akkabyz-cluster.checkpoint-db") ?? ""),
+            Read("akkabyz-cluster.checkpoint-key", () => config.GetString("akkabyz-cluster.checkpoint-key") ?? "aggregator"));
+        if (settings.CheckpointKey.Length is 0 or > 200 || settings.CheckpointKey.Any(char.IsControl))
+            throw new SettingsException($"akkabyz-cluster.checkpoint-key: 1 to 200 printable characters, got \"{settings.CheckpointKey}\".");
+        if (settings.CheckpointStore == Checkpointing.CheckpointStoreKind.PostgreSql && settings.CheckpointsEnabled)
+            _ = Checkpointing.CheckpointDatabase.PostgreSql(settings.CheckpointDb, settings.CheckpointKey); // a malformed connection string fails here
         if (settings.CheckpointInterval < 1)
             throw new SettingsException($"akkabyz-cluster.checkpoint-interval: must be at least 1 round, got {settings.CheckpointInterval}.");
         if (settings.JoinInterval <= TimeSpan.Zero)

@@ -7,9 +7,10 @@ namespace AkkaByz.Runtime.Cluster;
 /// hands every Akka log event to this factory): one readable line per event on the node's output,
 /// <c>[HH:mm:ss.fff] warning Cluster: message</c>, the same time format as the node's progress lines. An exception adds
 /// its type and message on the same line; its stack trace only at debug level and below. <c>--raw-log</c> keeps Akka's
-/// own StandardOutLogger lines instead.
+/// own StandardOutLogger lines instead. It is also the host's only logging provider (<see cref="ILoggerProvider"/>), so
+/// the generic host's and Akka.Hosting's own messages come out in the same format.
 /// </summary>
-public sealed class NodeLoggerFactory(TextWriter output, LogLevel minimum) : ILoggerFactory
+public sealed class NodeLoggerFactory(TextWriter output, LogLevel minimum) : ILoggerFactory, ILoggerProvider
 {
     private readonly Lock _write = new();
 

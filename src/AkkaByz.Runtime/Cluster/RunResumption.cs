@@ -34,21 +34,21 @@ public static class RunResumption
     {
         if (!node.CheckpointsEnabled)
             throw new SettingsException("--resume: akkabyz-cluster.checkpoint-dir = off; resuming needs checkpoints.");
-        var store = new CheckpointStore(CheckpointFolderOf(node.Resume));
+        var target = CheckpointTarget.Of(node, null)!;
         Checkpoint? checkpoint;
         try
         {
-            checkpoint = store.TryLoad();
+            checkpoint = target.ReadNow();
         }
         catch (InvalidDataException e)
         {
             throw new SettingsException($"--resume {node.Resume}: {e.Message}", e);
         }
         if (checkpoint is null)
-            throw new SettingsException($"--resume {node.Resume}: no checkpoint there ({store.FilePath} does not exist); give the output folder of an interrupted cluster run.");
+            throw new SettingsException($"--resume {node.Resume}: no checkpoint there ({target.Location} has none); give the output folder of an interrupted cluster run.");
         if (checkpoint.Completed || checkpoint.Round >= checkpoint.TotalRounds)
             throw new SettingsException($"--resume {node.Resume}: that run is complete ({checkpoint.Round} of {checkpoint.TotalRounds} rounds); nothing to resume. Start a new run without --resume.");
-        CheckSettings(ownLayers, checkpoint.ConfigLayers, store.FilePath);
+        CheckSettings(ownLayers, checkpoint.ConfigLayers, target.Location);
         return checkpoint;
     }
 

@@ -128,7 +128,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         {
             var layers = a.ConfigLayers;
             var data = _localData;
-            _composed[key] = task = Task.Run(() => RunComposer.Compose(AkkaByzSettings.Create(ClusterConfig.RunConfig(layers, data))));
+            _composed[key] = task = Task.Run(() => RunComposer.Compose(RunConfiguration.FromLayers(layers).Settings(data)));
         }
         task.PipeTo(Self, success: c => new Composed(generation, a, c, null), failure: e => new Composed(generation, a, null, e));
     }
@@ -176,21 +176,18 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
                 return;
             }
         }
-        var faults = WorkerFaults.From(settings, i);
+        // The slot as the run plan assigns it (honest or Byzantine, data, computation, attack): the same as in a local run.
+        var plan = RunPlan.For(components);
+        var byzantine = plan.Slots[i].IsByzantine;
         var name = $"{_name}/slot-{i}";
-        var attack = settings.IsByzantine(i) && settings.Byzantine > 0 ? components.CreateAttack?.Invoke() : null;
-        var data = attack is null || attack.NeedsHonestVectors ? components.Train : Core.Attacks.LabelTransforms.TransformLabels(components.Train, attack);
-        var computation = attack is { NeedsHonestVectors: true } ? null : Computation(components, i, data);
+        var computation = plan.CreateComputation(i);
         var resumed = computation is not null ? Resume(c.Assignment, computation) : "";
-        var props = attack is not null
-            ? ByzantineWorkerActor.Props(i, name, _aggregator, faults, attack, i - (settings.Workers - settings.Byzantine),
-                settings.Workers, settings.Byzantine, settings.Seed, computation, tap)
-            : WorkerActor.Props(i, name, _aggregator, computation!, faults, tap);
+        var props = Hosting.WorkerProps.For(plan, i, name, _aggregator, computation, tap);
         _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
         Context.Watch(_worker);
         Management.NodeHealth.Get(Context.System).WorkerSlot = i; // /ready from now on
         Print($"slot {i} of {settings.Workers} (aggregator {c.Assignment.Incarnation}): model {settings.Model}, d = {components.Dimension}, " +
-              $"shard of {components.Shards[i].Length} examples{(attack is not null ? $", Byzantine ({settings.Attack})" : "")}{resumed}; actor {_worker.Path.ToStringWithoutAddress()}");
+              $"shard of {components.Shards[i].Length} examples{(byzantine ? $", Byzantine ({settings.Attack})" : "")}{resumed}; actor {_worker.Path.ToStringWithoutAddress()}");
     }
 
     /// <summary>
@@ -213,9 +210,6 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         }
         return $"; no optimizer state of round {a.ResumeRound} on this node (held: [{string.Join(", ", log.Rounds)}]): its momentum restarts";
     }
-
-    private static WorkerComputation Computation(RunComponents c, int worker, Core.Data.DataSet data) =>
-        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker);
 
     private void Print(string line) => _out?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {line}");
 

@@ -43,46 +43,31 @@ public static class AkkaByzConfig
     private static IEnumerable<string> TopLevel(Config c) => c.Root?.GetObject()?.Items.Keys ?? Enumerable.Empty<string>();
 
     /// <summary>
-    /// The full layered configuration. <paramref name="userFile"/> may be null; <paramref name="overrides"/> are
-    /// HOCON paths to values (already rendered HOCON values, see <see cref="Quote"/>); <paramref name="extraSections"/>
-    /// are further top-level blocks the file may hold (a grid file's <c>experiment</c>).
+    /// The full layered configuration: reference.conf ← <paramref name="userFile"/> (may be null) ← <paramref name="overrides"/>
+    /// (HOCON paths to already rendered values, see <see cref="Quote"/>); <paramref name="extraSections"/> are further
+    /// top-level blocks the file may hold (a grid file's <c>experiment</c>). The same as <see cref="RunConfiguration.Load"/>'s.
     /// </summary>
     /// <exception cref="SettingsException">
     /// The user file is missing or malformed (the message names the file and line), holds an unknown block or key, or
     /// sets <c>akka.actor.provider</c>.
     /// </exception>
     public static Config Load(string? userFile = null, IEnumerable<KeyValuePair<string, string>>? overrides = null,
-        IReadOnlyCollection<string>? extraSections = null)
+        IReadOnlyCollection<string>? extraSections = null) =>
+        RunConfiguration.Load(userFile, overrides, extraSections).Config;
+
+    /// <summary>
+    /// Reads a configuration file: the file and its includes loaded through Akka's include callback (<see cref="ConfigFile.Load"/>),
+    /// after checking its blocks and keys (<see cref="CheckKeys"/>); the text is that configuration rendered self-contained (<see cref="ConfigFile.Render"/>).
+    /// </summary>
+    /// <exception cref="SettingsException">As <see cref="Load"/>.</exception>
+    internal static (string Text, Config Config) LoadFile(string userFile, IReadOnlyCollection<string> extraSections)
     {
-        var config = Reference;
-        if (userFile is not null)
-        {
-            if (Directory.Exists(userFile)) throw new SettingsException($"--config: '{userFile}' is a folder, not a file.");
-            if (!File.Exists(userFile)) throw new SettingsException($"--config: file '{userFile}' does not exist.");
-            Config user;
-            var files = new List<string>();
-            user = Parse(() => ConfigFile.Load(userFile, files), Path.GetFullPath(userFile));
-            CheckKeys(user, files, extraSections ?? []);
-            config = user.WithFallback(config);
-        }
-        if (overrides is not null)
-        {
-            var text = string.Join("\n", overrides.Select(kv => $"{kv.Key} = {kv.Value}"));
-            if (text.Length > 0)
-            {
-                if (HoconLint.Check(text) is { } problem)
-                    throw new SettingsException($"command-line overrides are not valid: {problem.Problem} ({text.Split('\n')[problem.Line - 1]}).");
-                try
-                {
-                    config = ConfigurationFactory.ParseString(text).WithFallback(config);
-                }
-                catch (Exception e)
-                {
-                    throw new SettingsException($"command-line overrides are not valid: {e.Message}", e);
-                }
-            }
-        }
-        return config;
+        if (Directory.Exists(userFile)) throw new SettingsException($"--config: '{userFile}' is a folder, not a file.");
+        if (!File.Exists(userFile)) throw new SettingsException($"--config: file '{userFile}' does not exist.");
+        var files = new List<string>();
+        var user = Parse(() => ConfigFile.Load(userFile, files), Path.GetFullPath(userFile));
+        CheckKeys(user, files, extraSections);
+        return (ConfigFile.Render(user), user);
     }
 
     /// <summary>How long Akka's parser may take over a file that passed <see cref="HoconLint"/> (a backstop: it loops on some inputs).</summary>

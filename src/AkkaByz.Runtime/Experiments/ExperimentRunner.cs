@@ -22,6 +22,9 @@ public sealed record ExperimentOptions
     /// <summary>Akka log level of each cell's actor system.</summary>
     public string LogLevel { get; init; } = "ERROR";
 
+    /// <summary>Each cell's Akka log through Microsoft.Extensions.Logging into this factory; null = Akka's own lines.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? Logging { get; init; }
+
     /// <summary>Default parallelism: cores / threads per cell, at least 1.</summary>
     public static int DefaultParallel(int threadsPerCell) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, threadsPerCell));
 }
@@ -77,7 +80,7 @@ public static class ExperimentRunner
                 var watch = Stopwatch.StartNew();
                 try
                 {
-                    var result = await RunCellAsync(cell, store, cellCharts, options.LogLevel, ct).ConfigureAwait(false);
+                    var result = await RunCellAsync(cell, store, cellCharts, options.LogLevel, ct, options.Logging).ConfigureAwait(false);
                     store.Save(result);
                     results[i] = result;
                     eta.Finished(watch.Elapsed);
@@ -102,14 +105,15 @@ public static class ExperimentRunner
     }
 
     /// <summary>Runs one cell with the actor runtime into its folder and summarises it.</summary>
-    public static async Task<CellResult> RunCellAsync(GridCell cell, ResultsStore store, bool chart, string logLevel, CancellationToken cancellation)
+    public static async Task<CellResult> RunCellAsync(GridCell cell, ResultsStore store, bool chart, string logLevel, CancellationToken cancellation,
+        Microsoft.Extensions.Logging.ILoggerFactory? logging = null)
     {
         var dir = store.CellDirectory(cell.Id);
         if (Directory.Exists(dir)) Directory.Delete(dir, true); // leftovers of an interrupted attempt
         Directory.CreateDirectory(dir);
         var settings = cell.Settings with { Output = new OutputSettings(dir, chart) };
         var watch = Stopwatch.StartNew();
-        var run = await LocalTraining.RunAsync(settings, new LocalTrainingOptions { OutputDirectory = dir, LogLevel = logLevel }, cancellation).ConfigureAwait(false);
+        var run = await LocalTraining.RunAsync(settings, new LocalTrainingOptions { OutputDirectory = dir, LogLevel = logLevel, Logging = logging }, cancellation).ConfigureAwait(false);
         // Ctrl-C ends a local run early but still returns it; an interrupted cell is not a result (--resume reruns it).
         cancellation.ThrowIfCancellationRequested();
         var wall = watch.Elapsed.TotalSeconds;

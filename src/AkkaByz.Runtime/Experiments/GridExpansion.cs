@@ -51,10 +51,9 @@ public static class GridExpansion
         var describe = string.Join(", ", values.Select(v => $"{v.Key} = {v.Value}"));
         try
         {
+            // The grid file's run with the cell's values as overrides: read as `akkabyz train --config FILE --FLAG VALUE` reads it.
             var overrides = axes.Select((a, i) => new KeyValuePair<string, string>(a.Key, AkkaByzConfig.Quote(values[i].Value)));
-            var config = Akka.Configuration.ConfigurationFactory.ParseString(
-                string.Join("\n", overrides.Select(kv => $"{kv.Key} = {kv.Value}"))).WithFallback(grid.BaseConfig);
-            var settings = AkkaByzSettings.Create(config);
+            var settings = grid.Run.With(overrides).Settings();
             // Resolve names now: a typo in an aggregator or attack fails the whole grid before the first run.
             AggregatorCatalog.Factory(settings.Aggregator, settings.Workers, settings.Byzantine, settings.Seed);
             AttackCatalog.Factory(settings.Attack);

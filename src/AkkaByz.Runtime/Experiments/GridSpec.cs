@@ -21,12 +21,15 @@ public sealed record GridAxis(string Name, string Key, IReadOnlyList<string> Val
 public sealed record GridSpec(
     string Name,
     string? SourceFile,
-    Config BaseConfig,
+    RunConfiguration Run,
     IReadOnlyList<GridAxis> Axes,
     IReadOnlyList<IReadOnlyList<GridAxis>> Extras,
     int ThreadsPerCell,
     bool CellCharts)
 {
+    /// <summary>The base configuration: the grid file over the reference (<see cref="Run"/>'s, which every cell's values override).</summary>
+    public Config BaseConfig => Run.Config;
+
     /// <summary>Axis short names and the keys they stand for; any other axis name is read as <c>akkabyz.NAME</c>.</summary>
     public static readonly IReadOnlyList<(string Name, string Key)> KnownAxes =
     [
@@ -44,8 +47,8 @@ public sealed record GridSpec(
     public static GridSpec Load(string path)
     {
         if (!File.Exists(path)) throw new SettingsException($"grid file '{path}' does not exist.");
-        var baseConfig = AkkaByzConfig.Load(path, extraSections: ["experiment"]); // validates the akkabyz section's keys, names typos
-        return FromConfig(baseConfig, Path.GetFileNameWithoutExtension(path), path);
+        var run = RunConfiguration.Load(path, extraSections: ["experiment"]); // validates the akkabyz section's keys, names typos
+        return FromConfig(run, Path.GetFileNameWithoutExtension(path), path);
     }
 
     /// <summary>Parses grid text (tests); <paramref name="name"/> is the default experiment name.</summary>
@@ -65,8 +68,9 @@ public sealed record GridSpec(
         }
     }
 
-    private static GridSpec FromConfig(Config config, string defaultName, string source)
+    private static GridSpec FromConfig(RunConfiguration run, string defaultName, string source)
     {
+        var config = run.Config;
         if (!config.HasPath("experiment"))
             throw new SettingsException($"{source}: no 'experiment' section; a grid needs experiment.axes (see hocon/experiments/smoke.conf).");
         var root = config.GetValue("experiment");
@@ -110,7 +114,7 @@ public sealed record GridSpec(
             try { charts = config.GetBoolean("experiment.cell-charts"); }
             catch (Exception e) { throw new SettingsException($"experiment.cell-charts: must be on or off ({e.Message}).", e); }
         }
-        return new GridSpec(name, source, config, axes, extras, threads, charts);
+        return new GridSpec(name, source, run, axes, extras, threads, charts);
     }
 
     private static int ReadInt(Config config, string key)

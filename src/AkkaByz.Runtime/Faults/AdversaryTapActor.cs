@@ -22,6 +22,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly VectorTransport _link = VectorTransport.Get(Context.System);
+    private readonly Security.NodeSecurity _security = Security.NodeSecurity.Get(Context.System);
     private readonly IAttack _attack;
     private readonly int _m;
     private readonly int _f;
@@ -39,8 +40,8 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         _timeout = timeout;
 
         // Only worker nodes take part in the simulated attack (in mtls mode: certificate-checked worker identities).
-        Receive<IAkkaByzMessage>(m => m is RegisterWorker or HonestCopy or CraftRequest && !Security.NodeSecurity.Get(Context.System).IsWorker(Sender),
-            m => Security.NodeSecurity.Get(Context.System).RefuseMessage(m, Sender, "not-from-worker"));
+        Receive<IAkkaByzMessage>(m => m is RegisterWorker or HonestCopy or CraftRequest && !_security.IsWorker(Sender),
+            m => _security.RefuseMessage(m, Sender, "not-from-worker"));
         Receive<RegisterWorker>(r =>
         {
             _honest[Sender] = r.WorkerIndex;
@@ -73,8 +74,11 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
                 return;
             }
             state.Requests.Add((Sender, c.ByzantineIndex));
-            if (!Timers.IsTimerActive(TimerKey(c.Round)))
+            if (!state.TimerStarted)
+            {
+                state.TimerStarted = true; // once per round (the key is the round's; a timer never restarts after its answer)
                 Timers.StartSingleTimer(TimerKey(c.Round), new TapTimeout(c.Round), _timeout);
+            }
             TryAnswer(c.Round, timedOut: false);
         });
         Receive<TapTimeout>(t =>
@@ -159,6 +163,7 @@ public sealed class AdversaryTapActor : ReceiveActor, IWithTimers
         public float[][]? Answered { get; set; }
         public float[]? Crafted { get; set; }
         public bool TimedOut { get; set; }
+        public bool TimerStarted { get; set; }
     }
 
     private sealed record TapTimeout(long Round) : INoSerializationVerificationNeeded;

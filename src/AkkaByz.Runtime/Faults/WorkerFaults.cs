@@ -54,6 +54,15 @@ public sealed class WorkerFaults
     /// <summary>Sends round <paramref name="round"/>'s update to <paramref name="aggregator"/> through this worker's faulty link.</summary>
     public void Send(VectorTransport link, IActorRef aggregator, IActorRef self, long round, float[] vector, double loss)
     {
+        if (_faults.Count == 0)
+        {
+            // The usual link: the update and nothing else (no per-round fault filtering).
+            link.Tell(aggregator, new Update(round, vector, loss), self);
+            _previousRound = round;
+            _previousVector = vector;
+            _previousLoss = loss;
+            return;
+        }
         var active = _faults.Where(f => f.AppliesTo(round)).ToArray();
         if (!active.Any(f => f.Kind == MessageFaultKind.Drop))
             link.Tell(aggregator, new Update(round, vector, loss), self);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 using AkkaByz.Core.Data;
 using AkkaByz.Core.Models;
 using AkkaByz.Runtime.Actors;
@@ -10,6 +11,9 @@ using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Training;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AkkaByz.Runtime.Hosting;
 
@@ -43,7 +47,7 @@ public static class LocalTraining
         if (options.OutputDirectory is { } dir)
         {
             RunOutput.Prepare(dir);
-            csv = Path.Combine(dir, "metrics.csv");
+            csv = RunOutput.MetricsPath(dir);
         }
 
         var akkaConfig = ConfigurationFactory.ParseString($$"""
@@ -59,7 +63,12 @@ public static class LocalTraining
             }
             """);
         if (options.AkkaConfig is not null) akkaConfig = options.AkkaConfig.WithFallback(akkaConfig);
-        var system = ActorSystem.Create("akkabyz-local", akkaConfig.WithFallback(AkkaByzConfig.Reference));
+        if (options.Logging is not null) akkaConfig = ConfigurationFactory.ParseString("akka.stdout-loglevel = OFF").WithFallback(akkaConfig);
+        // The actor system by Akka.Hosting on a generic host without a console lifetime: Ctrl-C is the command's (it
+        // ends the run after its last completed round, below), and tests run many of these in one process.
+        using var host = BuildHost(akkaConfig.WithFallback(AkkaByzConfig.Reference), options);
+        await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        var system = host.Services.GetRequiredService<ActorSystem>();
         try
         {
             var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow, options.MetricsSeriesCapacity,
@@ -70,26 +79,15 @@ public static class LocalTraining
                 settings.Workers, settings.Byzantine, rounds, settings.EvalInterval, settings.Barrier, server,
                 components.CreateAggregator, evaluator, metrics, IsByzantineSlot: settings.IsByzantine)), "aggregator");
 
-            var attack = settings.IsNoAttack || settings.Byzantine == 0 ? null : components.CreateAttack?.Invoke();
-            IActorRef? tap = attack is { NeedsHonestVectors: true }
-                ? system.ActorOf(AdversaryTapActor.Props(attack, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap")
+            // Which slots are Byzantine, their data, computations and attacks: the run plan (the same for worker nodes and PlainLoop).
+            var plan = RunPlan.For(components);
+            IActorRef? tap = plan.IsOmniscient
+                ? system.ActorOf(AdversaryTapActor.Props(plan.Attack!, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap")
                 : null;
-            DataSet? poisoned = attack is null || attack.NeedsHonestVectors ? null : Core.Attacks.LabelTransforms.TransformLabels(components.Train, attack);
-
-            var byzantineIndex = 0;
-            for (var i = 0; i < settings.Workers; i++)
+            foreach (var slot in plan.Slots)
             {
-                var faults = WorkerFaults.From(settings, i);
-                if (attack is not null && settings.IsByzantine(i))
-                {
-                    var computation = attack.NeedsHonestVectors ? null : Computation(components, i, poisoned ?? components.Train);
-                    system.ActorOf(ByzantineWorkerActor.Props(i, $"byzantine-{i}", aggregator, faults, components.CreateAttack!(),
-                        byzantineIndex++, settings.Workers, settings.Byzantine, settings.Seed, computation, tap), $"worker-{i}");
-                }
-                else
-                {
-                    system.ActorOf(WorkerActor.Props(i, $"worker-{i}", aggregator, Computation(components, i, components.Train), faults, tap), $"worker-{i}");
-                }
+                var i = slot.Index;
+                system.ActorOf(WorkerProps.For(plan, i, slot.IsByzantine ? $"byzantine-{i}" : $"worker-{i}", aggregator, plan.CreateComputation(i), tap), $"worker-{i}");
             }
             var setupSeconds = setup.Elapsed.TotalSeconds;
 
@@ -107,24 +105,51 @@ public static class LocalTraining
                 }
             }
             var run = await completion.ConfigureAwait(false);
-            run = run with { Reason = RunAdvice.Explain(settings, attack is { NeedsHonestVectors: true }, run.Reason) };
+            run = run with { Reason = RunAdvice.Explain(settings, plan.IsOmniscient, run.Reason) };
 
-            var finalEval = await evaluator.Ask<EvaluationResult>(new EvaluateRequest(run.Rounds, run.FinalParameters), TimeSpan.FromMinutes(10), CancellationToken.None).ConfigureAwait(false);
-            var snapshot = await metrics.Ask<MetricsSnapshot>(FlushMetrics.Instance, TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
-            var result = new TrainingResult(run, new Evaluation(finalEval.Loss, finalEval.Accuracy), snapshot.Rows, options.OutputDirectory, setupSeconds);
-            if (options.OutputDirectory is not null)
-            {
-                RunReport.WriteSummary(Path.Combine(options.OutputDirectory, "summary.json"), settings, rounds, result);
-                // The same file as a cluster run's, so the two can be compared bit for bit.
-                ParameterFile.Write(Path.Combine(options.OutputDirectory, "parameters.bin"), run.FinalParameters);
-                if (settings.Output.Chart) TrainingChart.Write(Path.Combine(options.OutputDirectory, "chart.png"), snapshot.Rows, settings);
-            }
+            var result = await RunOutput.CollectAsync(evaluator, metrics, run, options.OutputDirectory, setupSeconds).ConfigureAwait(false);
+            if (options.OutputDirectory is { } outputs) RunOutput.Write(outputs, settings, rounds, result);
             return result;
         }
         finally
         {
-            await system.Terminate().ConfigureAwait(false);
+            // Akka.Hosting's hosted service runs CoordinatedShutdown (the system terminates).
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    private static IHost BuildHost(Config config, LocalTrainingOptions options)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "akkabyz-train" });
+        builder.Logging.ClearProviders();
+        if (options.Logging is { } logging) builder.Services.AddSingleton(logging);
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+        builder.Services.AddAkka("akkabyz-local", akka =>
+        {
+            akka.AddHocon(config, HoconAddMode.Replace);
+            if (options.Logging is not null)
+                akka.ConfigureLoggers(l =>
+                {
+                    l.LogLevel = options.LogLevel.ToUpperInvariant() switch
+                    {
+                        "DEBUG" => Akka.Event.LogLevel.DebugLevel,
+                        "INFO" => Akka.Event.LogLevel.InfoLevel,
+                        "WARNING" => Akka.Event.LogLevel.WarningLevel,
+                        _ => Akka.Event.LogLevel.ErrorLevel,
+                    };
+                    l.ClearLoggers();
+                    l.AddLoggerFactory();
+                });
+        });
+        return builder.Build();
+    }
+
+    /// <summary>The host's lifetime when the command owns the signals: starts and stops with the run, handles none.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>The longest Task.Delay / Ask accepts (about 24.8 days): a longer timeout throws at start.</summary>
@@ -140,8 +165,4 @@ public static class LocalTraining
         var ms = barrier.StartTimeout.TotalMilliseconds + barrier.RoundDeadline.TotalMilliseconds * rounds * (barrier.MaxRetries + 1.0) + 60_000;
         return ms >= MaxTimeout.TotalMilliseconds ? MaxTimeout : TimeSpan.FromMilliseconds(ms);
     }
-
-    private static WorkerComputation Computation(RunComponents c, int worker, DataSet data) =>
-        WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(worker), data, c.Shards[worker], c.Settings.BatchSize, c.Settings.Seed, worker,
-            createHelper: c.CreateModel);
 }

@@ -21,6 +21,12 @@ public sealed record LocalTrainingOptions
     /// <summary>Metrics rows kept in memory before the series is decimated (<see cref="MetricsSeries"/>; metrics.csv has every row).</summary>
     public int MetricsSeriesCapacity { get; init; } = MetricsSeries.DefaultCapacity;
 
+    /// <summary>
+    /// Akka's log through Microsoft.Extensions.Logging (Akka.Hosting's LoggerFactoryLogger) into this factory; null keeps
+    /// Akka's own StandardOutLogger lines (tests, <c>--raw-log</c>).
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? Logging { get; init; }
+
     /// <summary>Akka log level for the run's actor system (WARNING shows rejections, deadlines and crashes).</summary>
     public string LogLevel { get; init; } = "WARNING";
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AkkaByz.Core.Attacks;
-using AkkaByz.Core.Data;
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Training;
 
@@ -22,18 +21,15 @@ public static class PlainLoop
     {
         var s = c.Settings;
         var m = s.Workers;
-        var attack = s.IsNoAttack || s.Byzantine == 0 ? null : c.CreateAttack?.Invoke();
-        var poisoned = attack is null || attack.NeedsHonestVectors ? null : Core.Attacks.LabelTransforms.TransformLabels(c.Train, attack);
+        // The same worker assembly as the actor runtime's (which slots are Byzantine, their data and computations).
+        var plan = RunPlan.For(c);
+        var attack = plan.Attack;
         var computations = new WorkerComputation?[m];
         var byzantineIndex = new int[m];
-        var next = 0;
-        for (var i = 0; i < m; i++)
+        foreach (var slot in plan.Slots)
         {
-            var byzantine = attack is not null && s.IsByzantine(i);
-            byzantineIndex[i] = byzantine ? next++ : -1;
-            if (byzantine && attack!.NeedsHonestVectors) continue;
-            DataSet data = byzantine ? poisoned ?? c.Train : c.Train;
-            computations[i] = WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(i), data, c.Shards[i], s.BatchSize, s.Seed, i, createHelper: c.CreateModel);
+            byzantineIndex[slot.Index] = slot.ByzantineIndex;
+            computations[slot.Index] = plan.CreateComputation(slot.Index);
         }
         var server = c.CreateServerOptimizer((float[])c.InitialParameters.Clone());
         var rule = c.CreateAggregator(m, s.Byzantine);

@@ -72,8 +72,8 @@ internal static class ScalarReference
             case "bucketing":
             {
                 int s = spec.Parameters.TryGetValue("s", out var ss) ? (int)ss : ((m + 1) / 2 > 2 * f ? 2 : 1);
-                var perm = Enumerable.Range(0, m).ToArray();
-                new Random(seed).Shuffle(perm);
+                var perm = new int[m];
+                AkkaByz.Core.Aggregation.Meta.Bucketing.Permutation(seed, 0, perm); // a first call's permutation
                 int k = (m + s - 1) / s;
                 var means = new double[k][];
                 for (int b = 0; b < k; b++)

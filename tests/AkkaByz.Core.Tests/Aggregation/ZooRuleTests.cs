@@ -153,6 +153,44 @@ public class ZooRuleTests
         Assert.Null(AggregatorSpec.Parse("ctma(cwtm)").Build(9, 2).State);
     }
 
+    [Theory]
+    [InlineData("bucketing(s=2,cwmed)")]
+    [InlineData("bucketing(s=2,cwtm)")]
+    [InlineData("ctma(bucketing(s=2,cc(tau=1)))")]
+    public void Bucketings_permutation_stream_is_its_state_saved_restored_and_shared(string rule)
+    {
+        var rng = new Random(11);
+        var x = TestData.Gaussian(rng, 12, 64, mean: 2);
+        var spec = AggregatorSpec.Parse(rule);
+        // Reference: one instance, five calls in a row.
+        var reference = spec.Build(12, 2, seed: 5);
+        var expected = Enumerable.Range(0, 5).Select(_ => TestData.Run(reference, x)).ToArray();
+        if (rule.StartsWith("bucketing", StringComparison.Ordinal)) Assert.NotEqual(expected[0], expected[1]); // a new permutation per call
+
+        // Two calls, the state saved, restored into a fresh instance: calls 3..5 as the reference's.
+        var first = spec.Build(12, 2, seed: 5);
+        Assert.NotNull(first.State);
+        Assert.Equal(expected[0], TestData.Run(first, x));
+        Assert.Equal(expected[1], TestData.Run(first, x));
+        var saved = first.State!.Save();
+        var restored = spec.Build(12, 2, seed: 5);
+        restored.State!.Load(saved);
+        for (int c = 2; c < 5; c++) Assert.Equal(expected[c], TestData.Run(restored, x));
+
+        // An instance built for another f, given the shared state, continues the same permutation stream.
+        var shared = spec.Build(12, 2, seed: 5);
+        TestData.Run(shared, x);
+        var otherF = spec.Build(12, 1, seed: 5);
+        otherF.UseState(shared.State!);
+        var fresh = spec.Build(12, 1, seed: 5);
+        TestData.Run(fresh, x); // call 0 at f = 1, its output discarded
+        Assert.Equal(TestData.Run(fresh, x), TestData.Run(otherF, x));
+
+        // Reset: the next call is a first call again.
+        restored.State.Reset();
+        Assert.Equal(expected[0], TestData.Run(restored, x));
+    }
+
     [Fact]
     public void Aggregator_state_bytes_are_checked()
     {

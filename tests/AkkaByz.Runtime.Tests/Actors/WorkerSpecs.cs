@@ -125,6 +125,33 @@ public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     }
 
     [Fact]
+    public void A_busy_worker_must_hold_a_later_round_back_until_its_current_one_is_answered_and_ignore_stale_answers()
+    {
+        // The worker keeps its busy state in a field (no Become): Params of round 2 arriving while round 1 waits for the
+        // tap is stashed, a crafted vector for another round is ignored, and round 2 starts only after round 1's update.
+        var tap = CreateTestProbe();
+        var worker = Sys.ActorOf(ByzantineWorkerActor.Props(2, "b2", TestActor, WorkerFaults.None(2), new FakeInnerProduct(), 0, 3, 1, 1, null, tap.Ref));
+        ExpectMsg<RegisterWorker>();
+        worker.Tell(new Params(1, [0f, 0f, 0f]));
+        Assert.Equal(1, tap.ExpectMsg<CraftRequest>().Round);
+        var requester = tap.LastSender;
+        worker.Tell(new Params(2, [0f, 0f, 0f]));
+        tap.Send(requester, new CraftedVector(2, [9f, 9f, 9f])); // not the round being produced
+        tap.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        tap.Send(requester, new CraftedVector(1, [1f, 2f, 3f]));
+        var first = ExpectMsg<Update>();
+        Assert.Equal(1, first.Round);
+        Assert.Equal([1f, 2f, 3f], first.Vector);
+        Assert.Equal(2, tap.ExpectMsg<CraftRequest>().Round); // the stashed round, now
+        tap.Send(requester, new CraftedVector(2, [4f, 5f, 6f]));
+        var second = ExpectMsg<Update>();
+        Assert.Equal(2, second.Round);
+        Assert.Equal([4f, 5f, 6f], second.Vector);
+        tap.Send(requester, new CraftedVector(2, [7f, 7f, 7f])); // idle now: ignored, nothing sent
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public void Adversary_tap_must_answer_omniscient_workers_once_every_live_honest_vector_is_in()
     {
         var attack = new FakeInnerProduct();

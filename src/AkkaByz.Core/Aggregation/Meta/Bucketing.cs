@@ -4,7 +4,9 @@ namespace AkkaByz.Core.Aggregation.Meta;
 
 /// <summary>
 /// Bucketing(s) (Karimireddy, He, Jaggi, "Byzantine-robust learning on heterogeneous datasets via bucketing",
-/// ICLR 2022): each call draws a seeded random permutation of the m inputs, averages consecutive buckets of s
+/// ICLR 2022): each call draws a random permutation of the m inputs from a stream seeded by the build seed and the
+/// call number (the call number is this rule's <see cref="AggregatorState"/> slot, so a restored or shared state
+/// continues the same permutations), averages consecutive buckets of s
 /// (the last may be smaller), and applies the inner rule A to the k = ⌈m/s⌉ bucket means. Each Byzantine input can
 /// spoil at most one bucket, so A is built for (k, f) and the bound is k &gt; 2f (plus A's own bound).
 /// Default s: 2 when ⌈m/2⌉ &gt; 2f, else 1 (a pure shuffle). Reports A's report mapped back to the inputs (a
@@ -13,7 +15,7 @@ namespace AkkaByz.Core.Aggregation.Meta;
 public sealed class Bucketing : AggregatorBase
 {
     private readonly AggregatorBase _inner;
-    private readonly Random _rng;
+    private AggregatorState.Slot _slot = new();
     private readonly int[] _perm;
     private readonly double[] _w;
     private float[][] _means = Array.Empty<float[]>();
@@ -52,7 +54,6 @@ public sealed class Bucketing : AggregatorBase
         Seed = seed;
         SIsDefault = sIsDefault;
         _inner = inner;
-        _rng = new Random(seed);
         _perm = new int[m];
         _w = new double[inner.M * m];
     }
@@ -68,9 +69,21 @@ public sealed class Bucketing : AggregatorBase
     /// <summary>The inner rule A.</summary>
     public IAggregator Inner => _inner;
 
-    internal override bool HasState => _inner.HasState;
+    internal override bool HasState => true;
 
-    internal override void BindState(AggregatorState state, ref int next) => _inner.BindState(state, ref next);
+    /// <summary>Its own slot (the call number), then the inner rule's (pre-order).</summary>
+    internal override void BindState(AggregatorState state, ref int next)
+    {
+        _slot = state[next++];
+        _inner.BindState(state, ref next);
+    }
+
+    /// <summary>The permutation of call <paramref name="call"/>: <paramref name="perm"/> (0..m−1) shuffled by the call's stream.</summary>
+    internal static void Permutation(int seed, long call, int[] perm)
+    {
+        for (int i = 0; i < perm.Length; i++) perm[i] = i;
+        Rules.CoordinateSampler.CallRandom(seed, call).Shuffle(perm);
+    }
 
     /// <inheritdoc />
     public override string Spec => SIsDefault ? $"bucketing({_inner.Spec})" : $"bucketing(s={S},{_inner.Spec})";
@@ -78,8 +91,7 @@ public sealed class Bucketing : AggregatorBase
     internal override AggregationReport AggregateCore(IReadOnlyList<float[]> inputs, Span<float> output, bool checkFinite)
     {
         int d = output.Length, k = _inner.M;
-        for (int i = 0; i < M; i++) _perm[i] = i;
-        _rng.Shuffle(_perm);
+        Permutation(Seed, _slot.Counter, _perm);
         Array.Clear(_w);
         for (int b = 0; b < k; b++)
         {
@@ -101,12 +113,14 @@ public sealed class Bucketing : AggregatorBase
                 NonFinite.ThrowIfAny(inputs, d); // name the input, not its bucket
                 throw;
             }
+            _slot.Counter++; // the call is done (as DnC's: a call that throws does not move the stream)
             return new AggregationReport(Members(single.Suspects), Members(single.Selected));
         }
         EnsureScratch(d, k);
         if (!LinearKernels.Combine(inputs, _w, k, _meansAddr, d, Scratch) && checkFinite)
             FailNonFinite(inputs, d, "A bucket mean");
         var inner = _inner.AggregateCore(_means, output, checkFinite: false);
+        _slot.Counter++;
         return new AggregationReport(Members(inner.Suspects), Members(inner.Selected));
     }
 

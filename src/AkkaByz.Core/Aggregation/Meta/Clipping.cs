@@ -6,7 +6,9 @@ namespace AkkaByz.Core.Aggregation.Meta;
 /// Shared shape of the clipping pre-aggregators: one pass computes every input's squared norm (in double), the rule
 /// picks a scale s_i ≤ 1 per input, the inputs with s_i &lt; 1 are copied scaled into reusable per-input scratch
 /// (allocated the first time that input is clipped; the others are passed on by reference, not copied), and the
-/// inner rule A runs on the result. Reports A's report (clipped vector i stands for input i).
+/// inner rule A runs on the result; a coordinate-wise A runs block by block on scaled copies of each block, and
+/// A = Mean is one weighted-sum pass with weights s_i / m (no copies). Reports A's report (clipped vector i stands
+/// for input i).
 /// </summary>
 public abstract class NormClipping : AggregatorBase
 {
@@ -47,6 +49,15 @@ public abstract class NormClipping : AggregatorBase
         if (!DistanceKernels.SquaredNorms(inputs, d, _norm2, Scratch)) NonFinite.ThrowIfAny(inputs, d);
         for (int i = 0; i < m; i++) _norm2[i] = Math.Sqrt(_norm2[i]);
         Scales(_norm2, _scale);
+        if (_inner is Rules.Mean)
+        {
+            // A = Mean is linear: the mean of the clipped inputs is Σ (s_i / m) x_i, one weighted-sum pass after the
+            // norms' pass, with no scaled copy (double accumulation, as Mean's).
+            for (int i = 0; i < m; i++) _whichScale[i] = _scale[i] / m;
+            if (!LinearKernels.WeightedSum(inputs, _whichScale, output, Scratch) && checkFinite)
+                FailNonFinite(inputs, d, "The mean of the clipped inputs");
+            return AggregationReport.None;
+        }
         if (_inner.IsCoordinateWise) return Blocked(inputs, output);
         int count = 0;
         for (int i = 0; i < m; i++)

@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AkkaByz.Runtime.Cluster.Management;
 
@@ -47,10 +49,12 @@ public sealed class NodeHealth : IExtension
             var oldest = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("aggregator"))
                 .Aggregate((Member?)null, (o, m) => o is null || m.IsOlderThan(o) ? m : o);
             if (oldest is not null && !oldest.Address.Equals(self.Address)) return (true, $"standby aggregator (the coordinator runs on {oldest.Address})");
+            // The singleton's coordinator, a local child of this node's ClusterSingletonManager (from the ActorRegistry).
+            if (!ActorRegistry.For(_system).TryGet<ClusterNode.CoordinatorSingleton>(out var manager))
+                return (false, "oldest aggregator node, singleton manager not started yet");
             try
             {
-                // The singleton's coordinator, a local child of this node's ClusterSingletonManager.
-                var coordinator = await _system.ActorSelection("/user/aggregator/coordinator").ResolveOne(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                var coordinator = await _system.ActorSelection(manager.Path / ClusterNode.CoordinatorName).ResolveOne(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
                 return (true, $"coordinator running ({coordinator.Path.ToStringWithoutAddress()})");
             }
             catch (ActorNotFoundException)
@@ -60,6 +64,26 @@ public sealed class NodeHealth : IExtension
         }
         var slot = _slot;
         return slot >= 0 ? (true, $"worker of slot {slot}") : (false, "worker node waiting for a slot from the coordinator");
+    }
+}
+
+/// <summary>
+/// The node's Akka.Hosting health checks (<c>WithHealthCheck</c>): liveness (tag <see cref="LivenessTag"/>) and
+/// readiness (tag <see cref="ReadinessTag"/>), both from <see cref="NodeHealth"/>; the management endpoint's
+/// <c>/alive</c> and <c>/ready</c> run them through Microsoft.Extensions.Diagnostics.HealthChecks' HealthCheckService.
+/// </summary>
+public sealed class NodeHealthCheck(bool readiness) : IAkkaHealthCheck
+{
+    public const string LivenessTag = "liveness";
+    public const string ReadinessTag = "readiness";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(AkkaHealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var health = NodeHealth.Get(context.ActorSystem);
+        if (!readiness)
+            return health.IsAlive ? HealthCheckResult.Healthy("actor system running") : new HealthCheckResult(context.Registration.FailureStatus, "actor system terminated");
+        var (ready, reason) = await health.ReadinessAsync().ConfigureAwait(false);
+        return ready ? HealthCheckResult.Healthy(reason) : new HealthCheckResult(context.Registration.FailureStatus, reason);
     }
 }
 
