@@ -119,7 +119,7 @@ public static class ClusterNode
             // A checkpoint folder that cannot be written fails now, not as errors in every checkpoint of the run.
             // (The default folder, inside the run's output folder, is made with the outputs when the run starts.)
             if (node.Resume.Length > 0) _ = RunResumption.CheckBeforeJoining(node, layers);
-            else Checkpointing.CheckpointTarget.Of(node, null)?.Probe(); // a configured folder or database (the run folder's is made with the run)
+            else CheckpointTarget.Of(node, null)?.Probe(); // a configured folder or database (the run folder's is made with the run)
         }
 
         var output = options.Output;

@@ -1,8 +1,8 @@
 using Akka.Actor;
-using AkkaByz.Runtime.Cluster;
+using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Configuration;
 
-namespace AkkaByz.Runtime.Checkpointing;
+namespace AkkaByz.Runtime.Cluster;
 
 /// <summary>
 /// Which store holds a run's checkpoint, resolved from the node's settings (<c>akkabyz-cluster.checkpoint-store</c>,
