@@ -160,7 +160,7 @@ public static class ClusterNode
         }
         else if (options.Insecure)
         {
-            output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] WARNING: --insecure: this node proves nothing and checks nothing; anyone who reaches its ports " +
+            output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] warning node: --insecure: this node proves nothing and checks nothing; anyone who reaches its ports " +
                               "can join, take worker slots and stop the run. Use certificates (akkabyz certs, docs/cluster.md) on any network you do not fully trust.");
         }
 
