@@ -32,10 +32,30 @@ public sealed class ClusterHarness : IDisposable
 
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Below Linux's ephemeral range (32768–60999): a port handed out here and bound later by a child process can
+        // never be taken meanwhile by another node's (or any socket's) port-0 bind, which draws from that range — the
+        // race that once gave a worker's management port to another worker's remoting. Each port is handed out once
+        // per test process (a counter from a per-process offset) and checked bindable now.
+        for (var attempt = 0; attempt < PortSpan; attempt++)
+        {
+            var port = PortBase + (int)((uint)Interlocked.Increment(ref _nextPort) % PortSpan);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // in use (another test process, a lingering listener): the next one
+            }
+        }
+        throw new InvalidOperationException($"no free port in {PortBase}..{PortBase + PortSpan - 1}");
     }
+
+    private const int PortBase = 20000;
+    private const int PortSpan = 12000;
+    private static int _nextPort = Environment.ProcessId * 997 % PortSpan;
 
     /// <summary>
     /// Writes the run's config: the given akkabyz keys, the vector transport (by default every Params/Update through
