@@ -32,10 +32,11 @@ public sealed class ClusterHarness : IDisposable
 
     public static int FreePort()
     {
-        // Below Linux's ephemeral range (32768–60999): a port handed out here and bound later by a child process can
-        // never be taken meanwhile by another node's (or any socket's) port-0 bind, which draws from that range — the
-        // race that once gave a worker's management port to another worker's remoting. Each port is handed out once
-        // per test process (a counter from a per-process offset) and checked bindable now.
+        // Below Linux's ephemeral range (32768–60999), and below the 20000–32767 a node draws its management port from
+        // when given 0: a port handed out here and bound later by a child process can never be taken meanwhile by
+        // another socket's port-0 bind — the race that once gave a worker's management port to another worker's
+        // remoting. Each port is handed out once per test process (a counter from a per-process offset) and checked
+        // bindable now.
         for (var attempt = 0; attempt < PortSpan; attempt++)
         {
             var port = PortBase + (int)((uint)Interlocked.Increment(ref _nextPort) % PortSpan);
@@ -53,8 +54,8 @@ public sealed class ClusterHarness : IDisposable
         throw new InvalidOperationException($"no free port in {PortBase}..{PortBase + PortSpan - 1}");
     }
 
-    private const int PortBase = 20000;
-    private const int PortSpan = 12000;
+    private const int PortBase = 10000;
+    private const int PortSpan = 10000;
     private static int _nextPort = Environment.ProcessId * 997 % PortSpan;
 
     /// <summary>

@@ -55,6 +55,26 @@ public static class ClusterNode
         }
     }
 
+    /// <summary>A port in 20000–32767 (below the ephemeral range) that can be bound now, drawn at random.</summary>
+    private static int FreeManagementPort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = System.Random.Shared.Next(20000, 32768);
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // taken: draw again
+            }
+        }
+        throw new SettingsException("--management-port 0: no free port found in 20000–32767; give the node a port.");
+    }
+
     /// <summary>How the node joins, for its first line: the seed nodes, or the discovery method and its contact points.</summary>
     private static string JoiningVia(Akka.Configuration.Config config) => ClusterConfig.DiscoveryMethod(config) switch
     {
@@ -126,11 +146,10 @@ public static class ClusterNode
         CheckPortFree(config);
         if (config.GetInt("akka.management.http.port", 8558) == 0)
         {
-            // Port 0: a free port now (the bootstrap's self contact point must name the real one).
-            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            probe.Start();
-            var free = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
+            // Port 0: a free port now (the bootstrap's self contact point must name the real one). It is bound only
+            // later, so it is drawn below Linux's ephemeral range (32768–60999): another socket's port-0 bind (this
+            // host's other nodes bind their remoting that way) can then never take it in between.
+            var free = FreeManagementPort();
             config = Akka.Configuration.ConfigurationFactory.ParseString($"akka.management.http.port = {free}").WithFallback(config);
         }
         var security = SecuritySettings.Create(config);
