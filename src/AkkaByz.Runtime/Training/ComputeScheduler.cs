@@ -4,11 +4,16 @@ namespace AkkaByz.Runtime.Training;
 /// Where the actors run their heavy work (gradients, evaluation, aggregation): the thread pool, but at most one task
 /// per core at a time. Seventeen workers handing their round to the pool at once would otherwise let it inject
 /// extra threads that then time-slice native (TorchSharp) kernels against each other.
+/// <para>
+/// Two lanes share those cores: <see cref="Run{T}"/> (the round's critical path) and <see cref="RunBackground"/> (work
+/// that is useful early but must never delay the round: a worker's lookahead gradient for the next round). A free core
+/// takes the oldest foreground task, and a background task only when no foreground task waits; a running task is never
+/// interrupted, so a background task delays foreground work by at most its own length.
+/// </para>
 /// </summary>
 public static class ComputeScheduler
 {
-    private static readonly TaskScheduler Scheduler =
-        new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, Environment.ProcessorCount)).ConcurrentScheduler;
+    private static readonly Lanes Pool = new(Math.Max(1, Environment.ProcessorCount));
 
     /// <summary>Work measured below this runs inline on the actor's thread: the hand-off to the pool and the
     /// pipe-back cost more than the work itself (e.g. a logistic-regression gradient on a small batch).</summary>
@@ -21,11 +26,15 @@ public static class ComputeScheduler
 
     /// <summary>Runs <paramref name="work"/> on the bounded compute scheduler.</summary>
     public static Task<T> Run<T>(Func<T> work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Pool.Foreground);
 
     /// <summary>Runs <paramref name="work"/> on the bounded compute scheduler.</summary>
     public static Task Run(Action work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Pool.Foreground);
+
+    /// <summary>Runs <paramref name="work"/> on the same cores, but only when no foreground task is waiting.</summary>
+    public static Task RunBackground(Action work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Pool.Background);
 
     /// <summary>
     /// Runs <paramref name="work"/> on the compute scheduler once every task of <paramref name="parts"/> has finished; if one
@@ -37,5 +46,71 @@ public static class ComputeScheduler
             foreach (var part in done)
                 if (part.Exception is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions.Count == 1 ? e.InnerException! : e);
             return work();
-        }, CancellationToken.None, TaskContinuationOptions.DenyChildAttach, Scheduler);
+        }, CancellationToken.None, TaskContinuationOptions.DenyChildAttach, Pool.Foreground);
+
+    /// <summary>Two queues drained by at most <see cref="Width"/> thread-pool threads, foreground first.</summary>
+    private sealed class Lanes
+    {
+        private readonly Lock _gate = new();
+        private readonly Queue<Task> _foreground = new();
+        private readonly Queue<Task> _background = new();
+        private int _draining;
+
+        public Lanes(int width)
+        {
+            Width = width;
+            Foreground = new Lane(this, background: false);
+            Background = new Lane(this, background: true);
+        }
+
+        public int Width { get; }
+        public Lane Foreground { get; }
+        public Lane Background { get; }
+
+        public void Enqueue(Task task, bool background)
+        {
+            lock (_gate)
+            {
+                (background ? _background : _foreground).Enqueue(task);
+                if (_draining >= Width) return;
+                _draining++;
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(static lanes => lanes.Drain(), this, preferLocal: false);
+        }
+
+        private void Drain()
+        {
+            while (true)
+            {
+                Task? task;
+                Lane lane;
+                lock (_gate)
+                {
+                    if (_foreground.TryDequeue(out task)) lane = Foreground;
+                    else if (_background.TryDequeue(out task)) lane = Background;
+                    else
+                    {
+                        _draining--;
+                        return;
+                    }
+                }
+                lane.Execute(task);
+            }
+        }
+
+        public Task[] Snapshot(bool background)
+        {
+            lock (_gate) return [.. background ? _background : _foreground];
+        }
+    }
+
+    private sealed class Lane(Lanes lanes, bool background) : TaskScheduler
+    {
+        public override int MaximumConcurrencyLevel => lanes.Width;
+        protected override void QueueTask(Task task) => lanes.Enqueue(task, background);
+        // Never inline: a task runs only when a lane's thread takes it, so the width bound holds.
+        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => false;
+        protected override IEnumerable<Task> GetScheduledTasks() => lanes.Snapshot(background);
+        public void Execute(Task task) => TryExecuteTask(task);
+    }
 }

@@ -19,6 +19,15 @@ namespace AkkaByz.Runtime.Training;
 /// bit-for-bit the prepared one and computes it otherwise. The gradients are the same calls on the same inputs, so the
 /// update is bit-identical to <see cref="Compute"/>'s.
 /// </para>
+/// <para>
+/// The lookahead, for filling the cores while the server aggregates: µ²-SGD's second gradient of round t + 1 is taken at
+/// round t's point on round t + 1's minibatch, both known as soon as round t's update is done (the minibatch is a pure
+/// function of the round). <see cref="BeginLookahead"/> starts that call on the scheduler's background lane; the next
+/// <see cref="Prepare"/> then hands out only the call at the new point, and the task of the lookahead
+/// (<see cref="TakeLookahead"/>) must finish before <see cref="Complete"/>. Its result is served only when both its round
+/// and its point match bit for bit (after a skipped round or a restored state it is discarded), so updates stay
+/// bit-identical.
+/// </para>
 /// </summary>
 public sealed class WorkerComputation : IDisposable
 {
@@ -33,10 +42,15 @@ public sealed class WorkerComputation : IDisposable
     private readonly GradientJob[] _jobs;
     private readonly GradientJob[] _first;
     private GradientJob[] _prepared = [];
+    private readonly GradientJob _ahead;
+    private readonly GradientJob[] _withAhead;
+    private readonly GradientJob[] _aheadOnly;
+    private Task? _aheadTask;
     private float[]? _lastX;
     private long _lastRound;
     private int _lastQueries;
     private int _queries;
+    private long _servingRound;
 
     /// <param name="sampler">The worker's minibatch sampler over its shard (deterministic from seed, worker, round).</param>
     /// <param name="createHelper">Makes a second model instance (same function) so that two gradients of a round can run at
@@ -52,8 +66,11 @@ public sealed class WorkerComputation : IDisposable
         _batch = new int[batchSize];
         _createHelper = createHelper;
         _oracle = Oracle;
-        _jobs = [new GradientJob(this), new GradientJob(this)];
+        _jobs = [new GradientJob(this, _batch), new GradientJob(this, _batch)];
         _first = [_jobs[0]];
+        _ahead = new GradientJob(this, new int[batchSize]);
+        _withAhead = [_jobs[0], _ahead];
+        _aheadOnly = [_ahead];
     }
 
     /// <summary>The standard computation of worker <paramref name="worker"/>: epoch-shuffled minibatches of its shard.</summary>
@@ -68,6 +85,12 @@ public sealed class WorkerComputation : IDisposable
     /// earlier schedule, one task per worker and round (<c>bench runtime --split-gradients off</c> compares the two).
     /// </summary>
     public static bool SplitGradients { get; set; } = true;
+
+    /// <summary>
+    /// Whether <see cref="BeginLookahead"/> starts next round's second gradient early (default on; only with
+    /// <see cref="SplitGradients"/>). <c>bench runtime --lookahead false</c> compares the two.
+    /// </summary>
+    public static bool Lookahead { get; set; } = true;
 
     /// <summary>The model's name (for messages).</summary>
     public string ModelName => _model.Name;
@@ -114,28 +137,68 @@ public sealed class WorkerComputation : IDisposable
         _sampler.Batch(round, _batch);
         RoundProfiler.Lap(RoundProfiler.Phase.Sample, t);
         _queries = 0;
+        // A lookahead still owns the helper model until its task (TakeLookahead) has finished: never hand the helper out again.
+        var ahead = _aheadTask is not null;
         if (!prefetch)
         {
-            _prepared = [];
+            _prepared = ahead ? _aheadOnly : [];
+            return ReadOnlySpan<GradientJob>.Empty;
+        }
+        _jobs[0].Set(_model, x, round);
+        var wantsSecond = SplitGradients && _createHelper is not null && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1;
+        if (ahead)
+        {
+            _prepared = _withAhead; // served only if its round and point match (TryServe)
+            return _first;
+        }
+        if (wantsSecond)
+        {
+            _helper ??= _createHelper!();
+            _jobs[1].Set(_helper, _lastX, round);
+            _prepared = _jobs;
             return _prepared;
         }
-        int count = 1;
-        _jobs[0].Set(_model, x);
-        if (SplitGradients && _createHelper is not null && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1)
-        {
-            _helper ??= _createHelper();
-            _jobs[1].Set(_helper, _lastX);
-            count = 2;
-        }
-        _prepared = count == 1 ? _first : _jobs;
+        _prepared = _first;
         return _prepared;
     }
+
+    /// <summary>
+    /// After <see cref="Complete"/>: starts next round's gradient at this round's point on next round's minibatch on the
+    /// background lane, when the optimizer queried two points this round (µ²-SGD) and the lookahead is on; null otherwise.
+    /// The task is handed back by the next <see cref="TakeLookahead"/>.
+    /// </summary>
+    public Task? BeginLookahead()
+    {
+        if (!Lookahead || !SplitGradients || _createHelper is null || _lastQueries < 2 || _lastX is null || _aheadTask is not null) return null;
+        _helper ??= _createHelper();
+        long next = _lastRound + 1;
+        long t = RoundProfiler.Start();
+        _sampler.Batch(next, _ahead.Batch);
+        RoundProfiler.Lap(RoundProfiler.Phase.Sample, t);
+        _ahead.Set(_helper, _lastX, next);
+        return _aheadTask = ComputeScheduler.RunBackground(_ahead.Run);
+    }
+
+    /// <summary>
+    /// The lookahead task started after the previous round, if any (then cleared): the caller must let it finish before
+    /// <see cref="Complete"/> (and before disposing). Call after <see cref="Prepare"/>.
+    /// </summary>
+    public Task? TakeLookahead()
+    {
+        var task = _aheadTask;
+        _aheadTask = null;
+        return task;
+    }
+
+    /// <summary>The lookahead task not yet taken, if any (for disposal).</summary>
+    public Task? PendingLookahead => _aheadTask;
 
     /// <summary>Runs the optimizer for <paramref name="round"/> (after <see cref="Prepare"/> and its jobs): the update (a fresh array) and the loss.</summary>
     public (float[] Update, double Loss) Complete(long round, ReadOnlySpan<float> x)
     {
         long t = RoundProfiler.Start();
         var update = new float[_model.ParameterCount];
+        _servingRound = round;
         var loss = _optimizer.ComputeUpdate(round, x, _oracle, update);
         if (StateLog is { } log && log.Wants(round)) log.Record(round, _optimizer.GetState());
         _lastQueries = _queries;
@@ -152,7 +215,7 @@ public sealed class WorkerComputation : IDisposable
         _queries++;
         foreach (var job in _prepared)
         {
-            if (job.TryServe(p, g, out var served)) return served;
+            if (job.TryServe(_servingRound, p, g, out var served)) return served;
         }
         long t = RoundProfiler.Start();
         var loss = _model.LossAndGradient(p, _data, _batch, g);
@@ -175,12 +238,21 @@ public sealed class WorkerComputation : IDisposable
         private float[] _gradient = [];
         private double _loss;
         private bool _done;
+        private long _round;
 
-        internal GradientJob(WorkerComputation owner) => _owner = owner;
+        internal GradientJob(WorkerComputation owner, int[] batch)
+        {
+            _owner = owner;
+            Batch = batch;
+        }
 
-        internal void Set(IGradientModel model, ReadOnlySpan<float> point)
+        /// <summary>The minibatch this job runs on (the round's, or — for the lookahead — next round's own copy).</summary>
+        internal int[] Batch { get; }
+
+        internal void Set(IGradientModel model, ReadOnlySpan<float> point, long round)
         {
             _model = model;
+            _round = round;
             if (_point.Length != point.Length)
             {
                 _point = new float[point.Length];
@@ -196,15 +268,15 @@ public sealed class WorkerComputation : IDisposable
         public void Run()
         {
             long t = RoundProfiler.Start();
-            _loss = _model!.LossAndGradient(_point, _owner._data, _owner._batch, _gradient);
+            _loss = _model!.LossAndGradient(_point, _owner._data, Batch, _gradient);
             _done = true;
             RoundProfiler.Lap(RoundProfiler.Phase.Gradient, t);
         }
 
-        internal bool TryServe(ReadOnlySpan<float> p, Span<float> g, out double loss)
+        internal bool TryServe(long round, ReadOnlySpan<float> p, Span<float> g, out double loss)
         {
             loss = _loss;
-            if (!_done || !MemoryMarshal.AsBytes(p).SequenceEqual(MemoryMarshal.AsBytes(_point.AsSpan()))) return false;
+            if (!_done || _round != round || !MemoryMarshal.AsBytes(p).SequenceEqual(MemoryMarshal.AsBytes(_point.AsSpan()))) return false;
             _gradient.CopyTo(g);
             return true;
         }

@@ -78,4 +78,78 @@ public sealed class WorkerComputationSpecs
             Assert.Equal(expected, split.Complete(r, X(r)).Update);
         }
     }
+
+    /// <summary>One round as the worker actor runs it with the lookahead: last round's lookahead joins the round's jobs.</summary>
+    private static async Task<(float[] Update, double Loss)> RoundWithLookahead(WorkerComputation c, long round, float[] x)
+    {
+        var jobs = c.Prepare(round, x).ToArray();
+        var ahead = c.TakeLookahead();
+        await Task.WhenAll(jobs.Select(j => Task.Run(j.Run)).Append(ahead ?? Task.CompletedTask));
+        var result = c.Complete(round, x);
+        var next = c.BeginLookahead();
+        if (next is not null) await next;
+        return result;
+    }
+
+    [Fact]
+    public async Task The_lookahead_computes_next_rounds_second_gradient_early_with_bit_identical_updates()
+    {
+        var options = OptimizerOptions.For(OptimizerKind.Mu2Sgd);
+        var shard = Enumerable.Range(0, 30).ToArray();
+        using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2);
+        var primary = new CountingModel(D);
+        var helper = new CountingModel(D);
+        using var split = WorkerComputation.For(primary, OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2, createHelper: () => helper);
+
+        for (long r = 1; r <= 8; r++)
+        {
+            var (expected, expectedLoss) = plain.Compute(r, X(r));
+            var jobs = split.Prepare(r, X(r)).ToArray();
+            var ahead = split.TakeLookahead();
+            if (r >= 3)
+            {
+                Assert.Single(jobs); // only the call at the new point: the other one was started after last round
+                Assert.NotNull(ahead);
+            }
+            await Task.WhenAll(jobs.Select(j => Task.Run(j.Run)).Append(ahead ?? Task.CompletedTask));
+            var calls = primary.Calls + helper.Calls;
+            var (update, loss) = split.Complete(r, X(r));
+            Assert.Equal(expected, update); // bitwise for floats
+            Assert.Equal(expectedLoss, loss);
+            if (r >= 3) Assert.Equal(calls, primary.Calls + helper.Calls); // both gradients served: none computed in Complete
+            var next = split.BeginLookahead();
+            if (r >= 2) Assert.NotNull(next);
+            if (next is not null) await next;
+        }
+        Assert.True(helper.Calls >= 6);
+    }
+
+    [Fact]
+    public async Task A_lookahead_for_a_round_that_does_not_come_next_or_after_a_restore_is_discarded()
+    {
+        var options = OptimizerOptions.For(OptimizerKind.Mu2Sgd);
+        var shard = Enumerable.Range(0, 30).ToArray();
+        using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0);
+        using var split = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0,
+            createHelper: () => new FakeQuadraticModel(D));
+        foreach (var r in new long[] { 1, 2, 3, 5, 6, 9, 10, 11 }) // skipped rounds: the lookahead was for round r-1+1
+        {
+            var (expected, _) = plain.Compute(r, X(r));
+            Assert.Equal(expected, (await RoundWithLookahead(split, r, X(r))).Update);
+        }
+
+        // A restored state (aggregator fail-over) makes the optimizer's previous point the restored one: a lookahead
+        // taken at the old point must not be served.
+        using var donor = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0);
+        donor.StateLog = new WorkerStateLog(every: 4);
+        for (long r = 1; r <= 4; r++) donor.Compute(r, X(r + 100));
+        Assert.True(donor.StateLog.TryGet(4, out var restored));
+        plain.Restore(restored);
+        split.Restore(restored);
+        for (long r = 12; r <= 14; r++)
+        {
+            var (expected, _) = plain.Compute(r, X(r));
+            Assert.Equal(expected, (await RoundWithLookahead(split, r, X(r))).Update);
+        }
+    }
 }
