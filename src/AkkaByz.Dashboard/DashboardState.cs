@@ -125,12 +125,12 @@ public sealed class DashboardState : IRunFeedListener
             {
                 var kept = 0;
                 for (var i = 0; i < _rows.Count; i++)
-                    if (i % 2 == 0 || _rows[i].A is not null) _rows[kept++] = _rows[i];
+                    if (i % 2 == 0 || _rows[i].Row.Evaluated) _rows[kept++] = _rows[i];
                 _rows.RemoveRange(kept, _rows.Count - kept);
                 _stride *= 2;
                 _generation++;
             }
-            _rows.Add(RowDto.From(row, ++_seq));
+            _rows.Add(new RowDto(++_seq, row));
         }
         Changed?.Invoke();
     }
@@ -297,16 +297,13 @@ public sealed class DashboardState : IRunFeedListener
 
     // ------------------------------------------------------------------ wire shapes (short names: rows are many)
 
-    /// <param name="R">round</param><param name="L">train loss</param><param name="Tl">test loss</param>
-    /// <param name="A">test accuracy</param><param name="N">updates received</param><param name="J">rejected</param>
-    /// <param name="S">suspect workers</param><param name="Ag">aggregation ms</param><param name="Rt">round ms</param>
-    /// <param name="E">elapsed s</param><param name="Why">rejections by reason</param>
-    public sealed record RowDto(long Seq, long R, double? L, double? Tl, double? A, int N, int J, int[] S, double? Ag, double? Rt, double? E,
-        IReadOnlyDictionary<string, int>? Why)
-    {
-        public static RowDto From(MetricsRow r, long seq) => new(seq, r.Round, Finite(r.TrainLoss), Finite(r.TestLoss), Finite(r.TestAccuracy),
-            r.Received, r.Rejected, r.SuspectWorkers as int[] ?? [.. r.SuspectWorkers], Finite(r.AggregationMs), Finite(r.RoundMs), Finite(r.ElapsedSeconds), r.RejectedByReason);
-    }
+    /// <summary>
+    /// A kept row: its sequence number and the row itself (no copy: the row is immutable). Written by
+    /// <see cref="RowJsonConverter"/> as <c>{"seq":…, KEY: value for every column of <see cref="MetricsColumn.All"/> with a
+    /// <see cref="MetricsColumn.DashboardKey"/> and a finite value, "s": [the suspect workers], "why": {reason: count}}</c>.
+    /// </summary>
+    [JsonConverter(typeof(RowJsonConverter))]
+    public readonly record struct RowDto(long Seq, MetricsRow Row);
 
     public sealed record ClusterDto(long Seq, string Utc, int Aggregators, int Workers, int Unreachable, string Event, bool FailOver);
 

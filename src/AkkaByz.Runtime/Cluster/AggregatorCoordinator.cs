@@ -575,16 +575,9 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         w.WriteString("mode", _security.IsSecure ? "mtls" : "insecure");
         w.WriteString("identity", _security.Self?.ToString() ?? "");
         w.WriteNumber("refused_total", byReason.Values.Sum());
-        w.WriteStartObject("refused");
-        foreach (var (reason, count) in byReason.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(reason, count);
-        w.WriteEndObject();
+        JsonCounts.WriteCounts(w, "refused", byReason);
         w.WriteStartObject("refused_by_peer");
-        foreach (var (peer, reasons) in byPeer.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            w.WriteStartObject(peer);
-            foreach (var (reason, count) in reasons.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(reason, count);
-            w.WriteEndObject();
-        }
+        foreach (var (peer, reasons) in byPeer.OrderBy(kv => kv.Key, StringComparer.Ordinal)) JsonCounts.WriteCounts(w, peer, reasons);
         w.WriteEndObject();
         w.WriteEndObject();
         var transport = VectorTransport.Get(Context.System);
@@ -597,9 +590,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         w.WriteNumber("vectors_received", stats.Delivered);
         w.WriteNumber("bytes_received", stats.DeliveredBytes);
         w.WriteNumber("send_failures", stats.SendFailures);
-        w.WriteStartObject("rejected");
-        foreach (var (reason, count) in stats.Rejected.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(reason, count);
-        w.WriteEndObject();
+        JsonCounts.WriteCounts(w, "rejected", stats.Rejected);
         w.WriteEndObject();
         w.WriteEndObject();
     }

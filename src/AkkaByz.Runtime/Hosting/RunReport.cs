@@ -59,9 +59,7 @@ public static class RunReport
         w.WriteNumber("updates_accepted", run.UpdatesAccepted);
         w.WriteNumber("suspects_trimmed", run.Suspects);
         w.WriteNumber("rejected_total", result.RejectedTotal);
-        w.WriteStartObject("rejected");
-        foreach (var (reason, count) in run.Rejected.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(reason, count);
-        w.WriteEndObject();
+        JsonCounts.WriteCounts(w, "rejected", run.Rejected);
         w.WriteNumber("dimension", run.FinalParameters.Length);
         w.WriteEndObject();
     }

@@ -18,21 +18,15 @@ public static class AkkaByzTelemetry
 
     public static readonly Meter Meter = new(MeterName, typeof(AkkaByzTelemetry).Assembly.GetName().Version?.ToString());
 
-    private static readonly Histogram<double> RoundDuration = Meter.CreateHistogram<double>("akkabyz.round.duration", "ms",
-        "Wall time of a round: Params published to the server step done.");
-    private static readonly Histogram<double> AggregationDuration = Meter.CreateHistogram<double>("akkabyz.aggregation.duration", "ms",
-        "Time of the robust aggregation rule in a round.");
     private static readonly Counter<long> Rounds = Meter.CreateCounter<long>("akkabyz.rounds", "{round}", "Rounds completed.");
-    private static readonly Gauge<long> LastRound = Meter.CreateGauge<long>("akkabyz.round", "{round}", "The last completed round.");
-    private static readonly Counter<long> Accepted = Meter.CreateCounter<long>("akkabyz.updates.accepted", "{update}", "Updates accepted into an aggregation.");
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("akkabyz.updates.rejected", "{update}", "Updates rejected, by reason.");
-    private static readonly Counter<long> Suspects = Meter.CreateCounter<long>("akkabyz.suspects", "{update}", "Accepted updates the rule discarded (trimmed).");
     private static readonly Counter<long> Trimmed = Meter.CreateCounter<long>("akkabyz.worker.trimmed", "{round}", "Rounds in which the rule discarded this worker's update (tag worker).");
     private static readonly Counter<long> Deadlines = Meter.CreateCounter<long>("akkabyz.deadline.fires", "{round}", "Rounds whose barrier was closed by the round deadline.");
-    private static readonly Gauge<double> TestAccuracy = Meter.CreateGauge<double>("akkabyz.test.accuracy", "1", "Test accuracy (0..1) of the last evaluation.");
-    private static readonly Gauge<double> TestLoss = Meter.CreateGauge<double>("akkabyz.test.loss", "1", "Test loss of the last evaluation.");
-    private static readonly Gauge<double> TrainLoss = Meter.CreateGauge<double>("akkabyz.train.loss", "1", "Median reported minibatch loss of the last round.");
     private static readonly Counter<long> FailOvers = Meter.CreateCounter<long>("akkabyz.cluster.failovers", "{failover}", "Times the run's coordinator moved to another aggregator node, as seen by this node.");
+
+    /// <summary>The per-round instruments, one per <see cref="MetricsColumn.All"/> entry with an instrument kind, in column order.</summary>
+    private static readonly (MetricsColumn Column, Instrument Instrument)[] RowInstruments =
+        [.. MetricsColumn.All.Where(c => c.Kind != MetricsInstrumentKind.None).Select(c => (c, Create(c)))];
 
     private static volatile ActorSystem? _observed;
     private static volatile ClusterObservation? _cluster;
@@ -47,23 +41,46 @@ public static class AkkaByzTelemetry
         Meter.CreateObservableGauge("akkabyz.cluster.unreachable", ClusterUnreachable, "{node}", "Cluster members this node sees as unreachable.");
     }
 
-    /// <summary>The figures of one completed round (or evaluation-only row), as the metrics sink completes it.</summary>
+    /// <summary>The instrument a column is recorded into (its name, unit and description from the column).</summary>
+    private static Instrument Create(MetricsColumn c)
+    {
+        var name = c.Instrument ?? throw new InvalidOperationException($"Metrics column '{c.Name}' has instrument kind {c.Kind} but no instrument name.");
+        var description = c.InstrumentDescription ?? c.Description;
+        return c.Kind switch
+        {
+            MetricsInstrumentKind.Counter => Meter.CreateCounter<long>(name, c.Unit, description),
+            MetricsInstrumentKind.IntegerGauge => Meter.CreateGauge<long>(name, c.Unit, description),
+            MetricsInstrumentKind.Gauge => Meter.CreateGauge<double>(name, c.Unit, description),
+            MetricsInstrumentKind.Histogram => Meter.CreateHistogram<double>(name, c.Unit, description),
+            _ => throw new InvalidOperationException($"Metrics column '{c.Name}': unknown instrument kind {c.Kind}."),
+        };
+    }
+
+    /// <summary>
+    /// The figures of one completed round (or evaluation-only row), as the metrics sink completes it: every column of
+    /// <see cref="MetricsColumn.All"/> with an instrument, its finite value (a completed round's row only, unless the
+    /// column is recorded from every row), then the rounds counter and the tagged counters (rejections by reason,
+    /// trimmed workers), which read the row's lists rather than a column.
+    /// </summary>
     public static void RecordRow(MetricsRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        if (row.Evaluated)
+        var isRound = row.Round != 0 && !double.IsNaN(row.RoundMs); // not the starting point nor an evaluation-only row
+        foreach (var (column, instrument) in RowInstruments)
         {
-            TestAccuracy.Record(row.TestAccuracy);
-            TestLoss.Record(row.TestLoss);
+            if (!instrument.Enabled || (!isRound && !column.EveryRow)) continue;
+            var v = column.Value(row);
+            if (!double.IsFinite(v)) continue;
+            switch (instrument)
+            {
+                case Counter<long> counter: counter.Add((long)v); break;
+                case Gauge<long> gauge: gauge.Record((long)v); break;
+                case Gauge<double> gauge: gauge.Record(v); break;
+                case Histogram<double> histogram: histogram.Record(v); break;
+            }
         }
-        if (row.Round == 0 || double.IsNaN(row.RoundMs)) return; // the starting point or an evaluation-only row
+        if (!isRound) return;
         Rounds.Add(1);
-        LastRound.Record(row.Round);
-        RoundDuration.Record(row.RoundMs);
-        if (double.IsFinite(row.AggregationMs)) AggregationDuration.Record(row.AggregationMs);
-        if (double.IsFinite(row.TrainLoss)) TrainLoss.Record(row.TrainLoss);
-        Accepted.Add(row.Received);
-        Suspects.Add(row.Suspects);
         if (Trimmed.Enabled)
             foreach (var worker in row.SuspectWorkers) Trimmed.Add(1, new KeyValuePair<string, object?>("worker", WorkerTag(worker)));
         if (row.RejectedByReason is { } reasons && Rejected.Enabled)
