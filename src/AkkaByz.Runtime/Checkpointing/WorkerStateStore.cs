@@ -112,6 +112,8 @@ public sealed class WorkerStateStore : IAsyncDisposable
         {
             case LoadSnapshotResult { Snapshot: null }:
                 return null;
+            case LoadSnapshotResult { Snapshot.Metadata.SequenceNr: var stored } when stored != round:
+                return null; // the plugin answers the latest at or below the maximum, ignoring the minimum: none of that round
             case LoadSnapshotResult { Snapshot: { Snapshot: byte[] payload } }:
                 try
                 {
