@@ -27,7 +27,10 @@ public static class NodeCommand
         var contacts = new Option<string[]>("--contact") { Description = "Config discovery: management host:port of the aggregator nodes (repeatable, space- or comma-separated; default 127.0.0.1:8558).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
         var managementPort = new Option<int?>("--management-port") { Description = "Port of this node's management HTTP endpoint (bootstrap, /alive, /ready) on its own hostname (default 8558; 0 = any free port)." };
         var data = new Option<string>("--data") { Description = "Data source on this node: synthetic | idx:DIR | cifar10:DIR (a worker reads its shard from here)." };
-        var checkpointDir = new Option<string>("--checkpoint-dir") { Description = "Aggregator: checkpoint folder (default OUT/checkpoints; 'off' = none; standbys must see the same one)." };
+        var checkpointDir = new Option<string>("--checkpoint-dir") { Description = "Checkpoint folder (default: the run's OUT; 'off' = none; standbys must see the same one). A worker given one keeps its optimizer states in its checkpoints.db (sqlite)." };
+        var checkpointStore = new Option<string>("--checkpoint-store") { Description = "Where checkpoints live: sqlite (default) | postgresql | files." };
+        checkpointStore.AcceptOnlyFromAmong("sqlite", "postgresql", "files");
+        var checkpointDb = new Option<string>("--checkpoint-db") { Description = "Checkpoint database: the PostgreSQL connection string (--checkpoint-store postgresql) or an SQLite file (default OUT/checkpoints.db). A worker given one keeps its optimizer states there too, and a restarted worker reads them back." };
         var resume = new Option<string>("--resume") { Description = "Aggregator: continue the interrupted run whose output folder (or checkpoint folder) is DIR." };
         var minWorkers = new Option<int?>("--min-workers") { Description = "Aggregator: start with at least N registered workers when the start timeout fires (default: wait for all m)." };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Aggregator: checkpoint every K rounds." };
@@ -48,7 +51,7 @@ public static class NodeCommand
         var rawLog = new Option<bool>("--raw-log") { Description = "Akka's own log lines ([WARNING][date][Thread][path] ...) instead of one readable line per event." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback address without certificates: anyone who reaches the node can join and take worker slots." };
         var plugins = CatalogHelp.PluginOption();
-        foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, data, checkpointDir, resume, minWorkers, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, logLevel, rawLog, plugins })
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, data, checkpointDir, checkpointStore, checkpointDb, resume, minWorkers, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, logLevel, rawLog, plugins })
             command.Options.Add(o);
         var watch = new WatchOptions(command);
 
@@ -69,6 +72,12 @@ public static class NodeCommand
                 Run("akkabyz.output.dir", parse.GetValue(outDir) is { } o ? AkkaByzConfig.Quote(o) : null);
                 var extra = new List<string>();
                 if (parse.GetValue(checkpointDir) is { } dir) extra.Add($"akkabyz-cluster.checkpoint-dir = {AkkaByzConfig.Quote(dir)}");
+                if (parse.GetValue(checkpointStore) is { } store) extra.Add($"akkabyz-cluster.checkpoint-store = {store}");
+                if (parse.GetValue(checkpointDb) is { } db)
+                {
+                    if (string.IsNullOrWhiteSpace(db)) throw new SettingsException("--checkpoint-db: empty; give a PostgreSQL connection string or an SQLite file.");
+                    extra.Add($"akkabyz-cluster.checkpoint-db = {AkkaByzConfig.Quote(db)}");
+                }
                 if (parse.GetValue(resume) is { } from) extra.Add($"akkabyz-cluster.resume = {AkkaByzConfig.Quote(from)}");
                 if (parse.GetValue(minWorkers) is { } least) extra.Add($"akkabyz-cluster.min-workers = {least}");
                 if (parse.GetValue(checkpointEvery) is { } every) extra.Add($"akkabyz-cluster.checkpoint-interval = {every}");

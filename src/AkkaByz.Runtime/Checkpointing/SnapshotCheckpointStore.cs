@@ -28,6 +28,12 @@ public sealed class SnapshotCheckpointStore : ICheckpointStore
     {
         Database = database;
         _timeout = timeout;
+        _plugin = Plugin(system, database);
+    }
+
+    /// <summary>A new Akka.Persistence.Sql snapshot-store plugin in <paramref name="system"/> for <paramref name="database"/>.</summary>
+    internal static IActorRef Plugin(ActorSystem system, CheckpointDatabase database)
+    {
         var persistence = Persistence.Instance.Apply(system); // its reference config (plugin dispatcher) first
         var id = $"akkabyz-checkpoint-stores.store-{Interlocked.Increment(ref _plugins)}";
         system.Settings.InjectTopLevelFallback(ConfigurationFactory.ParseString($$"""
@@ -42,7 +48,7 @@ public sealed class SnapshotCheckpointStore : ICheckpointStore
               warn-on-auto-init-fail = on
             }
             """));
-        _plugin = persistence.SnapshotStoreFor(id);
+        return persistence.SnapshotStoreFor(id);
     }
 
     public CheckpointDatabase Database { get; }

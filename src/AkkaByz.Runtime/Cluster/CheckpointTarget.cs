@@ -37,6 +37,24 @@ public sealed record CheckpointTarget(CheckpointStoreKind Kind, string Folder, C
     }
 
     /// <summary>
+    /// The database a worker node keeps its optimizer states in (<see cref="WorkerStateStore"/>): the configured
+    /// PostgreSQL database, or the configured SQLite file (<c>checkpoint-db</c>) or folder (<c>checkpoint-dir</c>,
+    /// its <c>checkpoints.db</c>); null with checkpoint-store = files, checkpoints off, or the default SQLite file in the
+    /// run's output folder (that folder is the aggregator node's: a worker keeps its states in memory only, as before).
+    /// </summary>
+    public static CheckpointDatabase? ForWorker(ClusterNodeSettings node)
+    {
+        if (!node.CheckpointsEnabled) return null;
+        return node.CheckpointStore switch
+        {
+            CheckpointStoreKind.PostgreSql => CheckpointDatabase.PostgreSql(node.CheckpointDb, node.CheckpointKey),
+            CheckpointStoreKind.Sqlite when node.CheckpointDb.Length > 0 => CheckpointDatabase.Sqlite(node.CheckpointDb, node.CheckpointKey),
+            CheckpointStoreKind.Sqlite when !node.CheckpointsInRunFolder => CheckpointDatabase.Sqlite(Path.Combine(node.CheckpointDirectory, CheckpointDatabase.SqliteFileName), node.CheckpointKey),
+            _ => null,
+        };
+    }
+
+    /// <summary>
     /// <c>--resume DIR</c>: a file checkpoint in DIR or DIR/checkpoints if there is one; else the configured database
     /// (PostgreSQL), or DIR/checkpoints.db, or the configured SQLite file.
     /// </summary>

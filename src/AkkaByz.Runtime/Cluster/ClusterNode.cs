@@ -141,6 +141,7 @@ public static class ClusterNode
             if (node.Resume.Length > 0) _ = RunResumption.CheckBeforeJoining(node, layers);
             else CheckpointTarget.Of(node, null)?.Probe(); // a configured folder or database (the run folder's is made with the run)
         }
+        else CheckpointTarget.ForWorker(node)?.Probe(); // where this worker keeps its optimizer states: fails now, naming it, if unusable
 
         var output = options.Output;
         CheckPortFree(config);

@@ -46,6 +46,29 @@ public sealed record ClusterNodeSettings(
     /// <summary>The folder inside a run's output folder where its checkpoint lives by default.</summary>
     public const string RunCheckpointFolder = "checkpoints";
 
+    /// <summary>
+    /// checkpoint-store = sqlite takes a file path in checkpoint-db: a connection string there (a PostgreSQL one meant
+    /// for checkpoint-store = postgresql) or a path that cannot be one is refused, without echoing the value (it may
+    /// hold a password).
+    /// </summary>
+    private static void CheckSqliteFile(string file)
+    {
+        if (file.Contains('=', StringComparison.Ordinal) && file.Contains(';', StringComparison.Ordinal))
+            throw new SettingsException("akkabyz-cluster.checkpoint-db (--checkpoint-db): looks like a connection string, but checkpoint-store = sqlite takes an SQLite file path; " +
+                                        "set checkpoint-store = postgresql (--checkpoint-store postgresql) for a PostgreSQL database.");
+        try
+        {
+            if (file.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || file.Any(char.IsControl)) throw new ArgumentException("invalid characters in the path");
+            _ = Path.GetFullPath(file);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new SettingsException($"akkabyz-cluster.checkpoint-db (--checkpoint-db): not a usable SQLite file path ({e.Message}).", e);
+        }
+        if (file.EndsWith(Path.DirectorySeparatorChar) || file.EndsWith(Path.AltDirectorySeparatorChar) || Directory.Exists(file))
+            throw new SettingsException($"akkabyz-cluster.checkpoint-db (--checkpoint-db): \"{file}\" is a folder; give the SQLite file (e.g. {Path.Combine(file, Checkpointing.CheckpointDatabase.SqliteFileName)}) or use checkpoint-dir.");
+    }
+
     /// <exception cref="SettingsException">A key is missing or inconsistent (the message names it).</exception>
     public static ClusterNodeSettings Create(Config config)
     {
@@ -72,6 +95,8 @@ public sealed record ClusterNodeSettings(
             Read("akkabyz-cluster.checkpoint-key", () => config.GetString("akkabyz-cluster.checkpoint-key") ?? "aggregator"));
         if (settings.CheckpointKey.Length is 0 or > 200 || settings.CheckpointKey.Any(char.IsControl))
             throw new SettingsException($"akkabyz-cluster.checkpoint-key: 1 to 200 printable characters, got \"{settings.CheckpointKey}\".");
+        if (settings.CheckpointStore == Checkpointing.CheckpointStoreKind.Sqlite && settings.CheckpointDb.Length > 0)
+            CheckSqliteFile(settings.CheckpointDb);
         if (settings.CheckpointStore == Checkpointing.CheckpointStoreKind.PostgreSql && settings.CheckpointsEnabled)
             _ = Checkpointing.CheckpointDatabase.PostgreSql(settings.CheckpointDb, settings.CheckpointKey); // a malformed connection string fails here
         if (settings.CheckpointInterval < 1)

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using AkkaByz.Runtime.Actors;
+using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Faults;
@@ -20,6 +21,9 @@ namespace AkkaByz.Runtime.Cluster;
 /// <see cref="WorkerActor"/> (or <see cref="ByzantineWorkerActor"/> for a Byzantine slot) for its slot, talking to the
 /// proxy. An assignment from a new coordinator incarnation (a standby took over) replaces that worker with a fresh one
 /// (fresh optimizer state, same slot and shard); <see cref="RunFinished"/> ends the process.
+/// With a checkpoint database configured on this node (<see cref="CheckpointTarget.ForWorker"/>), the optimizer states
+/// recorded at checkpoint rounds are also written to it (<see cref="WorkerStateStore"/>, off the compute thread), and
+/// a restarted node whose memory lacks the state of the round the aggregator resumes from reads it back from there.
 /// </summary>
 public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
 {
@@ -40,6 +44,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
     private int _generation;
     private IActorRef? _worker;
     private string? _lastRefusal;
+    private WorkerStateStore? _stateStore;
 
     public WorkerNodeActor(string? localData, string name, ClusterNodeSettings node, TaskCompletionSource<int> exit, TextWriter? output)
     {
@@ -57,6 +62,7 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
             m => _security.RefuseMessage(m, Sender, "not-from-aggregator"));
         Receive<RunAssignment>(OnAssignment);
         Receive<Composed>(OnComposed);
+        Receive<StateLoaded>(OnStateLoaded);
         Receive<JoinRefused>(r =>
         {
             if (r.Reason != _lastRefusal) Print($"not admitted yet: {r.Reason}");
@@ -102,7 +108,17 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         return coordinator;
     }
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("join", Tick.Instance, TimeSpan.Zero, _node.JoinInterval);
+    protected override void PreStart()
+    {
+        if (CheckpointTarget.ForWorker(_node) is { } db)
+            _stateStore = new WorkerStateStore(Context.System, db, _node.CheckpointKey, _name, CheckpointTarget.OperationTimeout, m => Print($"warning: {m}"));
+        Timers.StartPeriodicTimer("join", Tick.Instance, TimeSpan.Zero, _node.JoinInterval);
+    }
+
+    protected override void PostStop()
+    {
+        if (_stateStore is { } store) _ = store.DisposeAsync().AsTask();
+    }
 
     private void OnAssignment(RunAssignment a)
     {
@@ -178,10 +194,47 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
         }
         // The slot as the run plan assigns it (honest or Byzantine, data, computation, attack): the same as in a local run.
         var plan = RunPlan.For(components);
-        var byzantine = plan.Slots[i].IsByzantine;
-        var name = $"{_name}/slot-{i}";
         var computation = plan.CreateComputation(i);
         var resumed = computation is not null ? Resume(c.Assignment, computation) : "";
+        if (resumed is null)
+        {
+            // Not in memory (a restarted node): read this worker's own state of that round back from the database.
+            var a = c.Assignment;
+            _stateStore!.LoadAsync(WorkerStateSnapshot.IdentityOf(a.ConfigLayers), i, a.ResumeRound).PipeTo(Self,
+                success: s => new StateLoaded(c, plan, computation!, tap, s, null), failure: e => new StateLoaded(c, plan, computation!, tap, null, e));
+            return;
+        }
+        Start(c, plan, computation, tap, resumed);
+    }
+
+    private void OnStateLoaded(StateLoaded l)
+    {
+        if (l.Composed.Generation != _generation) return;
+        var a = l.Composed.Assignment;
+        string resumed;
+        if (l.Snapshot is { } snapshot)
+        {
+            _stateLogs[(string.Join("\u0001", a.ConfigLayers), a.WorkerIndex)].Restored(a.ResumeRound, snapshot.State);
+            l.Computation.Restore(snapshot.State);
+            resumed = $"; resuming from its own optimizer state of round {a.ResumeRound} (read back from {_stateStore!.Database.Location})";
+        }
+        else if (l.Error is not null)
+        {
+            var error = l.Error is AggregateException { InnerException: { } inner } ? inner : l.Error;
+            Print($"warning: {error.Message}; not applied");
+            resumed = $"; its optimizer state of round {a.ResumeRound} could not be used: its momentum restarts";
+        }
+        else resumed = $"; no optimizer state of round {a.ResumeRound} on this node or in {_stateStore!.Database.Location}: its momentum restarts";
+        Start(l.Composed, l.Plan, l.Computation, l.Tap, resumed);
+    }
+
+    private void Start(Composed c, RunPlan plan, WorkerComputation? computation, IActorRef? tap, string resumed)
+    {
+        var components = c.Components!;
+        var settings = components.Settings;
+        var i = c.Assignment.WorkerIndex;
+        var byzantine = plan.Slots[i].IsByzantine;
+        var name = $"{_name}/slot-{i}";
         var props = Hosting.WorkerProps.For(plan, i, name, _aggregator, computation, tap);
         _worker = Context.ActorOf(props, $"worker-{i}-{c.Generation}");
         Context.Watch(_worker);
@@ -193,21 +246,28 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
     /// <summary>
     /// Attaches the slot's state log (states recorded at the aggregator's checkpoint rounds) and, when the assignment
     /// comes from an aggregator that restored checkpoint R, continues from this worker's own state at R: the run
-    /// then goes on exactly as if the old aggregator had not failed. Returns the note for the slot's line.
+    /// then goes on exactly as if the old aggregator had not failed. Returns the note for the slot's line, or null
+    /// when the state is not in memory but may be in this node's checkpoint database (read it first).
     /// </summary>
-    private string Resume(RunAssignment a, WorkerComputation computation)
+    private string? Resume(RunAssignment a, WorkerComputation computation)
     {
         if (a.SnapshotEvery <= 0) return "";
         var key = (string.Join("\u0001", a.ConfigLayers), a.WorkerIndex);
         if (!_stateLogs.TryGetValue(key, out var log) || log.Every != a.SnapshotEvery)
             _stateLogs[key] = log = new WorkerStateLog(a.SnapshotEvery);
         computation.StateLog = log;
+        if (_stateStore is { } store)
+        {
+            var (run, slot, every) = (WorkerStateSnapshot.IdentityOf(a.ConfigLayers), a.WorkerIndex, a.SnapshotEvery);
+            log.Recorded = (round, state) => store.Post(run, slot, round, every, state);
+        }
         if (a.ResumeRound <= 0) return "";
         if (log.TryGet(a.ResumeRound, out var state))
         {
             computation.Restore(state);
             return $"; resuming from its own optimizer state of round {a.ResumeRound}";
         }
+        if (_stateStore is not null) return null;
         return $"; no optimizer state of round {a.ResumeRound} on this node (held: [{string.Join(", ", log.Rounds)}]): its momentum restarts";
     }
 
@@ -217,6 +277,9 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
     {
         public static readonly Tick Instance = new();
     }
+
+    private sealed record StateLoaded(Composed Composed, RunPlan Plan, WorkerComputation Computation, IActorRef? Tap, WorkerStateSnapshot? Snapshot, Exception? Error)
+        : INoSerializationVerificationNeeded;
 
     private sealed record Composed(int Generation, RunAssignment Assignment, RunComponents? Components, Exception? Error) : INoSerializationVerificationNeeded;
 }

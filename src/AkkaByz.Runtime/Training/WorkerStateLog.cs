@@ -29,6 +29,23 @@ public sealed class WorkerStateLog(int every, int capacity = 3)
             _states[round] = state;
             while (_states.Count > Capacity) _states.Remove(_states.Keys.First());
         }
+        Recorded?.Invoke(round, state);
+    }
+
+    /// <summary>
+    /// Called after each <see cref="Record"/> on the recording (compute) thread: must only hand the state on, e.g. to
+    /// <see cref="Checkpointing.WorkerStateStore.Post"/>. States are immutable values, so they may be kept.
+    /// </summary>
+    public Action<long, OptimizerState>? Recorded { get; set; }
+
+    /// <summary>Adds a state read back from a checkpoint database (a restarted node), unless one of that round is held.</summary>
+    public void Restored(long round, OptimizerState state)
+    {
+        lock (_gate)
+        {
+            _states.TryAdd(round, state);
+            while (_states.Count > Capacity) _states.Remove(_states.Keys.First());
+        }
     }
 
     /// <summary>The state recorded after <paramref name="round"/>, if still held.</summary>
