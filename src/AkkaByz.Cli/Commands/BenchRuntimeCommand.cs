@@ -12,8 +12,8 @@ namespace AkkaByz.Cli.Commands;
 /// <c>akkabyz bench runtime</c>: rounds per second of the local actor runtime (17 workers, 8 ALIE, ctma(cwtm),
 /// µ²-SGD, batch 4) for the logistic model and the CNN, against the same computation in a plain loop
 /// (<see cref="PlainLoop"/>: Parallel.For over the round's gradient calls, no actors). Overhead = plain rate / actor
-/// rate − 1. For torch models each repetition also measures the gradient bound in the same process just before its
-/// runs: the <c>bench models</c> throughput of one model per core (one torch thread each) divided by the gradients a
+/// rate − 1. For torch models each repetition also measures the gradient bound in the same process just before and
+/// just after its runs (the mean of the two is used): the <c>bench models</c> throughput of one model per core (one torch thread each) divided by the gradients a
 /// round needs, and reports the fraction of it each mode reaches. Each run is timed over rounds 2..R−1 (the first round
 /// warms up; the last one's metrics row waits for the final evaluation); a per-phase breakdown of the best run of each mode follows the table. Both modes also print whether their
 /// final parameters are bit-identical (they must be). <c>--dashboard</c> instead times the local logreg job alone, in
@@ -28,7 +28,7 @@ public static class BenchRuntimeCommand
         var command = new Command("runtime", "Rounds/s of the actor runtime vs the same computation in a plain loop, against the gradient bound, with a per-phase breakdown.");
         var models = new Option<string>("--models") { Description = "Comma-separated models to time.", DefaultValueFactory = _ => "logreg,cnn-mnist" };
         var logregRounds = new Option<int>("--logreg-rounds") { Description = "Rounds per timed logreg run (long enough that the JIT's later tiers and the thread pool have settled: at 300–1,000 rounds both modes still speed up from run to run).", DefaultValueFactory = _ => 10_000 };
-        var cnnRounds = new Option<int>("--cnn-rounds") { Description = "Rounds per timed CNN run.", DefaultValueFactory = _ => 30 };
+        var cnnRounds = new Option<int>("--cnn-rounds") { Description = "Rounds per timed CNN run.", DefaultValueFactory = _ => 500 };
         var cnnData = new Option<string>("--cnn-data") { Description = "Data for the CNNs (IDX directory spec).", DefaultValueFactory = _ => "fashion-mnist" };
         var repeat = new Option<int>("--repeat") { Description = "Timed runs per mode (each with its own bound measurement).", DefaultValueFactory = _ => 2 };
         var batch = new Option<int>("--batch") { Description = "Minibatch per worker.", DefaultValueFactory = _ => 4 };
@@ -124,9 +124,11 @@ public static class BenchRuntimeCommand
         TrainingResult? result = null;
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
-            double? boundGradients = null;
+            // The bound is measured just before and just after this repetition's two timed runs and averaged, so a drift
+            // of the machine's speed during the repetition (seen at ±10 % over a minute) moves the bound with the runs.
+            double? boundBefore = null;
             if (bench is not null)
-                boundGradients = ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps).GradientsPerSecond;
+                boundBefore = ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps).GradientsPerSecond;
 
             RoundProfile.Probe? probe = null;
             long windowStart = 0;
@@ -168,6 +170,13 @@ public static class BenchRuntimeCommand
                 output.WriteLine($"(run {r + 1}: parameters differ: {result.Run.Reason}; rejected {string.Join(", ", result.Run.Rejected.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"))}" +
                                  $"; {result.Run.UpdatesAccepted} of {rounds * settings.Workers} updates accepted; a round deadline or the tap's timeout logs a warning above)");
 
+            double? boundGradients = null;
+            if (bench is not null)
+            {
+                var boundAfter = ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps).GradientsPerSecond;
+                boundGradients = 0.5 * (boundBefore!.Value + boundAfter);
+                output.WriteLine($"(run {r + 1}: bound {F(boundBefore.Value / actor.GradientsPerRound, "0.0")} rounds/s before the runs, {F(boundAfter / actor.GradientsPerRound, "0.0")} after; the table uses their mean)");
+            }
             string bound = "—", af = "—", pf = "—";
             if (boundGradients is { } g)
             {

@@ -1,3 +1,4 @@
+using System.Numerics;
 namespace AkkaByz.Core.Attacks;
 
 /// <summary>Per-coordinate statistics of the honest vectors (accumulated in double) and input checks shared by attacks.</summary>
@@ -34,8 +35,33 @@ internal static class AttackMath
     }
 
     /// <summary>Writes the per-coordinate mean (double accumulation) scaled by <paramref name="scale"/>.</summary>
+    /// <remarks>
+    /// Vectorised across coordinates (8 floats widened to two blocks of doubles): every coordinate sees the scalar
+    /// form's operations in the same order (sum over the vectors, divide by their count, multiply by the scale, round to
+    /// float), so the output is bit-identical to the scalar loop, which handles the tail.
+    /// </remarks>
     public static void ScaledMean(IReadOnlyList<float[]> vectors, double scale, Span<float> output)
     {
-        for (var j = 0; j < output.Length; j++) output[j] = (float)(scale * Mean(vectors, j));
+        var rows = vectors as float[][] ?? vectors.ToArray();
+        var n = rows.Length;
+        var j = 0;
+        if (Vector.IsHardwareAccelerated && n > 0)
+        {
+            var w = Vector<float>.Count;
+            var count = new Vector<double>(n);
+            var sv = new Vector<double>(scale);
+            for (; j <= output.Length - w; j += w)
+            {
+                Vector<double> sLo = Vector<double>.Zero, sHi = Vector<double>.Zero;
+                for (var i = 0; i < n; i++)
+                {
+                    Vector.Widen(new Vector<float>(rows[i], j), out var lo, out var hi);
+                    sLo += lo;
+                    sHi += hi;
+                }
+                Vector.Narrow(sv * (sLo / count), sv * (sHi / count)).CopyTo(output.Slice(j, w));
+            }
+        }
+        for (; j < output.Length; j++) output[j] = (float)(scale * Mean(rows, j));
     }
 }

@@ -88,9 +88,11 @@ public sealed class WorkerComputation : IDisposable
 
     /// <summary>
     /// Whether <see cref="BeginLookahead"/> starts next round's second gradient early (default on; only with
-    /// <see cref="SplitGradients"/>). <c>bench runtime --lookahead false</c> compares the two.
+    /// <see cref="SplitGradients"/>). <c>bench runtime --lookahead false</c> compares the two; in any other process
+    /// (a cluster node, say) the environment variable <c>AKKABYZ_LOOKAHEAD=off</c> (or 0, false) turns it off.
     /// </summary>
-    public static bool Lookahead { get; set; } = true;
+    public static bool Lookahead { get; set; } =
+        Environment.GetEnvironmentVariable("AKKABYZ_LOOKAHEAD")?.Trim().ToLowerInvariant() is not ("off" or "0" or "false");
 
     /// <summary>The model's name (for messages).</summary>
     public string ModelName => _model.Name;

@@ -89,6 +89,25 @@ public class AttackTests
         }
     }
 
+    [Theory]
+    [InlineData(9, 29_034, 0.5)]
+    [InlineData(1, 37, 0.1)]
+    [InlineData(5, 7, 2.0)]
+    public void Ipm_over_long_vectors_is_bit_identical_to_the_per_coordinate_formula(int n, int d, double epsilon)
+    {
+        var rng = new Random(n * 1000 + d);
+        var honest = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, d).Select(_ => (float)(rng.NextDouble() * 4 - 2) * (rng.Next(3) == 0 ? 1e-3f : 1f)).ToArray()).ToArray();
+        var output = new float[d];
+        new IpmAttack(epsilon).Craft(new AttackContext(3, 17, 8, 0, ReadOnlyMemory<float>.Empty, honest, 1), output);
+        for (var j = 0; j < d; j++)
+        {
+            double sum = 0;
+            for (var i = 0; i < n; i++) sum += honest[i][j];
+            var expected = (float)(-epsilon * (sum / n));
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(output[j]), $"coordinate {j}: expected {expected:R}, got {output[j]:R}");
+        }
+    }
+
     [Fact]
     public void Alie_sends_mean_minus_z_sigma_per_coordinate()
     {
