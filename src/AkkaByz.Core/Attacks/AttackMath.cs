@@ -35,6 +35,22 @@ internal static class AttackMath
     }
 
     /// <summary>Writes the per-coordinate mean (double accumulation) scaled by <paramref name="scale"/>.</summary>
+    /// <summary>
+    /// Coordinates j … j + <c>Vector&lt;float&gt;.Count</c> − 1 of the sum of the rows, widened to double (low and high
+    /// halves), added in row order: per coordinate the scalar loop's sum, bit for bit.
+    /// </summary>
+    public static void SumWidened(float[][] rows, int j, out Vector<double> lo, out Vector<double> hi)
+    {
+        lo = Vector<double>.Zero;
+        hi = Vector<double>.Zero;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Vector.Widen(new Vector<float>(rows[i], j), out var l, out var h);
+            lo += l;
+            hi += h;
+        }
+    }
+
     /// <remarks>
     /// Vectorised across coordinates (8 floats widened to two blocks of doubles): every coordinate sees the scalar
     /// form's operations in the same order (sum over the vectors, divide by their count, multiply by the scale, round to
@@ -52,13 +68,7 @@ internal static class AttackMath
             var sv = new Vector<double>(scale);
             for (; j <= output.Length - w; j += w)
             {
-                Vector<double> sLo = Vector<double>.Zero, sHi = Vector<double>.Zero;
-                for (var i = 0; i < n; i++)
-                {
-                    Vector.Widen(new Vector<float>(rows[i], j), out var lo, out var hi);
-                    sLo += lo;
-                    sHi += hi;
-                }
+                SumWidened(rows, j, out var sLo, out var sHi);
                 Vector.Narrow(sv * (sLo / count), sv * (sHi / count)).CopyTo(output.Slice(j, w));
             }
         }

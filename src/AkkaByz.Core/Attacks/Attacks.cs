@@ -112,13 +112,7 @@ public sealed class AlieAttack : IAttack
             var zv = new Vector<double>(z);
             for (; j <= output.Length - w; j += w)
             {
-                Vector<double> sLo = Vector<double>.Zero, sHi = Vector<double>.Zero;
-                for (var i = 0; i < n; i++)
-                {
-                    Vector.Widen(new Vector<float>(rows[i], j), out var lo, out var hi);
-                    sLo += lo;
-                    sHi += hi;
-                }
+                AttackMath.SumWidened(rows, j, out var sLo, out var sHi);
                 var meanLo = sLo / count;
                 var meanHi = sHi / count;
                 Vector<double> qLo = Vector<double>.Zero, qHi = Vector<double>.Zero;
