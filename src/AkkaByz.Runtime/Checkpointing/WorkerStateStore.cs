@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Persistence;
 using AkkaByz.Core.Optimization;
@@ -23,10 +22,27 @@ public sealed class WorkerStateStore : IAsyncDisposable
     private readonly IActorRef _plugin;
     private readonly TimeSpan _timeout;
     private readonly Action<string> _warn;
-    private readonly Channel<Pending> _queue;
+    private readonly int _capacity;
+    // The queue, the state in the writer's hands and the pending flushes, all under _gate. Sequence numbers are given
+    // in Post order; the writer takes the oldest, and a full queue drops the oldest: so every state older than the
+    // oldest one queued or being written is done (written, failed or dropped), which is what a flush waits for.
+    private readonly object _gate = new();
+    private readonly Queue<Pending> _queue = new();
+    private readonly List<(long Through, TaskCompletionSource Done)> _flushes = [];
+    private readonly SemaphoreSlim _ready = new(0);
+    private long _posted;
+    private long _writing; // the sequence number of the state being written, 0 when none
+    private bool _closed;
     private readonly Task _writer;
 
     public WorkerStateStore(ActorSystem system, CheckpointDatabase database, string key, string worker, TimeSpan timeout, Action<string>? warn = null,
+        int keep = 3, int queue = 4)
+        : this(SnapshotCheckpointStore.Plugin(system, database ?? throw new ArgumentNullException(nameof(database))), database, key, worker, timeout, warn, keep, queue)
+    {
+    }
+
+    /// <summary>The store talking to the snapshot-store plugin <paramref name="plugin"/> (tests put a gate in front of it).</summary>
+    internal WorkerStateStore(IActorRef plugin, CheckpointDatabase database, string key, string worker, TimeSpan timeout, Action<string>? warn = null,
         int keep = 3, int queue = 4)
     {
         ArgumentNullException.ThrowIfNull(database);
@@ -40,9 +56,8 @@ public sealed class WorkerStateStore : IAsyncDisposable
         Keep = keep;
         _timeout = timeout;
         _warn = warn ?? (_ => { });
-        _plugin = SnapshotCheckpointStore.Plugin(system, database);
-        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(queue) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            dropped => _warn($"{Location}: the database is behind; the optimizer state of slot {dropped.Slot} round {dropped.Round} was not saved"));
+        _plugin = plugin;
+        _capacity = queue;
         _writer = Task.Run(WriteLoop);
     }
 
@@ -63,16 +78,61 @@ public sealed class WorkerStateStore : IAsyncDisposable
     /// <summary>The persistence id of this worker's states in <paramref name="slot"/>.</summary>
     public string PersistenceIdOf(int slot) => $"{PersistenceIdPrefix}{Key}/{Worker}/slot-{slot}";
 
-    /// <summary>Queues the state after <paramref name="round"/> for the background writer (returns at once; never throws for the database).</summary>
-    public void Post(string runIdentity, int slot, long round, int every, OptimizerState state) =>
-        _queue.Writer.TryWrite(new Pending(runIdentity, slot, round, every, state));
-
-    /// <summary>Waits until every queued state is written (tests, and before the node exits).</summary>
-    public async Task FlushAsync()
+    /// <summary>
+    /// Queues the state after <paramref name="round"/> for the background writer (returns at once; never throws for the
+    /// database). When the queue is full the oldest queued state is dropped with a warning; after <see cref="DisposeAsync"/>
+    /// nothing is queued any more (a warning says so).
+    /// </summary>
+    public void Post(string runIdentity, int slot, long round, int every, OptimizerState state)
     {
-        var done = new Pending("", -1, -1, 0, null!, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        while (!_queue.Writer.TryWrite(done)) await Task.Delay(10).ConfigureAwait(false);
-        await done.Flushed!.Task.ConfigureAwait(false);
+        Pending? dropped = null;
+        bool closed;
+        lock (_gate)
+        {
+            closed = _closed;
+            if (!closed)
+            {
+                if (_queue.Count == _capacity) dropped = _queue.Dequeue();
+                _queue.Enqueue(new Pending(++_posted, runIdentity, slot, round, every, state));
+                if (dropped is null) _ready.Release(); // one signal per queued state (a drop and an add leave the count as it was)
+                else CompleteFlushes();
+            }
+        }
+        if (closed) _warn($"{Location}: the store is closed; the optimizer state of slot {slot} round {round} was not saved");
+        else if (dropped is not null) _warn($"{Location}: the database is behind; the optimizer state of slot {dropped.Slot} round {dropped.Round} was not saved");
+    }
+
+    /// <summary>
+    /// Completes when every state posted before the call is done: written, or given up on with a warning (a failed
+    /// save, or dropped from a full queue). It is no queue item, so a full queue cannot lose it.
+    /// </summary>
+    public Task FlushAsync()
+    {
+        lock (_gate)
+        {
+            var through = _posted;
+            if (Done(through)) return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _flushes.Add((through, done));
+            return done.Task;
+        }
+    }
+
+    /// <summary>Whether every state with a sequence number up to <paramref name="through"/> is done (under _gate).</summary>
+    private bool Done(long through)
+    {
+        var oldest = _writing != 0 ? _writing : _queue.Count > 0 ? _queue.Peek().Sequence : long.MaxValue;
+        return oldest > through;
+    }
+
+    private void CompleteFlushes()
+    {
+        for (var i = _flushes.Count - 1; i >= 0; i--)
+        {
+            if (!Done(_flushes[i].Through)) continue;
+            _flushes[i].Done.TrySetResult();
+            _flushes.RemoveAt(i);
+        }
     }
 
     /// <summary>Saves <paramref name="snapshot"/> and deletes the slot's snapshots older than the last <see cref="Keep"/> checkpoint rounds.</summary>
@@ -141,28 +201,47 @@ public sealed class WorkerStateStore : IAsyncDisposable
         if (answer is DeleteSnapshotsFailure d) throw new IOException($"{Location}: delete failed: {d.Cause.Message}", d.Cause);
     }
 
+    /// <summary>Stops taking states and waits until the ones already queued are written (or given up on).</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+        }
+        _ready.Release(); // wakes the writer to see the end once the queue is empty
         await _writer.ConfigureAwait(false);
     }
 
     private async Task WriteLoop()
     {
-        await foreach (var p in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        while (true)
         {
-            if (p.Flushed is { } flushed)
+            await _ready.WaitAsync().ConfigureAwait(false);
+            Pending p;
+            lock (_gate)
             {
-                flushed.TrySetResult();
-                continue;
+                if (_queue.Count == 0)
+                {
+                    if (_closed) return;
+                    continue;
+                }
+                p = _queue.Dequeue();
+                _writing = p.Sequence;
             }
             try
             {
                 await SaveAsync(new WorkerStateSnapshot(p.RunIdentity, Worker, p.Slot, p.Round, p.State), p.Every).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException)
+            catch (Exception e)
             {
-                _warn($"{e.Message} (the state stays in this node's memory)");
+                // Never the end of the writer: a state it could not write is one warning, and the next one is tried.
+                _warn($"{(e is IOException or InvalidOperationException ? e.Message : $"{Location}: {e.GetType().Name}: {e.Message}")} (the state stays in this node's memory)");
+            }
+            lock (_gate)
+            {
+                _writing = 0;
+                CompleteFlushes();
             }
         }
     }
@@ -179,5 +258,5 @@ public sealed class WorkerStateStore : IAsyncDisposable
         }
     }
 
-    private sealed record Pending(string RunIdentity, int Slot, long Round, int Every, OptimizerState State, TaskCompletionSource? Flushed = null);
+    private sealed record Pending(long Sequence, string RunIdentity, int Slot, long Round, int Every, OptimizerState State);
 }

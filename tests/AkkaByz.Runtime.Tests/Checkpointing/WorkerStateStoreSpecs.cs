@@ -94,6 +94,60 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_flush_behind_a_full_queue_completes_once_the_states_before_it_are_written_or_dropped()
+    {
+        // The writer is held inside its first save (a gate in front of the plugin); four more states fill the queue of
+        // 4, the flush comes, and four more push those four out (dropped with a warning). A flush that were a queue item
+        // would be pushed out too and never complete; it must complete once round 1 is written.
+        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotCheckpointStore.Plugin(_system, db), entered)));
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 20, queue: 4);
+
+        store.Post(Run, 0, 1, 1, State(1));
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // round 1 is in the writer's hands
+        for (var round = 2; round <= 5; round++) store.Post(Run, 0, round, 1, State(round));
+        var flush = store.FlushAsync();
+        for (var round = 6; round <= 9; round++) store.Post(Run, 0, round, 1, State(round));
+        Assert.False(flush.IsCompleted); // round 1 is not written yet
+        Assert.Equal(4, warnings.Count(w => w.Contains("the database is behind", StringComparison.Ordinal)));
+        gate.Tell(Gate.Open.Instance);
+
+        await flush.WaitAsync(TimeSpan.FromSeconds(60)); // a regression fails here instead of hanging
+        Assert.Equal(State(1), (await store.LoadAsync(Run, 0, 1))!.State);
+        await store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60)); // and the newer ones
+        foreach (var round in new long[] { 6, 7, 8, 9 }) Assert.Equal(State(round), (await store.LoadAsync(Run, 0, round))!.State);
+        foreach (var round in new long[] { 2, 3, 4, 5 }) Assert.Null(await store.LoadAsync(Run, 0, round)); // dropped, each with a warning
+        foreach (var round in new long[] { 2, 3, 4, 5 }) Assert.Contains(warnings, w => w.Contains($"slot 0 round {round} was not saved", StringComparison.Ordinal));
+    }
+
+    /// <summary>In front of a snapshot-store plugin: holds every message until <see cref="Open"/>, then passes them on (the sender kept).</summary>
+    private sealed class Gate : ReceiveActor
+    {
+        public sealed record Open
+        {
+            public static readonly Open Instance = new();
+        }
+
+        public Gate(IActorRef plugin, TaskCompletionSource entered)
+        {
+            var held = new List<(object Message, IActorRef Sender)>();
+            Receive<Open>(_ =>
+            {
+                foreach (var (message, sender) in held) plugin.Tell(message, sender);
+                held.Clear();
+                Become(() => ReceiveAny(m => plugin.Forward(m)));
+            });
+            ReceiveAny(m =>
+            {
+                held.Add((m, Sender));
+                entered.TrySetResult();
+            });
+        }
+    }
+
+    [Fact]
     public async Task A_flipped_bit_is_refused_naming_the_database()
     {
         var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
