@@ -13,6 +13,7 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// checkpoint rounds are deleted. <see cref="Post"/> hands a state to a background writer (a bounded queue: the
 /// compute thread never waits for the database; when the database falls behind, the oldest queued state is dropped
 /// with a warning), so that a restarted worker node can continue from its own state (<see cref="LoadAsync"/>).
+/// Disposing it (the worker node stopping) writes what is still queued, waiting at most <see cref="CloseTimeout"/>.
 /// </summary>
 public sealed class WorkerStateStore : IAsyncDisposable
 {
@@ -33,17 +34,18 @@ public sealed class WorkerStateStore : IAsyncDisposable
     private long _posted;
     private long _writing; // the sequence number of the state being written, 0 when none
     private bool _closed;
+    private bool _abandoned; // closing gave up: nothing more is waited for
     private readonly Task _writer;
 
     public WorkerStateStore(ActorSystem system, CheckpointDatabase database, string key, string worker, TimeSpan timeout, Action<string>? warn = null,
-        int keep = 3, int queue = 4)
-        : this(SnapshotCheckpointStore.Plugin(system, database ?? throw new ArgumentNullException(nameof(database))), database, key, worker, timeout, warn, keep, queue)
+        int keep = 3, int queue = 4, TimeSpan? closeTimeout = null)
+        : this(SnapshotCheckpointStore.Plugin(system, database ?? throw new ArgumentNullException(nameof(database))), database, key, worker, timeout, warn, keep, queue, closeTimeout)
     {
     }
 
     /// <summary>The store talking to the snapshot-store plugin <paramref name="plugin"/> (tests put a gate in front of it).</summary>
     internal WorkerStateStore(IActorRef plugin, CheckpointDatabase database, string key, string worker, TimeSpan timeout, Action<string>? warn = null,
-        int keep = 3, int queue = 4)
+        int keep = 3, int queue = 4, TimeSpan? closeTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentException.ThrowIfNullOrEmpty(key);
@@ -58,8 +60,12 @@ public sealed class WorkerStateStore : IAsyncDisposable
         _warn = warn ?? (_ => { });
         _plugin = plugin;
         _capacity = queue;
+        CloseTimeout = closeTimeout ?? DefaultCloseTimeout;
         _writer = Task.Run(WriteLoop);
     }
+
+    /// <summary>The default <see cref="CloseTimeout"/>: 5 s.</summary>
+    public static readonly TimeSpan DefaultCloseTimeout = TimeSpan.FromSeconds(5);
 
     public CheckpointDatabase Database { get; }
 
@@ -104,7 +110,8 @@ public sealed class WorkerStateStore : IAsyncDisposable
 
     /// <summary>
     /// Completes when every state posted before the call is done: written, or given up on with a warning (a failed
-    /// save, or dropped from a full queue). It is no queue item, so a full queue cannot lose it.
+    /// save, dropped from a full queue, or left when <see cref="CloseAsync"/> gave up). It is no queue item, so a full
+    /// queue cannot lose it.
     /// </summary>
     public Task FlushAsync()
     {
@@ -121,6 +128,7 @@ public sealed class WorkerStateStore : IAsyncDisposable
     /// <summary>Whether every state with a sequence number up to <paramref name="through"/> is done (under _gate).</summary>
     private bool Done(long through)
     {
+        if (_abandoned) return true;
         var oldest = _writing != 0 ? _writing : _queue.Count > 0 ? _queue.Peek().Sequence : long.MaxValue;
         return oldest > through;
     }
@@ -201,17 +209,39 @@ public sealed class WorkerStateStore : IAsyncDisposable
         if (answer is DeleteSnapshotsFailure d) throw new IOException($"{Location}: delete failed: {d.Cause.Message}", d.Cause);
     }
 
-    /// <summary>Stops taking states and waits until the ones already queued are written (or given up on).</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>How long <see cref="DisposeAsync"/> waits for the queued states to be written.</summary>
+    public TimeSpan CloseTimeout { get; }
+
+    /// <summary>
+    /// Stops taking states and waits at most <paramref name="within"/> until the ones already queued are written (or
+    /// given up on singly). True when all are done; false when it gave up on the rest, with one warning saying how many
+    /// (they are not written: the node is going).
+    /// </summary>
+    public async Task<bool> CloseAsync(TimeSpan within)
     {
         lock (_gate)
         {
-            if (_closed) return;
-            _closed = true;
+            if (!_closed)
+            {
+                _closed = true;
+                _ready.Release(); // wakes the writer to see the end once the queue is empty
+            }
         }
-        _ready.Release(); // wakes the writer to see the end once the queue is empty
-        await _writer.ConfigureAwait(false);
+        if (await Task.WhenAny(_writer, Task.Delay(within)).ConfigureAwait(false) == _writer) return true;
+        int left;
+        lock (_gate)
+        {
+            left = _queue.Count + (_writing != 0 ? 1 : 0);
+            _queue.Clear(); // the writer ends after the state in its hands
+            _abandoned = true;
+            CompleteFlushes();
+        }
+        if (left > 0) _warn($"{Location}: {left} optimizer state{(left == 1 ? "" : "s")} not written within {within.TotalSeconds:0.#} s of stopping; giving up on {(left == 1 ? "it" : "them")}");
+        return _writer.IsCompleted || left == 0;
     }
+
+    /// <summary><see cref="CloseAsync"/> within <see cref="CloseTimeout"/>: what is queued when the node stops is written, in bounded time.</summary>
+    public async ValueTask DisposeAsync() => await CloseAsync(CloseTimeout).ConfigureAwait(false);
 
     private async Task WriteLoop()
     {

@@ -122,6 +122,47 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         foreach (var round in new long[] { 2, 3, 4, 5 }) Assert.Contains(warnings, w => w.Contains($"slot 0 round {round} was not saved", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Stopping_the_store_writes_the_states_still_queued()
+    {
+        // As the worker node stops: the writer is busy with round 1 and three more wait in the queue. Disposing waits
+        // for all of them, and a store opened afterwards (the restarted node) reads every one back.
+        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotCheckpointStore.Plugin(_system, db), entered)));
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 10, queue: 4,
+            closeTimeout: TimeSpan.FromSeconds(60));
+        store.Post(Run, 0, 1, 1, State(1));
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var round = 2; round <= 4; round++) store.Post(Run, 0, round, 1, State(round));
+        var closing = store.DisposeAsync().AsTask();
+        store.Post(Run, 0, 5, 1, State(5)); // after the stop: refused with a warning, never silently
+        gate.Tell(Gate.Open.Instance);
+        await closing.WaitAsync(TimeSpan.FromSeconds(90));
+
+        await using var restarted = Store(db);
+        foreach (var round in new long[] { 1, 2, 3, 4 }) Assert.Equal(State(round), (await restarted.LoadAsync(Run, 0, round))!.State);
+        Assert.Null(await restarted.LoadAsync(Run, 0, 5));
+        Assert.Contains(warnings, w => w.Contains("the store is closed; the optimizer state of slot 0 round 5 was not saved", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_store_whose_database_never_answers_stops_within_its_close_timeout_saying_what_it_gave_up()
+    {
+        // A plugin that never answers (a gate never opened): closing gives up after its close timeout, with a warning.
+        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var silent = _system.ActorOf(Props.Create(() => new Gate(ActorRefs.Nobody, new TaskCompletionSource())));
+        var store = new WorkerStateStore(silent, db, "aggregator", "worker-a", TimeSpan.FromMinutes(10), warnings.Enqueue,
+            closeTimeout: TimeSpan.FromMilliseconds(200));
+        for (var round = 1; round <= 3; round++) store.Post(Run, 0, round, 1, State(round));
+        Assert.False(await store.CloseAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(warnings, w => w.Contains("3 optimizer states not written within 0.2 s of stopping; giving up on them", StringComparison.Ordinal)
+                                       && w.Contains(db.Location, StringComparison.Ordinal));
+        await store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60)); // nothing is left waiting for them
+    }
+
     /// <summary>In front of a snapshot-store plugin: holds every message until <see cref="Open"/>, then passes them on (the sender kept).</summary>
     private sealed class Gate : ReceiveActor
     {
