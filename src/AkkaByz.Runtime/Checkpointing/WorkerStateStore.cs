@@ -20,8 +20,7 @@ public sealed class WorkerStateStore : IAsyncDisposable
     /// <summary>Prefix of the persistence ids of worker states.</summary>
     public const string PersistenceIdPrefix = "akkabyz-worker-state/";
 
-    private readonly IActorRef _plugin;
-    private readonly TimeSpan _timeout;
+    private readonly SnapshotPluginClient _client;
     private readonly Action<string> _warn;
     private readonly int _capacity;
     // The queue, the state in the writer's hands and the pending flushes, all under _gate. Sequence numbers are given
@@ -39,7 +38,7 @@ public sealed class WorkerStateStore : IAsyncDisposable
 
     public WorkerStateStore(ActorSystem system, CheckpointDatabase database, string key, string worker, TimeSpan timeout, Action<string>? warn = null,
         int keep = 3, int queue = 4, TimeSpan? closeTimeout = null)
-        : this(SnapshotCheckpointStore.Plugin(system, database ?? throw new ArgumentNullException(nameof(database))), database, key, worker, timeout, warn, keep, queue, closeTimeout)
+        : this(SnapshotPluginClient.Plugin(system, database), database, key, worker, timeout, warn, keep, queue, closeTimeout)
     {
     }
 
@@ -56,9 +55,8 @@ public sealed class WorkerStateStore : IAsyncDisposable
         Key = key;
         Worker = worker;
         Keep = keep;
-        _timeout = timeout;
         _warn = warn ?? (_ => { });
-        _plugin = plugin;
+        _client = new SnapshotPluginClient(plugin, timeout, Location);
         _capacity = queue;
         CloseTimeout = closeTimeout ?? DefaultCloseTimeout;
         _writer = Task.Run(WriteLoop);
@@ -150,21 +148,9 @@ public sealed class WorkerStateStore : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(snapshot);
         var id = PersistenceIdOf(snapshot.Slot);
         var metadata = new SnapshotMetadata(id, snapshot.Round, DateTime.UtcNow);
-        switch (await Ask(new SaveSnapshot(metadata, snapshot.ToBytes()), "save").ConfigureAwait(false))
-        {
-            case SaveSnapshotSuccess:
-                break;
-            case SaveSnapshotFailure f:
-                throw new IOException($"{Location}: the optimizer state of slot {snapshot.Slot} round {snapshot.Round} was not saved: {f.Cause.Message}", f.Cause);
-            case var other:
-                throw new IOException($"{Location}: unexpected answer to a save: {other}");
-        }
+        await _client.SaveAsync(metadata, snapshot.ToBytes(), $"the optimizer state of slot {snapshot.Slot} round {snapshot.Round}").ConfigureAwait(false);
         var oldest = snapshot.Round - (long)Math.Max(every, 1) * (Keep - 1); // the oldest round kept
-        if (oldest > 1)
-        {
-            var answer = await Ask(new DeleteSnapshots(id, new SnapshotSelectionCriteria(oldest - 1)), "delete").ConfigureAwait(false);
-            if (answer is DeleteSnapshotsFailure d) throw new IOException($"{Location}: deleting older states failed: {d.Cause.Message}", d.Cause);
-        }
+        if (oldest > 1) await _client.DeleteAsync(id, new SnapshotSelectionCriteria(oldest - 1), "deleting older states").ConfigureAwait(false);
     }
 
     /// <summary>
@@ -175,39 +161,24 @@ public sealed class WorkerStateStore : IAsyncDisposable
     /// <exception cref="IOException">The store could not be read.</exception>
     public async Task<WorkerStateSnapshot?> LoadAsync(string runIdentity, int slot, long round)
     {
-        var criteria = new SnapshotSelectionCriteria(round, DateTime.MaxValue, round);
-        switch (await Ask(new LoadSnapshot(PersistenceIdOf(slot), criteria, long.MaxValue), "load").ConfigureAwait(false))
+        try
         {
-            case LoadSnapshotResult { Snapshot: null }:
-                return null;
-            case LoadSnapshotResult { Snapshot.Metadata.SequenceNr: var stored } when stored != round:
-                return null; // the plugin answers the latest at or below the maximum, ignoring the minimum: none of that round
-            case LoadSnapshotResult { Snapshot: { Snapshot: byte[] payload } }:
-                try
-                {
-                    var snapshot = WorkerStateSnapshot.Read(payload);
-                    snapshot.Check(runIdentity, Worker, slot, round);
-                    return snapshot;
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new InvalidDataException($"{Location}, slot {slot} round {round}: {e.Message}", e);
-                }
-            case LoadSnapshotResult r:
-                throw new InvalidDataException($"{Location}, slot {slot} round {round}: the snapshot is a {r.Snapshot.Snapshot?.GetType().Name ?? "null"}, not a worker state's bytes.");
-            case LoadSnapshotFailed f:
-                throw new IOException($"{Location}: the optimizer state could not be loaded: {f.Cause.Message}", f.Cause);
-            case var other:
-                throw new IOException($"{Location}: unexpected answer to a load: {other}");
+            var criteria = new SnapshotSelectionCriteria(round, DateTime.MaxValue, round);
+            var found = await _client.LoadAsync(PersistenceIdOf(slot), criteria, "a worker state").ConfigureAwait(false);
+            // The plugin answers the latest at or below the maximum, ignoring the minimum: another round is none of that round.
+            if (found is not { } f || f.SequenceNr != round) return null;
+            var snapshot = WorkerStateSnapshot.Read(f.Payload);
+            snapshot.Check(runIdentity, Worker, slot, round);
+            return snapshot;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{Location}, slot {slot} round {round}: {e.Message}", e);
         }
     }
 
     /// <summary>Deletes every state of <paramref name="slot"/> (tests).</summary>
-    public async Task ClearAsync(int slot)
-    {
-        var answer = await Ask(new DeleteSnapshots(PersistenceIdOf(slot), SnapshotSelectionCriteria.Latest), "delete").ConfigureAwait(false);
-        if (answer is DeleteSnapshotsFailure d) throw new IOException($"{Location}: delete failed: {d.Cause.Message}", d.Cause);
-    }
+    public Task ClearAsync(int slot) => _client.DeleteAsync(PersistenceIdOf(slot), SnapshotSelectionCriteria.Latest, "delete");
 
     /// <summary>How long <see cref="DisposeAsync"/> waits for the queued states to be written.</summary>
     public TimeSpan CloseTimeout { get; }
@@ -273,18 +244,6 @@ public sealed class WorkerStateStore : IAsyncDisposable
                 _writing = 0;
                 CompleteFlushes();
             }
-        }
-    }
-
-    private async Task<object> Ask(object message, string what)
-    {
-        try
-        {
-            return await _plugin.Ask<object>(message, _timeout).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException e)
-        {
-            throw new IOException($"{Location}: the snapshot store did not answer a {what} within {_timeout.TotalSeconds:0} s (is the database reachable?)", e);
         }
     }
 

@@ -101,7 +101,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         // would be pushed out too and never complete; it must complete once round 1 is written.
         var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotCheckpointStore.Plugin(_system, db), entered)));
+        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(_system, db), entered)));
         var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 20, queue: 4);
 
@@ -129,7 +129,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         // for all of them, and a store opened afterwards (the restarted node) reads every one back.
         var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotCheckpointStore.Plugin(_system, db), entered)));
+        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(_system, db), entered)));
         var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 10, queue: 4,
             closeTimeout: TimeSpan.FromSeconds(60));
