@@ -5,7 +5,6 @@ using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Training;
-using Microsoft.Data.Sqlite;
 
 namespace AkkaByz.Runtime.Tests.Checkpointing;
 
@@ -18,26 +17,17 @@ namespace AkkaByz.Runtime.Tests.Checkpointing;
 public sealed class WorkerStateStoreSpecs : IAsyncLifetime
 {
     private static readonly string Run = WorkerStateSnapshot.IdentityOf(["akkabyz.rounds = 50"]);
-    private readonly string _dir = Directory.CreateTempSubdirectory("akkabyz-wstate-").FullName;
-    private ActorSystem _system = null!;
+    private readonly SnapshotDatabaseFolder _folder = new("akkabyz-wstate-");
+    private ActorSystem Actors => _folder.Actors;
 
-    public Task InitializeAsync()
-    {
-        _system = ActorSystem.Create("worker-states", "akka.loglevel = OFF, akka.stdout-loglevel = OFF");
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _system.Terminate();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _folder.DisposeAsync();
 
     private static MomentumWorkerState State(long round) => new(round, round, [1f, -2f, float.NaN, round]);
 
     private WorkerStateStore Store(CheckpointDatabase db, string worker = "worker-a") =>
-        new(_system, db, "aggregator", worker, TimeSpan.FromSeconds(20));
+        new(Actors, db, "aggregator", worker, TimeSpan.FromSeconds(20));
 
     private static async Task Roundtrip(WorkerStateStore store)
     {
@@ -58,27 +48,21 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     [Fact]
     public async Task Sqlite_returns_the_exact_state_of_a_round_and_keeps_the_last_three_rounds()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         db.Probe();
         await using var store = Store(db);
         await Roundtrip(store);
 
         foreach (var round in new long[] { 10, 20, 30, 40, 50 }) await store.SaveAsync(new WorkerStateSnapshot(Run, store.Worker, 0, round, State(round)), every: 10);
-        using var connection = new SqliteConnection(db.ConnectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence_nr FROM snapshot WHERE persistence_id = $id ORDER BY sequence_nr";
-        command.Parameters.AddWithValue("$id", "akkabyz-worker-state/aggregator/worker-a/slot-0");
-        using var reader = command.ExecuteReader();
-        var rounds = new List<long>();
-        while (reader.Read()) rounds.Add(reader.GetInt64(0));
+        var rounds = SnapshotDatabaseFolder.Query(db, "SELECT sequence_nr FROM snapshot WHERE persistence_id = $id ORDER BY sequence_nr", r => r.GetInt64(0),
+            ("$id", "akkabyz-worker-state/aggregator/worker-a/slot-0"));
         Assert.Equal([30L, 40L, 50L], rounds);
     }
 
     [Fact]
     public async Task The_state_log_hands_recorded_states_to_the_background_writer()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         await using var store = Store(db);
         var log = new WorkerStateLog(5) { Recorded = (round, state) => store.Post(Run, 3, round, 5, state) };
         log.Record(5, State(5));
@@ -99,9 +83,9 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         // The writer is held inside its first save (a gate in front of the plugin); four more states fill the queue of
         // 4, the flush comes, and four more push those four out (dropped with a warning). A flush that were a queue item
         // would be pushed out too and never complete; it must complete once round 1 is written.
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(_system, db), entered)));
+        var gate = Actors.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(Actors, db), entered)));
         var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 20, queue: 4);
 
@@ -127,9 +111,9 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     {
         // As the worker node stops: the writer is busy with round 1 and three more wait in the queue. Disposing waits
         // for all of them, and a store opened afterwards (the restarted node) reads every one back.
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = _system.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(_system, db), entered)));
+        var gate = Actors.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(Actors, db), entered)));
         var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 10, queue: 4,
             closeTimeout: TimeSpan.FromSeconds(60));
@@ -151,9 +135,9 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     public async Task A_store_whose_database_never_answers_stops_within_its_close_timeout_saying_what_it_gave_up()
     {
         // A plugin that never answers (a gate never opened): closing gives up after its close timeout, with a warning.
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var silent = _system.ActorOf(Props.Create(() => new Gate(ActorRefs.Nobody, new TaskCompletionSource())));
+        var silent = Actors.ActorOf(Props.Create(() => new Gate(ActorRefs.Nobody, new TaskCompletionSource())));
         var store = new WorkerStateStore(silent, db, "aggregator", "worker-a", TimeSpan.FromMinutes(10), warnings.Enqueue,
             closeTimeout: TimeSpan.FromMilliseconds(200));
         for (var round = 1; round <= 3; round++) store.Post(Run, 0, round, 1, State(round));
@@ -191,21 +175,13 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     [Fact]
     public async Task A_flipped_bit_is_refused_naming_the_database()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         await using var store = Store(db);
         var snapshot = new WorkerStateSnapshot(Run, store.Worker, 0, 10, State(10));
         await store.SaveAsync(snapshot, every: 10);
-        using (var connection = new SqliteConnection(db.ConnectionString))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            var bytes = snapshot.ToBytes();
-            bytes[^40] ^= 0x10;
-            command.CommandText = "UPDATE snapshot SET payload = $p WHERE persistence_id = $id";
-            command.Parameters.AddWithValue("$p", bytes);
-            command.Parameters.AddWithValue("$id", store.PersistenceIdOf(0));
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var bytes = snapshot.ToBytes();
+        bytes[^40] ^= 0x10;
+        Assert.Equal(1, SnapshotDatabaseFolder.Execute(db, "UPDATE snapshot SET payload = $p WHERE persistence_id = $id", ("$p", bytes), ("$id", store.PersistenceIdOf(0))));
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => store.LoadAsync(Run, 0, 10));
         Assert.Contains("corrupt worker state snapshot", e.Message);
         Assert.Contains(db.Location, e.Message);
@@ -216,7 +192,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     [Fact]
     public async Task A_snapshot_of_another_run_worker_or_slot_is_refused()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         await using var store = Store(db);
         await store.SaveAsync(new WorkerStateSnapshot(Run, store.Worker, 0, 10, State(10)), every: 10);
         var other = WorkerStateSnapshot.IdentityOf(["akkabyz.rounds = 60"]);
@@ -249,7 +225,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         var e = Assert.Throws<SettingsException>(() => Node("""akkabyz-cluster.checkpoint-db = "Host=db;Password=secret" """));
         Assert.Contains("checkpoint-store = postgresql", e.Message);
         Assert.DoesNotContain("secret", e.Message);
-        Assert.Contains("is a folder", Assert.Throws<SettingsException>(() => Node($"akkabyz-cluster.checkpoint-db = {AkkaByzConfig.Quote(_dir)}")).Message);
+        Assert.Contains("is a folder", Assert.Throws<SettingsException>(() => Node($"akkabyz-cluster.checkpoint-db = {AkkaByzConfig.Quote(_folder.Directory)}")).Message);
         Assert.Contains("checkpoint-db", Assert.Throws<SettingsException>(() => Node("""akkabyz-cluster { checkpoint-store = postgresql, checkpoint-db = "Nonsense" }""")).Message);
     }
 
@@ -257,7 +233,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     public async Task Postgresql_returns_the_exact_state_of_a_round()
     {
         var connection = Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")!;
-        await using var store = new WorkerStateStore(_system, CheckpointDatabase.PostgreSql(connection, "k"), "test-" + Guid.NewGuid().ToString("N")[..8], "worker-a", TimeSpan.FromSeconds(20));
+        await using var store = new WorkerStateStore(Actors, CheckpointDatabase.PostgreSql(connection, "k"), "test-" + Guid.NewGuid().ToString("N")[..8], "worker-a", TimeSpan.FromSeconds(20));
         await Roundtrip(store);
     }
 }
