@@ -7,8 +7,8 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// <summary>
 /// A worker node's optimizer states at checkpoint rounds as snapshots in the checkpoint database's Akka.Persistence.Sql
 /// snapshot store (the aggregator's checkpoints' table): persistence id
-/// <c>akkabyz-worker-state/KEY/WORKER/slot-I</c> (<see cref="PersistenceIdOf"/>: the checkpoint key and the worker's
-/// authenticated name), sequence number = round, payload = <see cref="WorkerStateSnapshot"/>'s bytes (SHA-256 and
+/// <c>akkabyz-worker-state/KEY/WORKER/slot-I</c> (<see cref="PersistenceIdOf"/>: the checkpoint key and the worker
+/// node's own name, both from its own configuration, never from a message), sequence number = round, payload = <see cref="WorkerStateSnapshot"/>'s bytes (SHA-256 and
 /// run identity inside, checked on every read). After each save the snapshots older than the last <see cref="Keep"/>
 /// checkpoint rounds are deleted. <see cref="Post"/> hands a state to a background writer (a bounded queue: the
 /// compute thread never waits for the database; when the database falls behind, the oldest queued state is dropped
@@ -70,7 +70,7 @@ public sealed class WorkerStateStore : IAsyncDisposable
     /// <summary>The checkpoint key (<c>akkabyz-cluster.checkpoint-key</c>).</summary>
     public string Key { get; }
 
-    /// <summary>The worker's authenticated name (certificate name in mtls mode, else its address).</summary>
+    /// <summary>The worker node's own name (<see cref="Cluster.ClusterNodeSettings.WorkerNameOf"/>: its certificate's in mtls mode, else its configured worker-name, else its address).</summary>
     public string Worker { get; }
 
     /// <summary>How many checkpoint rounds' states are kept per slot.</summary>

@@ -210,11 +210,40 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         Assert.Null(await b.LoadAsync(Run, 0, 10));
     }
 
+    private static ClusterNodeSettings Node(string hocon) =>
+        ClusterNodeSettings.Create(ConfigurationFactory.ParseString(hocon).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference));
+
+    [Fact]
+    public async Task A_workers_name_comes_from_its_own_configuration_and_a_given_one_finds_its_states_after_a_restart_on_another_port()
+    {
+        // Unnamed, without certificates: the address, so with --port 0 a restart is another name.
+        var unnamed = Node("");
+        Assert.Equal("worker@127.0.0.1:5001", unnamed.WorkerNameOf(null, "127.0.0.1", 5001));
+        Assert.NotEqual(unnamed.WorkerNameOf(null, "127.0.0.1", 5001), unnamed.WorkerNameOf(null, "127.0.0.1", 5002));
+        // Named (--name): the same on every port; with a certificate, the certificate's name, and a different one is refused.
+        var named = Node("akkabyz-cluster.worker-name = w1");
+        Assert.Equal("w1", named.WorkerNameOf(null, "127.0.0.1", 5001));
+        Assert.Equal("w1", named.WorkerNameOf(null, "127.0.0.1", 5002));
+        Assert.Equal("w1", named.WorkerNameOf("w1", "127.0.0.1", 5002));
+        Assert.Equal("cert-w", unnamed.WorkerNameOf("cert-w", "127.0.0.1", 5001));
+        var mismatch = Assert.Throws<SettingsException>(() => named.WorkerNameOf("w2", "127.0.0.1", 5001));
+        Assert.Contains("worker-name (--name) = \"w1\", but this node's certificate names it \"w2\"", mismatch.Message);
+        foreach (var bad in new[] { "\"a/b\"", "\"W1\"", "\"-w\"", "\"w 1\"" })
+            Assert.Contains("is not a name", Assert.Throws<SettingsException>(() => Node($"akkabyz-cluster.worker-name = {bad}")).Message);
+
+        // The state a node named w1 wrote on port 5001 is found by w1 restarted on port 5002; an unnamed restart looks elsewhere.
+        var db = _folder.Sqlite();
+        await using (var before = Store(db, named.WorkerNameOf(null, "127.0.0.1", 5001)))
+            await before.SaveAsync(new WorkerStateSnapshot(Run, before.Worker, 1, 20, State(20)), every: 10);
+        await using var after = Store(db, named.WorkerNameOf(null, "127.0.0.1", 5002));
+        Assert.Equal(State(20), (await after.LoadAsync(Run, 1, 20))!.State);
+        await using var anonymous = Store(db, unnamed.WorkerNameOf(null, "127.0.0.1", 5002));
+        Assert.Null(await anonymous.LoadAsync(Run, 1, 20));
+    }
+
     [Fact]
     public void A_worker_keeps_its_states_only_in_a_configured_database()
     {
-        static ClusterNodeSettings Node(string hocon) =>
-            ClusterNodeSettings.Create(ConfigurationFactory.ParseString(hocon).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference));
         Assert.Null(CheckpointTarget.ForWorker(Node(""))); // the default file is in the aggregator's run folder
         Assert.Null(CheckpointTarget.ForWorker(Node("akkabyz-cluster.checkpoint-store = files, akkabyz-cluster.checkpoint-dir = /tmp/x")));
         Assert.Null(CheckpointTarget.ForWorker(Node("akkabyz-cluster.checkpoint-dir = off, akkabyz-cluster.checkpoint-db = /tmp/x.db")));
