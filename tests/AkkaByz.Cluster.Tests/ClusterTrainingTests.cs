@@ -320,6 +320,58 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_named_worker_killed_with_the_aggregator_restarts_on_another_port_reads_its_optimizer_state_back_from_its_database_and_the_run_matches_a_local_run_bit_for_bit()
+    {
+        // Each worker keeps its optimizer states in an SQLite file of its own (--checkpoint-db) under its own name
+        // (--name; ports are any free ones). The active aggregator and the worker of slot 0 are killed with SIGKILL,
+        // the worker restarts on a new port: its memory is empty, and only its database holds its state of the round the
+        // standby resumes from. Read back, it makes the run end exactly as an uninterrupted one.
+        var config = _cluster.WriteConfig("""rounds = 50, barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""",
+            extraHocon: "akkabyz-cluster.checkpoint-store = sqlite");
+        var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
+        var active = StartAggregator(config, portA, "aggregator A", portA, portB);
+        Assert.NotNull(await active.WaitForLine(l => l.Contains("waiting for 3 workers", StringComparison.Ordinal), Startup));
+        var standby = StartAggregator(config, portB, "aggregator B (standby)", portA, portB);
+        string[] Worker(int i) => ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(portA, portB),
+            "--name", $"w{i}", "--checkpoint-db", Path.Combine(_cluster.Directory, $"w{i}.db")];
+        var workers = Enumerable.Range(0, 3).Select(i => _cluster.Start($"worker w{i}", Worker(i))).ToArray();
+        var first = await active.WaitForLine(l => l.Contains("gets slot 0", StringComparison.Ordinal), Startup);
+        Assert.NotNull(first);
+        var victim = Enumerable.Range(0, 3).Single(i => first.Contains($"('w{i}')", StringComparison.Ordinal));
+
+        Assert.NotNull(await active.WaitForLine(l => l.Contains("checkpoint: round 20 saved", StringComparison.Ordinal), Startup));
+        active.KillHard(); // no checkpoint after this one; the workers' states of it are written off their compute threads
+        await Task.Delay(TimeSpan.FromSeconds(1)); // well before the standby takes over (unreachable 2 s, then downed after 2 s more)
+        workers[victim].KillHard();
+        var restarted = _cluster.Start($"worker w{victim}, restarted", Worker(victim));
+
+        Assert.Equal(0, await ExitOf(standby));
+        var restored = await standby.WaitForLine(l => l.Contains("took over: restored checkpoint of round", StringComparison.Ordinal), TimeSpan.FromSeconds(1));
+        Assert.NotNull(restored);
+        var from = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "cluster.json")).GetProperty("restored_from_round").GetInt64();
+        Assert.InRange(from, 20, 49);
+        Assert.Equal(0, await restarted.WaitForExit(TimeSpan.FromSeconds(30)));
+        foreach (var (w, i) in workers.Select((w, i) => (w, i)).Where(p => p.i != victim))
+        {
+            Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.Contains(w.Lines, l => l.Contains($"resuming from its own optimizer state of round {from}", StringComparison.Ordinal));
+        }
+        // The restarted worker took its old slot and read its state of that round from its own database, under its name.
+        Assert.Contains(restarted.Lines, l => l.Contains("slot 0 of 3", StringComparison.Ordinal)
+            && l.Contains($"resuming from its own optimizer state of round {from} (read back from sqlite:", StringComparison.Ordinal));
+        Assert.DoesNotContain(restarted.Lines, l => l.Contains("warning node: this worker keeps its optimizer states", StringComparison.Ordinal));
+
+        var summary = ClusterHarness.ReadJson(Path.Combine(_cluster.OutDir, "summary.json"));
+        Assert.True(summary.GetProperty("completed").GetBoolean());
+        Assert.Equal(50 * 3, summary.GetProperty("updates_accepted").GetInt64());
+        var settings = AkkaByzSettings.Create(AkkaByzConfig.Load(config)) with { Output = new OutputSettings("", false) };
+        var local = await LocalTraining.RunAsync(settings);
+        var parameters = ParameterFile.Read(Path.Combine(_cluster.OutDir, "parameters.bin"));
+        Assert.Equal(0, Enumerable.Range(0, parameters.Length)
+            .Count(i => BitConverter.SingleToInt32Bits(parameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i])));
+    }
+
+    [Fact]
     public async Task Over_mutual_tls_every_slot_is_bound_to_a_certificate_identity_and_the_run_matches_a_local_run_bit_for_bit()
     {
         // No threshold: in mode = mtls every protocol message between nodes travels on the certificate-checked carrier.

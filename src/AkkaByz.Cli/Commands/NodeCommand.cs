@@ -26,6 +26,7 @@ public static class NodeCommand
         discovery.AcceptOnlyFromAmong([.. ClusterConfig.DiscoveryMethods]);
         var contacts = new Option<string[]>("--contact") { Description = "Config discovery: management host:port of the aggregator nodes (repeatable, space- or comma-separated; default 127.0.0.1:8558).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
         var managementPort = new Option<int?>("--management-port") { Description = "Port of this node's management HTTP endpoint (bootstrap, /alive, /ready) on its own hostname (default 8558; 0 = any free port)." };
+        var name = new Option<string>("--name") { Description = "Worker: this node's name without certificates (default worker@HOST:PORT; with --cert the certificate's). A restarted worker finds its stored optimizer states only under the same name." };
         var data = new Option<string>("--data") { Description = "Data source on this node: synthetic | idx:DIR | cifar10:DIR (a worker reads its shard from here)." };
         var checkpointDir = new Option<string>("--checkpoint-dir") { Description = "Checkpoint folder (default: the run's OUT; 'off' = none; standbys must see the same one). A worker given one keeps its optimizer states in its checkpoints.db (sqlite)." };
         var checkpointStore = new Option<string>("--checkpoint-store") { Description = "Where checkpoints live: sqlite (default) | postgresql | files." };
@@ -51,7 +52,7 @@ public static class NodeCommand
         var rawLog = new Option<bool>("--raw-log") { Description = "Akka's own log lines ([WARNING][date][Thread][path] ...) instead of one readable line per event." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback address without certificates: anyone who reaches the node can join and take worker slots." };
         var plugins = CatalogHelp.PluginOption();
-        foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, data, checkpointDir, checkpointStore, checkpointDb, resume, minWorkers, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, logLevel, rawLog, plugins })
+        foreach (var o in new Option[] { role, config, port, hostname, seeds, discovery, contacts, managementPort, name, data, checkpointDir, checkpointStore, checkpointDb, resume, minWorkers, checkpointEvery, rounds, workers, byzantine, attack, seed, outDir, vectorTransport, vectorPort, ca, cert, certPassword, insecure, logLevel, rawLog, plugins })
             command.Options.Add(o);
         var watch = new WatchOptions(command);
 
@@ -78,6 +79,7 @@ public static class NodeCommand
                     if (string.IsNullOrWhiteSpace(db)) throw new SettingsException("--checkpoint-db: empty; give a PostgreSQL connection string or an SQLite file.");
                     extra.Add($"akkabyz-cluster.checkpoint-db = {AkkaByzConfig.Quote(db)}");
                 }
+                if (parse.GetValue(name) is { } workerName) extra.Add($"akkabyz-cluster.worker-name = {AkkaByzConfig.Quote(workerName)}");
                 if (parse.GetValue(resume) is { } from) extra.Add($"akkabyz-cluster.resume = {AkkaByzConfig.Quote(from)}");
                 if (parse.GetValue(minWorkers) is { } least) extra.Add($"akkabyz-cluster.min-workers = {least}");
                 if (parse.GetValue(checkpointEvery) is { } every) extra.Add($"akkabyz-cluster.checkpoint-interval = {every}");
@@ -89,6 +91,8 @@ public static class NodeCommand
                 }
 
                 var isAggregator = parse.GetValue(role) == "aggregator";
+                if (isAggregator && parse.GetValue(name) is not null)
+                    throw new SettingsException("--name belongs to a worker node (an aggregator is known by its address, or its certificate).");
                 if (!isAggregator && (parse.GetValue(resume) is not null || parse.GetValue(minWorkers) is not null))
                     throw new SettingsException("--resume and --min-workers belong to the aggregator node.");
                 if (!isAggregator && run.Count > 0)

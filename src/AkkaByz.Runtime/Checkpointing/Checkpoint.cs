@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using AkkaByz.Core.Optimization;
 
@@ -13,7 +12,7 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// finished run (a restarted aggregator then does not train again).
 /// </summary>
 /// <remarks>
-/// Binary format (little-endian): magic <c>ABCK</c>, version byte 3, completed byte, int64 round, int64 total rounds,
+/// Binary format (little-endian; the frame is <see cref="SealedFrame"/>'s): magic <c>ABCK</c>, version byte 3, completed byte, int64 round, int64 total rounds,
 /// int32 layer count + UTF-8 strings, float32 array (int32 length + raw floats), the optimizer state as written
 /// by <see cref="OptimizerState.Save"/>, then the sections — int32 count, each a UTF-8 name, an int32 length and that
 /// many bytes — and last the SHA-256 of every byte before it (32 bytes). A file whose digest does not match — one
@@ -29,9 +28,11 @@ namespace AkkaByz.Runtime.Checkpointing;
 public sealed record Checkpoint(long Round, long TotalRounds, float[] X, OptimizerState Server, IReadOnlyList<string> ConfigLayers, bool Completed,
     byte[]? AggregatorState = null)
 {
-    private static readonly byte[] Magic = "ABCK"u8.ToArray();
     private const byte Version = 3;
-    private const int DigestBytes = 32;
+
+    private static readonly SealedFrame Frame = new("ABCK", "checkpoint", [2, Version],
+        VersionHint: ": version 1 had no checksum; delete the file to start the run over",
+        CorruptHint: " (the file was damaged or altered); refusing to resume from it");
 
     /// <summary>Section names of the sections this type reads itself.</summary>
     public const string RunSection = "run", CountersSection = "counters", AggregatorStateSection = "aggregator-state";
@@ -45,13 +46,10 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
     /// <summary>Other sections by name (not <see cref="RunSection"/> or <see cref="CountersSection"/>), kept as bytes.</summary>
     public IReadOnlyDictionary<string, byte[]> Sections { get; init; } = new Dictionary<string, byte[]>();
 
-    public void Write(Stream stream)
+    public void Write(Stream stream) => Frame.Write(stream, Version, body =>
     {
-        using var body = new MemoryStream();
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(Magic);
-            w.Write(Version);
             w.Write(Completed);
             w.Write(Round);
             w.Write(TotalRounds);
@@ -77,10 +75,7 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
                 w.Write(bytes);
             }
         }
-        var all = body.GetBuffer().AsSpan(0, (int)body.Length);
-        stream.Write(all);
-        stream.Write(SHA256.HashData(all));
-    }
+    });
 
     private static byte[] Encode(Action<BinaryWriter> write)
     {
@@ -110,22 +105,8 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
     {
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
-        var all = copy.GetBuffer().AsSpan(0, (int)copy.Length);
-        if (all.Length < Magic.Length + 1 || !all[..Magic.Length].SequenceEqual(Magic))
-            throw new InvalidDataException("not an AkkaByz checkpoint (bad magic; expected 'ABCK').");
-        var version = all[Magic.Length];
-        if (version is not (2 or Version))
-            throw new InvalidDataException($"unsupported checkpoint version {version} (expected 2 or {Version}; version 1 had no checksum); delete the file to start the run over.");
-        if (all.Length < Magic.Length + 1 + DigestBytes) throw new InvalidDataException("truncated checkpoint.");
-        var body = all[..^DigestBytes];
-        if (!SHA256.HashData(body).AsSpan().SequenceEqual(all[^DigestBytes..]))
-            throw new InvalidDataException($"corrupt checkpoint: the SHA-256 of its {body.Length} bytes does not match the one stored with it (the file was damaged or altered); refusing to resume from it.");
-
-        using var payload = new MemoryStream(copy.GetBuffer(), 0, body.Length, writable: false);
-        using var r = new BinaryReader(payload, Encoding.UTF8, leaveOpen: true);
-        try
+        return Frame.Open(copy.GetBuffer(), (int)copy.Length, (version, payload, r) =>
         {
-            payload.Position = Magic.Length + 1;
             var completed = r.ReadBoolean();
             var round = r.ReadInt64();
             var total = r.ReadInt64();
@@ -156,10 +137,6 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             var counters = sections.Remove(CountersSection, out var counterBytes) ? Decode(CountersSection, counterBytes, RunCounters.Read) : null;
             var ruleState = sections.Remove(AggregatorStateSection, out var stateBytes) ? stateBytes : null;
             return new Checkpoint(round, total, x, server, layers, completed, ruleState) { Run = run, Counters = counters, Sections = sections };
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException("truncated checkpoint.", e);
-        }
+        });
     }
 }

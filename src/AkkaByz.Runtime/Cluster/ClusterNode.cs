@@ -167,6 +167,7 @@ public static class ClusterNode
             var role = options.Role == NodeRole.Aggregator ? NodeIdentity.AggregatorRole : NodeIdentity.WorkerRole;
             if (trust.Self.Role != role)
                 throw new SettingsException($"--cert: '{security.NodeCertificate}' is the certificate of {trust.Self}, not of a {role} node (issue one with `akkabyz certs issue --role {role}`).");
+            if (options.Role == NodeRole.Worker) _ = node.WorkerNameOf(trust.Self.Name, "", 0); // a different worker-name is refused before anything binds
             var t = trust;
             // Akka.Remote: mutual TLS, and a peer's certificate must chain to the cluster CA (not the system roots) with a valid identity.
             setups.Add(new NodeSecuritySetup(t));
@@ -299,7 +300,12 @@ public static class ClusterNode
                 else
                 {
                     var cluster = Akka.Cluster.Cluster.Get(system);
-                    var name = NodeSecurity.Get(system).Self?.Name ?? $"worker@{cluster.SelfAddress.Host}:{cluster.SelfAddress.Port}";
+                    var self = NodeSecurity.Get(system).Self;
+                    var name = node.WorkerNameOf(self?.Name, cluster.SelfAddress.Host ?? "", cluster.SelfAddress.Port ?? 0);
+                    if (self is null && node.WorkerName.Length == 0 && config.GetInt("akka.remote.dot-netty.tcp.port", 0) == 0 && CheckpointTarget.ForWorker(node) is { } db)
+                        output?.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] warning node: this worker keeps its optimizer states in {db.Location} under its name " +
+                                          $"'{name}', which comes from its port (any free one): restarted, it gets another name and does not find them; " +
+                                          "give it a name of its own (--name NAME, akkabyz-cluster.worker-name) or a fixed --port");
                     registry.Register<NodeActor>(system.ActorOf(WorkerNodeActor.Props(options.DataSource, name, node, exit, output), AggregatorCoordinator.NodeActorName));
                     // A worker that thaws after the cluster removed it may first see every other node as unreachable and down
                     // them in its own view, so it is never told it was removed; but the others have quarantined its

@@ -18,6 +18,7 @@ namespace AkkaByz.Runtime.Cluster;
 /// <param name="CheckpointStore"><c>akkabyz-cluster.checkpoint-store</c>: sqlite (default, <c>checkpoints.db</c> in the checkpoint folder), postgresql, or files.</param>
 /// <param name="CheckpointDb"><c>akkabyz-cluster.checkpoint-db</c>: the PostgreSQL connection string, or another SQLite file ("" = the default file).</param>
 /// <param name="CheckpointKey"><c>akkabyz-cluster.checkpoint-key</c>: the run's key in a checkpoint database (persistence id <c>akkabyz-checkpoint/KEY</c>).</param>
+/// <param name="WorkerName"><c>akkabyz-cluster.worker-name</c> (<c>--name</c>): a worker node's name without certificates ("" = <c>worker@host:port</c>); see <see cref="WorkerNameOf"/>.</param>
 public sealed record ClusterNodeSettings(
     string CheckpointDirectory,
     int CheckpointInterval,
@@ -30,7 +31,8 @@ public sealed record ClusterNodeSettings(
     string Resume = "",
     Checkpointing.CheckpointStoreKind CheckpointStore = Checkpointing.CheckpointStoreKind.Sqlite,
     string CheckpointDb = "",
-    string CheckpointKey = "aggregator")
+    string CheckpointKey = "aggregator",
+    string WorkerName = "")
 {
     /// <summary>Bytes of a message besides its floats: Akka envelope, actor paths, manifest, our header (generous).</summary>
     public const int FrameOverhead = 4096;
@@ -92,7 +94,11 @@ public sealed record ClusterNodeSettings(
                 var other => throw new SettingsException($"akkabyz-cluster.checkpoint-store = \"{other}\": expected sqlite, postgresql or files."),
             }),
             Read("akkabyz-cluster.checkpoint-db", () => config.GetString("akkabyz-cluster.checkpoint-db") ?? ""),
-            Read("akkabyz-cluster.checkpoint-key", () => config.GetString("akkabyz-cluster.checkpoint-key") ?? "aggregator"));
+            Read("akkabyz-cluster.checkpoint-key", () => config.GetString("akkabyz-cluster.checkpoint-key") ?? "aggregator"),
+            Read("akkabyz-cluster.worker-name", () => config.GetString("akkabyz-cluster.worker-name") ?? ""));
+        if (settings.WorkerName.Length > 0 && !Security.NodeIdentity.IsValidName(settings.WorkerName))
+            throw new SettingsException($"akkabyz-cluster.worker-name (--name): \"{settings.WorkerName}\" is not a name: 1 to {Security.NodeIdentity.MaxNameLength} characters " +
+                                        "of a-z, 0-9, '.', '_' and '-', starting with a letter or digit (as a certificate's name).");
         if (settings.CheckpointKey.Length is 0 or > 200 || settings.CheckpointKey.Any(char.IsControl))
             throw new SettingsException($"akkabyz-cluster.checkpoint-key: 1 to 200 printable characters, got \"{settings.CheckpointKey}\".");
         if (settings.CheckpointStore == Checkpointing.CheckpointStoreKind.Sqlite && settings.CheckpointDb.Length > 0)
@@ -120,6 +126,27 @@ public sealed record ClusterNodeSettings(
                 $"akkabyz-transport.threshold = {transport.Threshold} bytes: vectors just below it still travel as one Akka.Remote message, which needs " +
                 $"{transport.Threshold + FrameOverhead} bytes but akka.remote.dot-netty.tcp.maximum-frame-size = {settings.MaximumFrameSize}. Lower the threshold or raise the frame size.");
         return settings;
+    }
+
+    /// <summary>
+    /// The name a worker node goes by: in its <c>JoinRun</c>, its workers' names, and the persistence ids of the
+    /// optimizer states it keeps in its checkpoint database (<c>akkabyz-worker-state/KEY/NAME/slot-I</c>), so a
+    /// restarted node finds its states only under the same name. With a certificate (mtls) it is the certificate's
+    /// name (<paramref name="certificateName"/>), which the CA vouches for; else <see cref="WorkerName"/> when set (the
+    /// operator's promise that it is this node's own and stable), else <c>worker@HOST:PORT</c> — which changes with the
+    /// port when the port is 0 (any free one). Always from this node's own configuration, never from a message.
+    /// </summary>
+    /// <exception cref="SettingsException">A certificate and a different <see cref="WorkerName"/>: which name is meant is unclear.</exception>
+    public string WorkerNameOf(string? certificateName, string host, int port)
+    {
+        if (certificateName is not null)
+        {
+            if (WorkerName.Length > 0 && WorkerName != certificateName)
+                throw new SettingsException($"akkabyz-cluster.worker-name (--name) = \"{WorkerName}\", but this node's certificate names it \"{certificateName}\": " +
+                                            "with certificates a worker's name is its certificate's; drop the setting or issue a certificate for that name.");
+            return certificateName;
+        }
+        return WorkerName.Length > 0 ? WorkerName : $"worker@{host}:{port}";
     }
 
     /// <summary>

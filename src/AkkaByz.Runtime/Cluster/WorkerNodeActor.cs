@@ -117,7 +117,10 @@ public sealed class WorkerNodeActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        if (_stateStore is { } store) _ = store.DisposeAsync().AsTask();
+        // The states still queued are written before the node goes: a restarted node reads them back. Bounded
+        // (WorkerStateStore.CloseTimeout, then a warning saying how many were given up on); the snapshot-store plugin
+        // lives under /system, which stops only after /user (this actor) has.
+        if (_stateStore is { } store) store.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     private void OnAssignment(RunAssignment a)

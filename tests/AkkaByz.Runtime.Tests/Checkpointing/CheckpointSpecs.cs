@@ -127,4 +127,46 @@ public sealed class CheckpointSpecs : IDisposable
         Assert.Null(old.Run);
         Assert.Null(old.Counters);
     }
+
+    [Fact]
+    public void The_bytes_of_a_checkpoint_and_of_a_worker_state_snapshot_stay_as_they_were_written()
+    {
+        // Files written by earlier builds must still read: the frames' exact bytes are pinned (SHA-256 of each).
+        var checkpoint = Sample() with
+        {
+            AggregatorState = [9, 8, 7],
+            Run = new CheckpointRun("run-1", "akka.tcp://akkabyz@127.0.0.1:4053#42", "/tmp/out", new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc),
+                [new Participant(0, "worker:w0", "akka.tcp://akkabyz@127.0.0.1:5000")]),
+            Counters = new RunCounters(30, 8, new Dictionary<string, long> { ["late"] = 2 }, 1.5),
+            Sections = new Dictionary<string, byte[]> { ["zeta"] = [1, 2, 3] },
+        };
+        using var ms = new MemoryStream();
+        checkpoint.Write(ms);
+        Assert.Equal("ec8b90842b5015d53d0bca9d00ffee7ff0ab5c4795e16872cc7a006246a2877e", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ms.ToArray())));
+        ms.Position = 0;
+        Assert.Equal(ms.ToArray(), Bytes(Checkpoint.Read(ms)));
+
+        var snapshot = new WorkerStateSnapshot(WorkerStateSnapshot.IdentityOf(["akkabyz.rounds = 50"]), "worker-a", 2, 40, Sample().Server);
+        Assert.Equal("62e22dfe6f8f9840ad9b27edf70c390303ec0b2210b5e08b8f024c28b95e8c2a", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(snapshot.ToBytes())));
+        Assert.Equal(snapshot.ToBytes(), WorkerStateSnapshot.Read(snapshot.ToBytes()).ToBytes());
+
+        // One frame, and each kind named in its refusals.
+        static string Refusal(byte[] b) => Assert.Throws<InvalidDataException>(() => Checkpoint.Read(new MemoryStream(b))).Message;
+        var bytes = ms.ToArray();
+        Assert.StartsWith("unsupported checkpoint version 1 (expected 2 or 3): version 1 had no checksum", Refusal([.. bytes[..4], 1, .. bytes[5..]]));
+        Assert.StartsWith("corrupt checkpoint: the SHA-256 of its", Refusal([.. bytes, 0]));
+        Assert.Equal("truncated checkpoint.", Refusal(bytes[..20]));
+        Assert.Equal("not an AkkaByz checkpoint (bad magic; expected 'ABCK').", Refusal(snapshot.ToBytes()));
+        var state = snapshot.ToBytes();
+        Assert.Equal("unsupported worker state snapshot version 2 (expected 1).",
+            Assert.Throws<InvalidDataException>(() => WorkerStateSnapshot.Read([.. state[..4], 2, .. state[5..]])).Message);
+        Assert.Equal("not an AkkaByz worker state snapshot (bad magic; expected 'ABWS').", Assert.Throws<InvalidDataException>(() => WorkerStateSnapshot.Read(bytes)).Message);
+
+        static byte[] Bytes(Checkpoint c)
+        {
+            using var o = new MemoryStream();
+            c.Write(o);
+            return o.ToArray();
+        }
+    }
 }

@@ -2,7 +2,6 @@ using Akka.Actor;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Configuration;
-using Microsoft.Data.Sqlite;
 
 namespace AkkaByz.Runtime.Tests.Checkpointing;
 
@@ -13,21 +12,12 @@ namespace AkkaByz.Runtime.Tests.Checkpointing;
 /// </summary>
 public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("akkabyz-snap-").FullName;
-    private ActorSystem _system = null!;
+    private readonly SnapshotDatabaseFolder _folder = new("akkabyz-snap-");
+    private ActorSystem Actors => _folder.Actors;
 
-    public Task InitializeAsync()
-    {
-        _system = ActorSystem.Create("snapshots", "akka.loglevel = OFF, akka.stdout-loglevel = OFF");
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _system.Terminate();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _folder.DisposeAsync();
 
     private static Checkpoint Sample(long round, bool completed = false)
     {
@@ -74,42 +64,28 @@ public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
     [Fact]
     public async Task Sqlite_stores_the_checkpoints_own_bytes_keeps_one_row_and_loads_the_newest_round()
     {
-        var file = Path.Combine(_dir, "run", CheckpointDatabase.SqliteFileName);
-        var db = CheckpointDatabase.Sqlite(file, "aggregator");
-        await Roundtrip(_system, db);
+        var db = _folder.Sqlite(under: "run");
+        await Roundtrip(Actors, db);
 
-        var store = new SnapshotCheckpointStore(_system, db, TimeSpan.FromSeconds(20));
+        var store = new SnapshotCheckpointStore(Actors, db, TimeSpan.FromSeconds(20));
         await store.SaveAsync(Sample(10));
         await store.SaveAsync(Sample(20));
-        using var connection = new SqliteConnection(db.ConnectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence_nr, payload FROM snapshot";
-        using var reader = command.ExecuteReader();
-        Assert.True(reader.Read());
-        Assert.Equal(20, reader.GetInt64(0));
-        var payload = (byte[])reader["payload"];
+        var rows = SnapshotDatabaseFolder.Query(db, "SELECT sequence_nr, payload FROM snapshot", r => (Round: r.GetInt64(0), Payload: (byte[])r["payload"]));
+        var (round, payload) = Assert.Single(rows); // the older round was deleted after the newer one was saved
+        Assert.Equal(20, round);
         Assert.Equal(BytesOf(Sample(20)), payload); // compact binary (magic ABCK, SHA-256 last), not a serializer's wrapping
         Assert.Equal("ABCK"u8.ToArray(), payload[..4]);
-        Assert.False(reader.Read()); // the older round was deleted after the newer one was saved
     }
 
     [Fact]
     public async Task A_flipped_bit_in_the_stored_snapshot_is_refused_naming_the_database()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
-        var store = new SnapshotCheckpointStore(_system, db, TimeSpan.FromSeconds(20));
+        var db = _folder.Sqlite();
+        var store = new SnapshotCheckpointStore(Actors, db, TimeSpan.FromSeconds(20));
         await store.SaveAsync(Sample(10));
-        using (var connection = new SqliteConnection(db.ConnectionString))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            var bytes = BytesOf(Sample(10));
-            bytes[^40] ^= 0x04;
-            command.CommandText = "UPDATE snapshot SET payload = $p";
-            command.Parameters.AddWithValue("$p", bytes);
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var bytes = BytesOf(Sample(10));
+        bytes[^40] ^= 0x04;
+        Assert.Equal(1, SnapshotDatabaseFolder.Execute(db, "UPDATE snapshot SET payload = $p", ("$p", bytes)));
         var e = await Assert.ThrowsAsync<InvalidDataException>(store.LoadAsync);
         Assert.Contains("corrupt checkpoint", e.Message);
         Assert.Contains(db.Location, e.Message);
@@ -119,9 +95,8 @@ public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
     [Fact]
     public async Task Two_keys_in_one_database_are_two_runs()
     {
-        var file = Path.Combine(_dir, CheckpointDatabase.SqliteFileName);
-        var a = new SnapshotCheckpointStore(_system, CheckpointDatabase.Sqlite(file, "a"), TimeSpan.FromSeconds(20));
-        var b = new SnapshotCheckpointStore(_system, CheckpointDatabase.Sqlite(file, "b"), TimeSpan.FromSeconds(20));
+        var a = new SnapshotCheckpointStore(Actors, _folder.Sqlite("a"), TimeSpan.FromSeconds(20));
+        var b = new SnapshotCheckpointStore(Actors, _folder.Sqlite("b"), TimeSpan.FromSeconds(20));
         await a.SaveAsync(Sample(10));
         await b.SaveAsync(Sample(30));
         Assert.Equal(10, (await a.LoadAsync())!.Round);
@@ -140,7 +115,7 @@ public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
         Assert.Contains("postgresql://127.0.0.1:1/x", refused.Message);
         Assert.DoesNotContain("secret", refused.Message);
         // An SQLite file under a file: the folder cannot be made.
-        var blocker = Path.Combine(_dir, "file");
+        var blocker = Path.Combine(_folder.Directory, "file");
         File.WriteAllText(blocker, "");
         Assert.Contains("cannot use the checkpoint database", Assert.Throws<SettingsException>(CheckpointDatabase.Sqlite(Path.Combine(blocker, "checkpoints.db"), "k").Probe).Message);
     }
@@ -149,16 +124,6 @@ public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
     public async Task Postgresql_stores_and_loads_the_same_bytes()
     {
         var connection = Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")!;
-        await Roundtrip(_system, CheckpointDatabase.PostgreSql(connection, "test-" + Guid.NewGuid().ToString("N")[..8]));
-    }
-}
-
-/// <summary>A fact that runs only when AKKABYZ_TEST_POSTGRES names a PostgreSQL database (.ci/run starts one), else is skipped saying so.</summary>
-public sealed class SkippableFactPostgresAttribute : FactAttribute
-{
-    public SkippableFactPostgresAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")))
-            Skip = "AKKABYZ_TEST_POSTGRES is not set (a PostgreSQL connection string; .ci/run installs and starts PostgreSQL and sets it)";
+        await Roundtrip(Actors, CheckpointDatabase.PostgreSql(connection, "test-" + Guid.NewGuid().ToString("N")[..8]));
     }
 }

@@ -5,7 +5,6 @@ using AkkaByz.Runtime.Checkpointing;
 using AkkaByz.Runtime.Cluster;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Training;
-using Microsoft.Data.Sqlite;
 
 namespace AkkaByz.Runtime.Tests.Checkpointing;
 
@@ -18,26 +17,17 @@ namespace AkkaByz.Runtime.Tests.Checkpointing;
 public sealed class WorkerStateStoreSpecs : IAsyncLifetime
 {
     private static readonly string Run = WorkerStateSnapshot.IdentityOf(["akkabyz.rounds = 50"]);
-    private readonly string _dir = Directory.CreateTempSubdirectory("akkabyz-wstate-").FullName;
-    private ActorSystem _system = null!;
+    private readonly SnapshotDatabaseFolder _folder = new("akkabyz-wstate-");
+    private ActorSystem Actors => _folder.Actors;
 
-    public Task InitializeAsync()
-    {
-        _system = ActorSystem.Create("worker-states", "akka.loglevel = OFF, akka.stdout-loglevel = OFF");
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _system.Terminate();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _folder.DisposeAsync();
 
     private static MomentumWorkerState State(long round) => new(round, round, [1f, -2f, float.NaN, round]);
 
     private WorkerStateStore Store(CheckpointDatabase db, string worker = "worker-a") =>
-        new(_system, db, "aggregator", worker, TimeSpan.FromSeconds(20));
+        new(Actors, db, "aggregator", worker, TimeSpan.FromSeconds(20));
 
     private static async Task Roundtrip(WorkerStateStore store)
     {
@@ -58,27 +48,21 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     [Fact]
     public async Task Sqlite_returns_the_exact_state_of_a_round_and_keeps_the_last_three_rounds()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         db.Probe();
         await using var store = Store(db);
         await Roundtrip(store);
 
         foreach (var round in new long[] { 10, 20, 30, 40, 50 }) await store.SaveAsync(new WorkerStateSnapshot(Run, store.Worker, 0, round, State(round)), every: 10);
-        using var connection = new SqliteConnection(db.ConnectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence_nr FROM snapshot WHERE persistence_id = $id ORDER BY sequence_nr";
-        command.Parameters.AddWithValue("$id", "akkabyz-worker-state/aggregator/worker-a/slot-0");
-        using var reader = command.ExecuteReader();
-        var rounds = new List<long>();
-        while (reader.Read()) rounds.Add(reader.GetInt64(0));
+        var rounds = SnapshotDatabaseFolder.Query(db, "SELECT sequence_nr FROM snapshot WHERE persistence_id = $id ORDER BY sequence_nr", r => r.GetInt64(0),
+            ("$id", "akkabyz-worker-state/aggregator/worker-a/slot-0"));
         Assert.Equal([30L, 40L, 50L], rounds);
     }
 
     [Fact]
     public async Task The_state_log_hands_recorded_states_to_the_background_writer()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         await using var store = Store(db);
         var log = new WorkerStateLog(5) { Recorded = (round, state) => store.Post(Run, 3, round, 5, state) };
         log.Record(5, State(5));
@@ -94,23 +78,110 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_flush_behind_a_full_queue_completes_once_the_states_before_it_are_written_or_dropped()
+    {
+        // The writer is held inside its first save (a gate in front of the plugin); four more states fill the queue of
+        // 4, the flush comes, and four more push those four out (dropped with a warning). A flush that were a queue item
+        // would be pushed out too and never complete; it must complete once round 1 is written.
+        var db = _folder.Sqlite();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = Actors.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(Actors, db), entered)));
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 20, queue: 4);
+
+        store.Post(Run, 0, 1, 1, State(1));
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // round 1 is in the writer's hands
+        for (var round = 2; round <= 5; round++) store.Post(Run, 0, round, 1, State(round));
+        var flush = store.FlushAsync();
+        for (var round = 6; round <= 9; round++) store.Post(Run, 0, round, 1, State(round));
+        Assert.False(flush.IsCompleted); // round 1 is not written yet
+        Assert.Equal(4, warnings.Count(w => w.Contains("the database is behind", StringComparison.Ordinal)));
+        gate.Tell(Gate.Open.Instance);
+
+        await flush.WaitAsync(TimeSpan.FromSeconds(60)); // a regression fails here instead of hanging
+        Assert.Equal(State(1), (await store.LoadAsync(Run, 0, 1))!.State);
+        await store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60)); // and the newer ones
+        foreach (var round in new long[] { 6, 7, 8, 9 }) Assert.Equal(State(round), (await store.LoadAsync(Run, 0, round))!.State);
+        foreach (var round in new long[] { 2, 3, 4, 5 }) Assert.Null(await store.LoadAsync(Run, 0, round)); // dropped, each with a warning
+        foreach (var round in new long[] { 2, 3, 4, 5 }) Assert.Contains(warnings, w => w.Contains($"slot 0 round {round} was not saved", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stopping_the_store_writes_the_states_still_queued()
+    {
+        // As the worker node stops: the writer is busy with round 1 and three more wait in the queue. Disposing waits
+        // for all of them, and a store opened afterwards (the restarted node) reads every one back.
+        var db = _folder.Sqlite();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = Actors.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(Actors, db), entered)));
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 10, queue: 4,
+            closeTimeout: TimeSpan.FromSeconds(60));
+        store.Post(Run, 0, 1, 1, State(1));
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var round = 2; round <= 4; round++) store.Post(Run, 0, round, 1, State(round));
+        var closing = store.DisposeAsync().AsTask();
+        store.Post(Run, 0, 5, 1, State(5)); // after the stop: refused with a warning, never silently
+        gate.Tell(Gate.Open.Instance);
+        await closing.WaitAsync(TimeSpan.FromSeconds(90));
+
+        await using var restarted = Store(db);
+        foreach (var round in new long[] { 1, 2, 3, 4 }) Assert.Equal(State(round), (await restarted.LoadAsync(Run, 0, round))!.State);
+        Assert.Null(await restarted.LoadAsync(Run, 0, 5));
+        Assert.Contains(warnings, w => w.Contains("the store is closed; the optimizer state of slot 0 round 5 was not saved", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_store_whose_database_never_answers_stops_within_its_close_timeout_saying_what_it_gave_up()
+    {
+        // A plugin that never answers (a gate never opened): closing gives up after its close timeout, with a warning.
+        var db = _folder.Sqlite();
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var silent = Actors.ActorOf(Props.Create(() => new Gate(ActorRefs.Nobody, new TaskCompletionSource())));
+        var store = new WorkerStateStore(silent, db, "aggregator", "worker-a", TimeSpan.FromMinutes(10), warnings.Enqueue,
+            closeTimeout: TimeSpan.FromMilliseconds(200));
+        for (var round = 1; round <= 3; round++) store.Post(Run, 0, round, 1, State(round));
+        Assert.False(await store.CloseAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(warnings, w => w.Contains("3 optimizer states not written within 0.2 s of stopping; giving up on them", StringComparison.Ordinal)
+                                       && w.Contains(db.Location, StringComparison.Ordinal));
+        await store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60)); // nothing is left waiting for them
+    }
+
+    /// <summary>In front of a snapshot-store plugin: holds every message until <see cref="Open"/>, then passes them on (the sender kept).</summary>
+    private sealed class Gate : ReceiveActor
+    {
+        public sealed record Open
+        {
+            public static readonly Open Instance = new();
+        }
+
+        public Gate(IActorRef plugin, TaskCompletionSource entered)
+        {
+            var held = new List<(object Message, IActorRef Sender)>();
+            Receive<Open>(_ =>
+            {
+                foreach (var (message, sender) in held) plugin.Tell(message, sender);
+                held.Clear();
+                Become(() => ReceiveAny(m => plugin.Forward(m)));
+            });
+            ReceiveAny(m =>
+            {
+                held.Add((m, Sender));
+                entered.TrySetResult();
+            });
+        }
+    }
+
+    [Fact]
     public async Task A_flipped_bit_is_refused_naming_the_database()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         await using var store = Store(db);
         var snapshot = new WorkerStateSnapshot(Run, store.Worker, 0, 10, State(10));
         await store.SaveAsync(snapshot, every: 10);
-        using (var connection = new SqliteConnection(db.ConnectionString))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            var bytes = snapshot.ToBytes();
-            bytes[^40] ^= 0x10;
-            command.CommandText = "UPDATE snapshot SET payload = $p WHERE persistence_id = $id";
-            command.Parameters.AddWithValue("$p", bytes);
-            command.Parameters.AddWithValue("$id", store.PersistenceIdOf(0));
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var bytes = snapshot.ToBytes();
+        bytes[^40] ^= 0x10;
+        Assert.Equal(1, SnapshotDatabaseFolder.Execute(db, "UPDATE snapshot SET payload = $p WHERE persistence_id = $id", ("$p", bytes), ("$id", store.PersistenceIdOf(0))));
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => store.LoadAsync(Run, 0, 10));
         Assert.Contains("corrupt worker state snapshot", e.Message);
         Assert.Contains(db.Location, e.Message);
@@ -121,7 +192,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     [Fact]
     public async Task A_snapshot_of_another_run_worker_or_slot_is_refused()
     {
-        var db = CheckpointDatabase.Sqlite(Path.Combine(_dir, CheckpointDatabase.SqliteFileName), "aggregator");
+        var db = _folder.Sqlite();
         await using var store = Store(db);
         await store.SaveAsync(new WorkerStateSnapshot(Run, store.Worker, 0, 10, State(10)), every: 10);
         var other = WorkerStateSnapshot.IdentityOf(["akkabyz.rounds = 60"]);
@@ -139,11 +210,40 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         Assert.Null(await b.LoadAsync(Run, 0, 10));
     }
 
+    private static ClusterNodeSettings Node(string hocon) =>
+        ClusterNodeSettings.Create(ConfigurationFactory.ParseString(hocon).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference));
+
+    [Fact]
+    public async Task A_workers_name_comes_from_its_own_configuration_and_a_given_one_finds_its_states_after_a_restart_on_another_port()
+    {
+        // Unnamed, without certificates: the address, so with --port 0 a restart is another name.
+        var unnamed = Node("");
+        Assert.Equal("worker@127.0.0.1:5001", unnamed.WorkerNameOf(null, "127.0.0.1", 5001));
+        Assert.NotEqual(unnamed.WorkerNameOf(null, "127.0.0.1", 5001), unnamed.WorkerNameOf(null, "127.0.0.1", 5002));
+        // Named (--name): the same on every port; with a certificate, the certificate's name, and a different one is refused.
+        var named = Node("akkabyz-cluster.worker-name = w1");
+        Assert.Equal("w1", named.WorkerNameOf(null, "127.0.0.1", 5001));
+        Assert.Equal("w1", named.WorkerNameOf(null, "127.0.0.1", 5002));
+        Assert.Equal("w1", named.WorkerNameOf("w1", "127.0.0.1", 5002));
+        Assert.Equal("cert-w", unnamed.WorkerNameOf("cert-w", "127.0.0.1", 5001));
+        var mismatch = Assert.Throws<SettingsException>(() => named.WorkerNameOf("w2", "127.0.0.1", 5001));
+        Assert.Contains("worker-name (--name) = \"w1\", but this node's certificate names it \"w2\"", mismatch.Message);
+        foreach (var bad in new[] { "\"a/b\"", "\"W1\"", "\"-w\"", "\"w 1\"" })
+            Assert.Contains("is not a name", Assert.Throws<SettingsException>(() => Node($"akkabyz-cluster.worker-name = {bad}")).Message);
+
+        // The state a node named w1 wrote on port 5001 is found by w1 restarted on port 5002; an unnamed restart looks elsewhere.
+        var db = _folder.Sqlite();
+        await using (var before = Store(db, named.WorkerNameOf(null, "127.0.0.1", 5001)))
+            await before.SaveAsync(new WorkerStateSnapshot(Run, before.Worker, 1, 20, State(20)), every: 10);
+        await using var after = Store(db, named.WorkerNameOf(null, "127.0.0.1", 5002));
+        Assert.Equal(State(20), (await after.LoadAsync(Run, 1, 20))!.State);
+        await using var anonymous = Store(db, unnamed.WorkerNameOf(null, "127.0.0.1", 5002));
+        Assert.Null(await anonymous.LoadAsync(Run, 1, 20));
+    }
+
     [Fact]
     public void A_worker_keeps_its_states_only_in_a_configured_database()
     {
-        static ClusterNodeSettings Node(string hocon) =>
-            ClusterNodeSettings.Create(ConfigurationFactory.ParseString(hocon).WithFallback(ClusterConfig.Reference).WithFallback(AkkaByzConfig.Reference));
         Assert.Null(CheckpointTarget.ForWorker(Node(""))); // the default file is in the aggregator's run folder
         Assert.Null(CheckpointTarget.ForWorker(Node("akkabyz-cluster.checkpoint-store = files, akkabyz-cluster.checkpoint-dir = /tmp/x")));
         Assert.Null(CheckpointTarget.ForWorker(Node("akkabyz-cluster.checkpoint-dir = off, akkabyz-cluster.checkpoint-db = /tmp/x.db")));
@@ -154,7 +254,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         var e = Assert.Throws<SettingsException>(() => Node("""akkabyz-cluster.checkpoint-db = "Host=db;Password=secret" """));
         Assert.Contains("checkpoint-store = postgresql", e.Message);
         Assert.DoesNotContain("secret", e.Message);
-        Assert.Contains("is a folder", Assert.Throws<SettingsException>(() => Node($"akkabyz-cluster.checkpoint-db = {AkkaByzConfig.Quote(_dir)}")).Message);
+        Assert.Contains("is a folder", Assert.Throws<SettingsException>(() => Node($"akkabyz-cluster.checkpoint-db = {AkkaByzConfig.Quote(_folder.Directory)}")).Message);
         Assert.Contains("checkpoint-db", Assert.Throws<SettingsException>(() => Node("""akkabyz-cluster { checkpoint-store = postgresql, checkpoint-db = "Nonsense" }""")).Message);
     }
 
@@ -162,7 +262,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     public async Task Postgresql_returns_the_exact_state_of_a_round()
     {
         var connection = Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")!;
-        await using var store = new WorkerStateStore(_system, CheckpointDatabase.PostgreSql(connection, "k"), "test-" + Guid.NewGuid().ToString("N")[..8], "worker-a", TimeSpan.FromSeconds(20));
+        await using var store = new WorkerStateStore(Actors, CheckpointDatabase.PostgreSql(connection, "k"), "test-" + Guid.NewGuid().ToString("N")[..8], "worker-a", TimeSpan.FromSeconds(20));
         await Roundtrip(store);
     }
 }
