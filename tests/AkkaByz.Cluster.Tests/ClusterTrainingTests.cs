@@ -341,7 +341,10 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
 
         Assert.NotNull(await active.WaitForLine(l => l.Contains("checkpoint: round 20 saved", StringComparison.Ordinal), Startup));
         active.KillHard(); // no checkpoint after this one; the workers' states of it are written off their compute threads
-        await Task.Delay(TimeSpan.FromSeconds(1)); // well before the standby takes over (unreachable 2 s, then downed after 2 s more)
+        // The victim is killed once its database holds its state of round 20 (or later), well before the standby takes
+        // over (unreachable 2 s, then downed after 2 s more); a fixed pause would race the write on a loaded machine.
+        Assert.True(await StoredRoundReached(Path.Combine(_cluster.Directory, $"w{victim}.db"), 20, TimeSpan.FromSeconds(20)),
+            $"worker w{victim} did not write its state of round 20 to its database within 20 s");
         workers[victim].KillHard();
         var restarted = _cluster.Start($"worker w{victim}, restarted", Worker(victim));
 
@@ -369,6 +372,33 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         var parameters = ParameterFile.Read(Path.Combine(_cluster.OutDir, "parameters.bin"));
         Assert.Equal(0, Enumerable.Range(0, parameters.Length)
             .Count(i => BitConverter.SingleToInt32Bits(parameters[i]) != BitConverter.SingleToInt32Bits(local.FinalParameters[i])));
+    }
+
+    /// <summary>Polls a worker's SQLite state database until it holds a snapshot of round ≥ <paramref name="round"/>.</summary>
+    private static async Task<bool> StoredRoundReached(string database, long round, TimeSpan within)
+    {
+        var until = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < until)
+        {
+            if (File.Exists(database))
+            {
+                try
+                {
+                    await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+                    await connection.OpenAsync();
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "SELECT count(*) FROM snapshot WHERE sequence_nr >= $round";
+                    command.Parameters.AddWithValue("$round", round);
+                    if (Convert.ToInt64(await command.ExecuteScalarAsync()) > 0) return true;
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException)
+                {
+                    // not created yet, or locked by the writer: try again
+                }
+            }
+            await Task.Delay(50);
+        }
+        return false;
     }
 
     [Fact]
