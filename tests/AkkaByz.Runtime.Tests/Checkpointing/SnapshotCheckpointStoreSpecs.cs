@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Checkpointing;
@@ -16,13 +17,13 @@ public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("akkabyz-snap-").FullName;
     private ActorSystem _system = null!;
 
-    public Task InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         _system = ActorSystem.Create("snapshots", "akka.loglevel = OFF, akka.stdout-loglevel = OFF");
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _system.Terminate();
         SqliteConnection.ClearAllPools();
@@ -156,7 +157,8 @@ public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
 /// <summary>A fact that runs only when AKKABYZ_TEST_POSTGRES names a PostgreSQL database (.ci/run starts one), else is skipped saying so.</summary>
 public sealed class SkippableFactPostgresAttribute : FactAttribute
 {
-    public SkippableFactPostgresAttribute()
+    public SkippableFactPostgresAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")))
             Skip = "AKKABYZ_TEST_POSTGRES is not set (a PostgreSQL connection string; .ci/run installs and starts PostgreSQL and sets it)";

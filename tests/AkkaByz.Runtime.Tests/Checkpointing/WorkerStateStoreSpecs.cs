@@ -21,13 +21,13 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("akkabyz-wstate-").FullName;
     private ActorSystem _system = null!;
 
-    public Task InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         _system = ActorSystem.Create("worker-states", "akka.loglevel = OFF, akka.stdout-loglevel = OFF");
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _system.Terminate();
         SqliteConnection.ClearAllPools();
