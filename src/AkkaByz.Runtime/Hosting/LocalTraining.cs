@@ -1,16 +1,9 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.Hosting;
-using AkkaByz.Core.Data;
-using AkkaByz.Core.Models;
-using AkkaByz.Runtime.Actors;
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Configuration;
-using AkkaByz.Runtime.Faults;
-using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
-using AkkaByz.Runtime.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
