@@ -88,6 +88,8 @@ public static class LocalTrainingHosting
     /// actors from <see cref="WorkerProps"/>), all talking only through serializable messages. The sink writes
     /// metrics.csv into <see cref="LocalTrainingOptions.OutputDirectory"/> when set (the caller prepares the folder:
     /// <see cref="RunOutput.Prepare"/>). The workers register with the aggregator, which starts round 1 once enough have.
+    /// Call it once per host: the run's models, server optimizer and worker computations are made by this call and
+    /// owned by the actors it starts.
     /// </summary>
     public static AkkaConfigurationBuilder WithLocalTrainingActors(this AkkaConfigurationBuilder akka, RunPlan plan, LocalTrainingOptions options)
     {
@@ -98,14 +100,18 @@ public static class LocalTrainingHosting
         var settings = components.Settings;
         var rounds = components.Rounds;
         var csv = options.OutputDirectory is { } dir ? RunOutput.MetricsPath(dir) : null;
+        // The parts that can fail (models, the server's optimizer, the workers' computations) are made now, while the
+        // host is configured: a failure is thrown by the host's start as itself, before any actor exists.
+        var evaluatorModel = components.CreateModel();
+        var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
+        var computations = plan.Slots.Select(slot => plan.CreateComputation(slot.Index)).ToArray();
         return akka.WithActors((system, registry) =>
         {
             var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow, options.MetricsSeriesCapacity,
                 run: RunDescription.From(settings, rounds)), "metrics");
             registry.Register<MetricsSink>(metrics);
-            var evaluator = system.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, metrics), "evaluator");
+            var evaluator = system.ActorOf(EvaluatorActor.Props(evaluatorModel, components.Test, metrics), "evaluator");
             registry.Register<Evaluator>(evaluator);
-            var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
             var aggregator = system.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
                 settings.Workers, settings.Byzantine, rounds, settings.EvalInterval, settings.Barrier, server,
                 components.CreateAggregator, evaluator, metrics, IsByzantineSlot: settings.IsByzantine)), "aggregator");
@@ -120,7 +126,7 @@ public static class LocalTrainingHosting
             foreach (var slot in plan.Slots)
             {
                 var i = slot.Index;
-                system.ActorOf(WorkerProps.For(plan, i, slot.IsByzantine ? $"byzantine-{i}" : $"worker-{i}", aggregator, plan.CreateComputation(i), tap), $"worker-{i}");
+                system.ActorOf(WorkerProps.For(plan, i, slot.IsByzantine ? $"byzantine-{i}" : $"worker-{i}", aggregator, computations[i], tap), $"worker-{i}");
             }
         });
     }
