@@ -13,8 +13,9 @@ using Microsoft.Extensions.Logging;
 namespace AkkaByz.Dashboard;
 
 /// <summary>
-/// The live dashboard: one page (embedded: index.html, app.js, style.css and the vendored uPlot), a JSON snapshot at
-/// /state and server-sent events at /events (a snapshot, then deltas at most every <see cref="MinInterval"/>).
+/// The live dashboard: one page (embedded: index.html, app.js, style.css and the vendored uPlot), the per-round column
+/// list at /api/columns (<see cref="DashboardState.ColumnsJson"/>, read by the page first), a JSON snapshot at /state and
+/// server-sent events at /events (a snapshot, then deltas at most every <see cref="MinInterval"/>).
 /// Binds 127.0.0.1 by default; bound to any other address it prints a warning and requires a random token in the
 /// URL (?token=...), which the printed URL carries.
 /// </summary>
@@ -71,6 +72,11 @@ public sealed class DashboardServer : IAsyncDisposable
             return Results.Text(state.Snapshot().Json, "application/json");
         });
         app.MapGet("/events", (HttpContext c) => Events(c, state));
+        app.MapGet("/api/columns", (HttpContext c) =>
+        {
+            c.Response.Headers.CacheControl = "no-cache";
+            return Results.Text(state.ColumnsJson, "application/json");
+        });
         try
         {
             await app.StartAsync(cancellation).ConfigureAwait(false);

@@ -46,11 +46,27 @@ public sealed class DashboardState : IRunFeedListener
     private TimeSpan _experimentElapsed;
     private string _finished = "";
 
-    public DashboardState(string mode, int rowCapacity = DefaultRowCapacity)
+    private readonly JsonSerializerOptions _options;
+
+    /// <param name="columns">The per-round columns the page receives and lists; by default <see cref="MetricsColumn.All"/>.</param>
+    public DashboardState(string mode, int rowCapacity = DefaultRowCapacity, IReadOnlyList<MetricsColumn>? columns = null)
     {
         Mode = mode;
         RowCapacity = rowCapacity >= 2 ? rowCapacity : throw new ArgumentOutOfRangeException(nameof(rowCapacity));
+        Columns = columns ?? MetricsColumn.All;
+        _options = new JsonSerializerOptions(Options) { Converters = { new RowJsonConverter(Columns) } };
+        ColumnsJson = JsonSerializer.Serialize(Columns.Select(ColumnDto.From).ToArray(), ColumnListOptions);
     }
+
+    /// <summary>The per-round columns (<see cref="MetricsColumn.All"/> unless a test gives others).</summary>
+    public IReadOnlyList<MetricsColumn> Columns { get; }
+
+    /// <summary>
+    /// The page's column list, served at <c>/api/columns</c>: every column, in order, as <c>{name, key, label, unit,
+    /// format, description, chart}</c> (<see cref="ColumnDto"/>; key null = not in the rows, chart null = table only).
+    /// The page reads the rows' keys, names, units, formats and charts from it: nothing about a column is in app.js.
+    /// </summary>
+    public string ColumnsJson { get; }
 
     /// <summary>"train", "node" or "experiment": which panels the page shows.</summary>
     public string Mode { get; }
@@ -268,7 +284,7 @@ public sealed class DashboardState : IRunFeedListener
                 StatusLocked());
         }
         // Serialised outside the lock: the feed never waits for a page.
-        var json = JsonSerializer.Serialize(payload, Options);
+        var json = JsonSerializer.Serialize(payload, _options);
         if (snapshot)
             lock (_gate) _snapshotCache = (generation, seq, json);
         return (json, generation, seq);
@@ -289,6 +305,8 @@ public sealed class DashboardState : IRunFeedListener
 
     private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
 
+    private static readonly JsonSerializerOptions ColumnListOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
     private static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -298,12 +316,21 @@ public sealed class DashboardState : IRunFeedListener
     // ------------------------------------------------------------------ wire shapes (short names: rows are many)
 
     /// <summary>
-    /// A kept row: its sequence number and the row itself (no copy: the row is immutable). Written by
-    /// <see cref="RowJsonConverter"/> as <c>{"seq":…, KEY: value for every column of <see cref="MetricsColumn.All"/> with a
+    /// A kept row: its sequence number and the row itself (no copy: the row is immutable). Written by the state's
+    /// <see cref="RowJsonConverter"/> as <c>{"seq":…, KEY: value for every column of <see cref="Columns"/> with a
     /// <see cref="MetricsColumn.DashboardKey"/> and a finite value, "s": [the suspect workers], "why": {reason: count}}</c>.
     /// </summary>
-    [JsonConverter(typeof(RowJsonConverter))]
     public readonly record struct RowDto(long Seq, MetricsRow Row);
+
+    /// <summary>
+    /// One column of the page's list: its metrics.csv <paramref name="Name"/>, its row key (null: not sent), label, unit,
+    /// .NET numeric <paramref name="Format"/> (the CSV's: "0", "0.###", "0.0000", "G6"; the page formats values with it),
+    /// description and chart group (null: table only).
+    /// </summary>
+    public sealed record ColumnDto(string Name, string? Key, string Label, string Unit, string Format, string Description, string? Chart)
+    {
+        public static ColumnDto From(MetricsColumn c) => new(c.Name, c.DashboardKey, c.Label, c.Unit, c.Format, c.Description, c.Chart);
+    }
 
     public sealed record ClusterDto(long Seq, string Utc, int Aggregators, int Workers, int Unreachable, string Event, bool FailOver);
 

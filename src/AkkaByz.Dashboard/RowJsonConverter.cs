@@ -6,19 +6,21 @@ namespace AkkaByz.Dashboard;
 
 /// <summary>
 /// Writes a dashboard row (<see cref="DashboardState.RowDto"/>) as the page reads it: <c>seq</c>, then every column of
-/// <see cref="MetricsColumn.All"/> that has a <see cref="MetricsColumn.DashboardKey"/>, under that short key, when its
-/// value is finite (a missing key is a missing value), then <c>s</c> (the workers the rule discarded) and <c>why</c>
-/// (this round's rejections by reason, when there were any). The keys are encoded once; a row allocates nothing.
+/// the state's columns (<see cref="MetricsColumn.All"/>) that has a <see cref="MetricsColumn.DashboardKey"/>, under that
+/// short key, when its value is finite (a missing key is a missing value), then <c>s</c> (the workers the rule
+/// discarded) and <c>why</c> (this round's rejections by reason, when there were any). The page learns the keys from
+/// the column list (<see cref="DashboardState.ColumnsJson"/>). The keys are encoded once; a row allocates nothing.
 /// Write-only: the page never sends rows back.
 /// </summary>
-public sealed class RowJsonConverter : JsonConverter<DashboardState.RowDto>
+/// <param name="all">The columns; a key used twice or reserved for the row's lists is refused (<see cref="DashboardColumns"/>).</param>
+public sealed class RowJsonConverter(IReadOnlyList<MetricsColumn> all) : JsonConverter<DashboardState.RowDto>
 {
     private static readonly JsonEncodedText SeqKey = JsonEncodedText.Encode("seq");
     private static readonly JsonEncodedText SuspectsKey = JsonEncodedText.Encode("s");
     private static readonly JsonEncodedText WhyKey = JsonEncodedText.Encode("why");
 
     /// <summary>The columns the page receives, with their encoded keys, in column order.</summary>
-    private static readonly (MetricsColumn Column, JsonEncodedText Key)[] Columns = DashboardColumns(MetricsColumn.All);
+    private readonly (MetricsColumn Column, JsonEncodedText Key)[] _columns = DashboardColumns(all);
 
     /// <summary>The columns of <paramref name="all"/> sent to the page; a key used twice or reserved for the row's lists is refused.</summary>
     public static (MetricsColumn Column, JsonEncodedText Key)[] DashboardColumns(IReadOnlyList<MetricsColumn> all)
@@ -45,7 +47,7 @@ public sealed class RowJsonConverter : JsonConverter<DashboardState.RowDto>
         var row = value.Row;
         writer.WriteStartObject();
         writer.WriteNumber(SeqKey, value.Seq);
-        foreach (var (column, key) in Columns)
+        foreach (var (column, key) in _columns)
         {
             var v = column.Value(row);
             if (double.IsFinite(v)) writer.WriteNumber(key, v);

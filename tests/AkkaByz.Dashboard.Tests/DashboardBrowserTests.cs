@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using System.Text.Json;
+using AkkaByz.Runtime.Metrics;
 using Xunit.Abstractions;
 
 namespace AkkaByz.Dashboard.Tests;
@@ -70,7 +72,9 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper log) : IDisp
         // The rejection panel names the NaN link's reason; the heat map's legend gives the detection figures; the charts drew.
         await WaitFor("document.getElementById('rejected-table').textContent", v => v.Contains("non-finite", StringComparison.Ordinal), "the rejection table");
         await WaitFor("document.getElementById('heat-legend').textContent", v => v.Contains("detection: precision", StringComparison.Ordinal), "the heat map legend");
-        Assert.Equal("3", await page.Evaluate("String(document.querySelectorAll('.uplot').length)"));
+        // Accuracy, loss, rejections, and one chart per chart group of the column list.
+        var groups = MetricsColumn.All.Where(c => c.DashboardKey is not null && c.Chart is not null).Select(c => c.Chart).Distinct().Count();
+        await WaitFor("String(document.querySelectorAll('.uplot').length)", v => v == (3 + groups).ToString(CultureInfo.InvariantCulture), "the charts");
         await WaitFor("document.getElementById('acc').textContent", v => v.EndsWith('%'), "the accuracy tile");
 
         // A screenshot with a few evaluations on it (round 600 or later, or whatever the run reached in a minute).
@@ -84,5 +88,59 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper log) : IDisp
 
         run.Interrupt(); // Ctrl-C: the run ends after its last round and writes its outputs
         Assert.NotNull(await run.WaitForExit(TimeSpan.FromMinutes(2)));
+    }
+
+    /// <summary>
+    /// The page draws whatever the column list says: a dashboard server in this process, its state given
+    /// <see cref="MetricsColumn.All"/> and one more definition (<see cref="MetricsColumnDefinitionTests.Added"/>, a key,
+    /// label, format and chart group app.js has never seen), fed rows; the page lists every served column with its
+    /// latest value in the column's format (the CSV's cell), draws the new group's chart, and follows a new row.
+    /// </summary>
+    [ChromiumFact]
+    public async Task A_column_added_to_the_definitions_appears_on_the_page_without_editing_app_js()
+    {
+        IReadOnlyList<MetricsColumn> columns = [.. MetricsColumn.All, MetricsColumnDefinitionTests.Added];
+        var state = new DashboardState("train", columns: columns);
+        state.RunStarted(new RunDescription("logreg", "synthetic", "sf", "ctma(cwtm)", "mu2", 5, 2, 100, 10, [3, 4]));
+        static MetricsRow RowOf(long round, int received) =>
+            new(round, 0.5, 0.25, 0.875, received, 2, 8, 1.5, 12.5, 3.0 + round, 7) { SuspectWorkers = [3, 4] };
+        for (var r = 1; r <= 30; r++) state.Row(RowOf(r, 17));
+        await using var server = await DashboardServer.StartAsync(state, "127.0.0.1", 0, warnings: null);
+        var served = await MetricsColumnDefinitionTests.ServedColumns(state);
+        Assert.Equal(columns.Select(c => c.Name), served.Select(e => e.GetProperty("name").GetString()));
+
+        await using var page = await DevToolsPage.StartAsync(1400, 1800);
+        await page.Navigate(server.Url);
+        async Task<string> WaitFor(string expression, Func<string, bool> done, string what)
+        {
+            var value = "";
+            for (var i = 0; i < 300; i++)
+            {
+                value = await page.Evaluate(expression);
+                if (done(value)) return value;
+                await Task.Delay(100);
+            }
+            Assert.Fail($"{what}: still '{value}' after 30 s\n" + await page.Evaluate("document.body.innerText"));
+            return value;
+        }
+        const string Table = "JSON.stringify([...document.querySelectorAll('#columns-table tr[data-column]')].map(t => [t.dataset.column, t.cells[0].textContent, t.cells[1].textContent]))";
+        string[][] Shown(string json) => JsonSerializer.Deserialize<string[][]>(json)!;
+        var last = RowOf(30, 17);
+        var shown = Shown(await WaitFor(Table, v => v.Contains("discarded_share", StringComparison.Ordinal), "the column table"));
+        Assert.Equal(columns.Select(c => c.Name), shown.Select(t => t[0])); // every served column, in order
+        Assert.Equal(columns.Select(c => c.Label), shown.Select(t => t[1]));
+        Assert.Equal(columns.Select(c => c.Csv(last)), shown.Select(t => t[2])); // the latest row, in each column's format
+        Assert.Equal("0.471", shown[^1][2]);
+
+        // The new definition's chart group is drawn, its series named by the label.
+        var legend = await WaitFor("(document.querySelector('[data-chart-group=\"added for the spec\"] .u-legend') || {}).textContent || ''",
+            v => v.Length > 0, "the added group's chart");
+        Assert.Contains("discarded share", legend, StringComparison.Ordinal);
+
+        // A new row reaches the open page (a delta): the table follows it.
+        state.Row(RowOf(31, 16));
+        shown = Shown(await WaitFor(Table, v => Shown(v)[0][2] == "31", "the table after a new row"));
+        Assert.Equal("0.500", shown[^1][2]);
+        Assert.Equal("16", shown[columns.ToList().FindIndex(c => c.Name == "received")][2]);
     }
 }

@@ -4,7 +4,10 @@ using AkkaByz.Runtime.Metrics;
 
 namespace AkkaByz.Dashboard.Tests;
 
-/// <summary>Every definition in <see cref="MetricsColumn.All"/> appears where its flags say: the CSV, the Meter, the page.</summary>
+/// <summary>
+/// Every definition in <see cref="MetricsColumn.All"/> appears where its flags say: the CSV, the Meter, the page's rows
+/// and the page's column list (<c>/api/columns</c>); a definition added to the list is listed and sent with no other change.
+/// </summary>
 public sealed class MetricsColumnDefinitionTests
 {
     private static readonly RunDescription Run = new("logreg", "synthetic", "sf", "ctma(cwtm)", "mu2", 5, 2, 100, 10, [3, 4]);
@@ -77,15 +80,67 @@ public sealed class MetricsColumnDefinitionTests
     }
 
     [Fact]
-    public void The_dashboard_row_keeps_the_keys_the_page_reads()
+    public void The_dashboard_row_is_seq_then_the_keys_of_the_finite_columns_then_the_row_lists()
     {
         var state = new DashboardState("train");
         state.RunStarted(Run);
         state.Row(Row with { TestLoss = double.NaN, TestAccuracy = double.NaN });
         using var json = JsonDocument.Parse(state.Snapshot().Json);
         var row = json.RootElement.GetProperty("rows")[0];
-        Assert.Equal(["seq", "r", "l", "n", "j", "ag", "rt", "e", "s", "why"], row.EnumerateObject().Select(p => p.Name));
-        Assert.Equal("""{"seq":1,"r":42,"l":0.5,"n":17,"j":2,"ag":1.5,"rt":12.5,"e":3,"s":[3,4],"why":{"non-finite":2}}""", row.GetRawText());
+        Assert.Equal(["seq", "r", "l", "n", "j", "sc", "ag", "rt", "e", "rf", "s", "why"], row.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("""{"seq":1,"r":42,"l":0.5,"n":17,"j":2,"sc":8,"ag":1.5,"rt":12.5,"e":3,"rf":7,"s":[3,4],"why":{"non-finite":2}}""", row.GetRawText());
+    }
+
+    /// <summary>The column list as the page reads it: <c>GET /api/columns</c> of a running dashboard server.</summary>
+    internal static async Task<JsonElement[]> ServedColumns(DashboardState state)
+    {
+        await using var server = await DashboardServer.StartAsync(state, "127.0.0.1", 0, warnings: null);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync(server.Url + "api/columns");
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return [.. json.RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+
+    private static void AssertListed(IReadOnlyList<MetricsColumn> columns, JsonElement[] served)
+    {
+        Assert.Equal(columns.Select(c => c.Name), served.Select(e => e.GetProperty("name").GetString()));
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var (c, e) = (columns[i], served[i]);
+            Assert.Equal(c.DashboardKey, e.GetProperty("key").GetString());
+            Assert.Equal(c.Label, e.GetProperty("label").GetString());
+            Assert.Equal(c.Unit, e.GetProperty("unit").GetString());
+            Assert.Equal(c.Format, e.GetProperty("format").GetString());
+            Assert.Equal(c.Description, e.GetProperty("description").GetString());
+            Assert.Equal(c.Chart, e.GetProperty("chart").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task The_columns_endpoint_lists_every_definition_in_order_with_what_the_page_shows()
+    {
+        var served = await ServedColumns(new DashboardState("train"));
+        AssertListed(MetricsColumn.All, served);
+        // Every column the rows carry is in the list (the page has no other source for a key).
+        Assert.All(MetricsColumn.All.Where(c => c.DashboardKey is not null), c => Assert.Contains(served, e => e.GetProperty("key").GetString() == c.DashboardKey));
+    }
+
+    /// <summary>A definition that is not in <see cref="MetricsColumn.All"/>: what a new metric is, for the page.</summary>
+    internal static readonly MetricsColumn Added = new("discarded_share", "1", "Share of the received updates the rule discarded.",
+        r => r.Received > 0 ? (double)r.Suspects / r.Received : double.NaN, "0.000") { DashboardKey = "ds", Label = "discarded share", Chart = "added for the spec" };
+
+    [Fact]
+    public async Task A_column_added_to_the_definitions_is_listed_and_sent_in_the_rows_with_no_other_change()
+    {
+        IReadOnlyList<MetricsColumn> columns = [.. MetricsColumn.All, Added];
+        var state = new DashboardState("train", columns: columns);
+        AssertListed(columns, await ServedColumns(state));
+        state.RunStarted(Run);
+        state.Row(Row);
+        using var json = JsonDocument.Parse(state.Snapshot().Json);
+        Assert.Equal(8.0 / 17, json.RootElement.GetProperty("rows")[0].GetProperty("ds").GetDouble());
     }
 
     [Fact]

@@ -1,4 +1,7 @@
-// AkkaByz dashboard: one EventSource (/events), a snapshot then deltas; uPlot charts and a canvas heat map.
+// AkkaByz dashboard: the per-round column list (api/columns, generated from MetricsColumn.All), then one EventSource
+// (/events), a snapshot then deltas; uPlot charts and a canvas heat map. Nothing about a column is written here: row
+// keys, labels, units, formats and chart groups come from the column list (the panels below look columns up by their
+// metrics.csv name).
 "use strict";
 (function () {
   const token = new URLSearchParams(location.search).get("token");
@@ -8,8 +11,33 @@
   let charts = {};
   let pending = false;
   let rejectedKey = "";  // the reasons the rejection chart was built for (a new reason rebuilds it)
+  let C = [];            // the columns: {name, key, label, unit, format, description, chart}, in metrics.csv order
+  let K = {};            // row key by column name, for the columns sent in the rows
+  const palette = ["#c62828", "#6a1b9a", "#00838f", "#ef6c00", "#2e7d32", "#4e342e", "#283593"];
 
   const fmt = (v, d) => v == null || !isFinite(v) ? "–" : v.toFixed(d);
+  // A row's value of the column named `name` (its metrics.csv name), null when missing.
+  const v = (r, name) => { const k = K[name]; return k == null || r[k] == null ? null : r[k]; };
+  const esc = t => String(t).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  // A value in its column's .NET numeric format (the CSV's): "0", "0.00" (fixed), "0.0##" (up to), "G6" (significant digits).
+  function formatValue(x, format) {
+    if (x == null || !isFinite(x)) return "–";
+    const g = /^G(\d+)$/i.exec(format || "");
+    if (g) return String(Number(x.toPrecision(Math.min(21, Math.max(1, +g[1])))));
+    const m = /^0(?:\.(0*)(#*))?$/.exec(format || "");
+    if (!m) return String(x);
+    const min = (m[1] || "").length, max = min + (m[2] || "").length;
+    let t = x.toFixed(max);
+    const dot = t.indexOf(".");
+    if (dot >= 0 && max > min) {
+      let end = t.length;
+      while (end > dot + 1 + min && t[end - 1] === "0") end--;
+      t = t.slice(0, end === dot + 1 ? dot : end);
+    }
+    return t;
+  }
+  // A unit as the page shows it: UCUM annotations without braces ({update} → update), dimensionless "1" as nothing.
+  const unitText = u => u === "1" ? "" : String(u || "").replace(/^\{(.*)\}$/, "$1");
   const dur = s => {
     if (s == null || !isFinite(s)) return "–";
     s = Math.round(s);
@@ -29,6 +57,18 @@
     }
     S.trimmed = d.trimmed; S.rejected = d.rejected; S.experiment = d.experiment; S.status = d.status; S.seq = d.seq;
     if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; render(); }); }
+  }
+
+  // The column list first (it says which row key is which column), then the event stream.
+  function start() {
+    fetch("api/columns" + q, { cache: "no-cache" })
+      .then(r => { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(cols => {
+        C = cols; K = {};
+        for (const c of cols) if (c.key != null) K[c.name] = c.key;
+        connect();
+      })
+      .catch(e => { $("connection").textContent = `cannot read the column list (${e.message}); retrying…`; setTimeout(start, 2000); });
   }
 
   function connect() {
@@ -100,15 +140,15 @@
 
   function renderCharts() {
     const rows = S.rows;
-    const ev = rows.filter(r => r.a != null);
+    const ev = rows.filter(r => v(r, "test_accuracy") != null);
     chart("acc", $("chart-acc"), {
       scales: { x: { time: false } },
       axes: [{ label: "round" }, { label: "test accuracy (%)" }],
       series: [{ label: "round" }, { label: "test accuracy %", stroke: "#1565c0", width: 2, points: { show: ev.length < 60 } }],
-    }, [ev.map(r => r.r), ev.map(r => 100 * r.a)]);
+    }, [ev.map(r => v(r, "round")), ev.map(r => 100 * v(r, "test_accuracy"))]);
 
-    const tr = rows.filter(r => r.r > 0);
-    const xs = tr.map(r => r.r), raw = tr.map(r => r.l ?? null);
+    const tr = rows.filter(r => v(r, "round") > 0);
+    const xs = tr.map(r => v(r, "round")), raw = tr.map(r => v(r, "train_loss"));
     chart("loss", $("chart-loss"), {
       scales: { x: { time: false } },
       axes: [{ label: "round" }, { label: "loss" }],
@@ -116,7 +156,7 @@
         { label: "train (raw)", stroke: "rgba(230,81,0,0.22)", width: 1 },
         { label: "train (smoothed)", stroke: "#e65100", width: 2 },
         { label: "test", stroke: "#1565c0", width: 2, spanGaps: true, points: { show: true, size: 4 } }],
-    }, [xs, raw, smooth(raw), tr.map(r => r.tl ?? null)]);
+    }, [xs, raw, smooth(raw), tr.map(r => v(r, "test_loss"))]);
 
     // Rejections: cumulative per reason over rounds.
     const reasons = Object.keys(S.rejected || {});
@@ -129,7 +169,6 @@
       const key = reasons.join(",");
       if (charts.rej && rejectedKey !== key) { charts.rej.destroy(); delete charts.rej; }
       rejectedKey = key;
-      const palette = ["#c62828", "#6a1b9a", "#00838f", "#ef6c00", "#2e7d32", "#4e342e", "#283593"];
       chart("rej", $("chart-rejected"), {
         height: 160, scales: { x: { time: false } }, axes: [{ label: "round" }, { label: "rejected" }],
         series: [{ label: "round" }, ...reasons.map((k, i) => ({ label: k, stroke: palette[i % palette.length], width: 2 }))],
@@ -141,7 +180,7 @@
     const canvas = $("heatmap"), run = S.run;
     const m = run ? run.workers : (S.trimmed || []).length;
     if (!m) return;
-    const rows = S.rows.filter(r => r.r > 0 && r.rt != null);
+    const rows = S.rows.filter(r => v(r, "round") > 0 && v(r, "round_ms") != null);
     const byz = new Set(run ? run.byzantineWorkers : []);
     const cssW = width(canvas.parentElement), left = 62, right = 70, top = 6, bottom = 34;
     const cell = Math.max(6, Math.min(18, Math.floor(260 / m)));
@@ -177,7 +216,7 @@
     if (rows.length) {
       for (let k = 0; k <= 4; k++) {
         const i = Math.min(rows.length - 1, Math.round(k * (rows.length - 1) / 4));
-        g.fillText(String(rows[i].r), left + (i + 0.5) * plotW / rows.length, top + m * cell + 4);
+        g.fillText(String(v(rows[i], "round")), left + (i + 0.5) * plotW / rows.length, top + m * cell + 4);
       }
     }
     g.fillText("round", left + plotW / 2, top + m * cell + 18);
@@ -192,6 +231,41 @@
     $("heat-legend").innerHTML = `trimmed rounds per worker: ${totals.join(", ")}` +
       (byz.size ? ` — detection: precision ${fmt(100 * st.precision, 1)}% (${st.truePositives} of ${st.truePositives + st.falsePositives} discarded updates were Byzantine), ` +
         `recall ${fmt(100 * st.recall, 1)}% (of the Byzantine updates, one per Byzantine worker per round)` : "");
+  }
+
+  // Every listed column: its latest value in a table, and the columns of each chart group as series of one chart.
+  function renderColumns() {
+    const rows = S.rows;
+    const latest = c => {
+      if (c.key == null) return null;
+      for (let i = rows.length - 1; i >= 0; i--) if (rows[i][c.key] != null) return rows[i][c.key];
+      return null;
+    };
+    $("columns-table").innerHTML = "<table><tr><th class='left'>metric</th><th>latest</th><th class='left'>unit</th><th class='left'>metrics.csv column</th></tr>" +
+      C.map(c => `<tr data-column="${esc(c.name)}" title="${esc(c.description)}"><td class='left'>${esc(c.label)}</td>` +
+        `<td class='latest'>${c.key == null ? "<span class='muted'>not sent</span>" : formatValue(latest(c), c.format)}</td>` +
+        `<td class='left'>${esc(unitText(c.unit))}</td><td class='left muted'>${esc(c.name)}</td></tr>`).join("") + "</table>";
+
+    const host = $("column-charts");
+    const tr = rows.filter(r => v(r, "round") > 0), xs = tr.map(r => v(r, "round"));
+    const groups = [...new Set(C.filter(c => c.key != null && c.chart != null).map(c => c.chart))];
+    for (const g of groups) {
+      let el = [...host.children].find(e => e.dataset.chartGroup === g);
+      if (!el) {
+        el = document.createElement("div");
+        el.className = "column-group";
+        el.dataset.chartGroup = g;
+        el.innerHTML = `<h3>${esc(g)}</h3><div class="chart"></div>`;
+        host.appendChild(el);
+      }
+      const cols = C.filter(c => c.key != null && c.chart === g);
+      const units = [...new Set(cols.map(c => unitText(c.unit)).filter(u => u))].join(", ");
+      chart("column-group:" + g, el.querySelector(".chart"), {
+        height: 180, scales: { x: { time: false } }, axes: [{ label: "round" }, { label: units }],
+        series: [{ label: "round" }, ...cols.map((c, i) => ({ label: c.label, stroke: palette[i % palette.length], width: 1.5,
+          value: (u, x) => formatValue(x, c.format) }))],
+      }, [xs, ...cols.map(c => tr.map(r => r[c.key] == null ? null : r[c.key]))]);
+    }
   }
 
   function renderCluster() {
@@ -249,9 +323,10 @@
     if (S.mode === "experiment") { renderExperiment(); return; }
     renderCharts();
     renderHeatmap();
+    renderColumns();
     renderCluster();
   }
 
   window.addEventListener("resize", () => { for (const k in charts) charts[k].destroy(); charts = {}; render(); });
-  connect();
+  start();
 })();

@@ -1,16 +1,9 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.Hosting;
-using AkkaByz.Core.Data;
-using AkkaByz.Core.Models;
-using AkkaByz.Runtime.Actors;
 using AkkaByz.Runtime.Composition;
 using AkkaByz.Runtime.Configuration;
-using AkkaByz.Runtime.Faults;
-using AkkaByz.Runtime.Metrics;
 using AkkaByz.Runtime.Protocol;
-using AkkaByz.Runtime.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -43,52 +36,21 @@ public static class LocalTraining
         var settings = components.Settings;
         var rounds = components.Rounds;
         options.OnComposed?.Invoke(components);
-        string? csv = null;
-        if (options.OutputDirectory is { } dir)
-        {
-            RunOutput.Prepare(dir);
-            csv = RunOutput.MetricsPath(dir);
-        }
+        if (options.OutputDirectory is { } dir) RunOutput.Prepare(dir);
 
-        var akkaConfig = ConfigurationFactory.ParseString($$"""
-            akka {
-              loglevel = {{options.LogLevel}}
-              stdout-loglevel = WARNING
-              log-dead-letters = off
-              log-dead-letters-during-shutdown = off
-              actor.serialize-creators = off
-              # An actor that throws is stopped, not restarted with fresh state: a worker that fails counts as a
-              # crash (DeathWatch removes it); an aggregator that fails ends the run with an error.
-              actor.guardian-supervisor-strategy = "Akka.Actor.StoppingSupervisorStrategy"
-            }
-            """);
-        if (options.AkkaConfig is not null) akkaConfig = options.AkkaConfig.WithFallback(akkaConfig);
-        if (options.Logging is not null) akkaConfig = ConfigurationFactory.ParseString("akka.stdout-loglevel = OFF").WithFallback(akkaConfig);
+        // Which slots are Byzantine, their data, computations and attacks: the run plan (the same for worker nodes and PlainLoop).
+        var plan = RunPlan.For(components);
         // The actor system by Akka.Hosting on a generic host without a console lifetime: Ctrl-C is the command's (it
-        // ends the run after its last completed round, below), and tests run many of these in one process.
-        using var host = BuildHost(akkaConfig.WithFallback(AkkaByzConfig.Reference), options);
+        // ends the run after its last completed round, below), and tests run many of these in one process. The run's
+        // actors start with the host (LocalTrainingHosting.WithLocalTraining) and are found in the ActorRegistry.
+        using var host = BuildHost(plan, options);
         await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
-        var system = host.Services.GetRequiredService<ActorSystem>();
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
         try
         {
-            var metrics = system.ActorOf(MetricsSinkActor.Props(csv, settings.EvalInterval, options.OnRow, options.MetricsSeriesCapacity,
-                run: RunDescription.From(settings, rounds)), "metrics");
-            var evaluator = system.ActorOf(EvaluatorActor.Props(components.CreateModel(), components.Test, metrics), "evaluator");
-            var server = components.CreateServerOptimizer((float[])components.InitialParameters.Clone());
-            var aggregator = system.ActorOf(AggregatorActor.Props(new AggregatorActor.Setup(
-                settings.Workers, settings.Byzantine, rounds, settings.EvalInterval, settings.Barrier, server,
-                components.CreateAggregator, evaluator, metrics, IsByzantineSlot: settings.IsByzantine)), "aggregator");
-
-            // Which slots are Byzantine, their data, computations and attacks: the run plan (the same for worker nodes and PlainLoop).
-            var plan = RunPlan.For(components);
-            IActorRef? tap = plan.IsOmniscient
-                ? system.ActorOf(AdversaryTapActor.Props(plan.Attack!, settings.Workers, settings.Byzantine, settings.Seed, settings.Barrier.TapTimeout), "adversary-tap")
-                : null;
-            foreach (var slot in plan.Slots)
-            {
-                var i = slot.Index;
-                system.ActorOf(WorkerProps.For(plan, i, slot.IsByzantine ? $"byzantine-{i}" : $"worker-{i}", aggregator, plan.CreateComputation(i), tap), $"worker-{i}");
-            }
+            var aggregator = registry.Get<LocalTrainingHosting.Aggregator>();
+            var evaluator = registry.Get<LocalTrainingHosting.Evaluator>();
+            var metrics = registry.Get<LocalTrainingHosting.MetricsSink>();
             var setupSeconds = setup.Elapsed.TotalSeconds;
 
             // Ctrl-C (cancellation) does not abandon the run: the aggregator ends it after its last completed round and
@@ -118,29 +80,13 @@ public static class LocalTraining
         }
     }
 
-    private static IHost BuildHost(Config config, LocalTrainingOptions options)
+    private static IHost BuildHost(RunPlan plan, LocalTrainingOptions options)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "akkabyz-train" });
         builder.Logging.ClearProviders();
         if (options.Logging is { } logging) builder.Services.AddSingleton(logging);
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
-        builder.Services.AddAkka("akkabyz-local", akka =>
-        {
-            akka.AddHocon(config, HoconAddMode.Replace);
-            if (options.Logging is not null)
-                akka.ConfigureLoggers(l =>
-                {
-                    l.LogLevel = options.LogLevel.ToUpperInvariant() switch
-                    {
-                        "DEBUG" => Akka.Event.LogLevel.DebugLevel,
-                        "INFO" => Akka.Event.LogLevel.InfoLevel,
-                        "WARNING" => Akka.Event.LogLevel.WarningLevel,
-                        _ => Akka.Event.LogLevel.ErrorLevel,
-                    };
-                    l.ClearLoggers();
-                    l.AddLoggerFactory();
-                });
-        });
+        builder.Services.AddAkka(LocalTrainingHosting.SystemName, akka => akka.WithLocalTraining(plan, options));
         return builder.Build();
     }
 

@@ -4,11 +4,10 @@ using AkkaByz.Runtime.Actors;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Tests.Doubles;
-using Xunit.Abstractions;
 
 namespace AkkaByz.Runtime.Tests.Actors;
 
-public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Full, output: output)
+public sealed class AggregatorSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit.TestKit(TestConfig.Full, output: output)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 

@@ -5,11 +5,10 @@ using AkkaByz.Runtime.Faults;
 using AkkaByz.Runtime.Protocol;
 using AkkaByz.Runtime.Tests.Doubles;
 using AkkaByz.Runtime.Training;
-using Xunit.Abstractions;
 
 namespace AkkaByz.Runtime.Tests.Actors;
 
-public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfig.Full, output: output)
+public sealed class WorkerSpecs(ITestOutputHelper output) : Akka.TestKit.Xunit.TestKit(TestConfig.Full, output: output)
 {
     private const int D = 3;
     private static readonly Core.Data.DataSet Data = FakeData.Rows(40, D);

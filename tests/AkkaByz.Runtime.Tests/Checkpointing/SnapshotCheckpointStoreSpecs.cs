@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using AkkaByz.Core.Optimization;
 using AkkaByz.Runtime.Checkpointing;
@@ -15,9 +16,9 @@ public sealed class SnapshotCheckpointStoreSpecs : IAsyncLifetime
     private readonly SnapshotDatabaseFolder _folder = new("akkabyz-snap-");
     private ActorSystem Actors => _folder.Actors;
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _folder.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _folder.DisposeAsync();
 
     private static Checkpoint Sample(long round, bool completed = false)
     {

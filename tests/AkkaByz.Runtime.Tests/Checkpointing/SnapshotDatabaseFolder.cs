@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using AkkaByz.Runtime.Checkpointing;
 using Microsoft.Data.Sqlite;
@@ -64,7 +65,8 @@ public sealed class SnapshotDatabaseFolder : IAsyncDisposable
 /// <summary>A fact that runs only when AKKABYZ_TEST_POSTGRES names a PostgreSQL database (.ci/run starts one), else is skipped saying so.</summary>
 public sealed class SkippableFactPostgresAttribute : FactAttribute
 {
-    public SkippableFactPostgresAttribute()
+    public SkippableFactPostgresAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AKKABYZ_TEST_POSTGRES")))
             Skip = "AKKABYZ_TEST_POSTGRES is not set (a PostgreSQL connection string; .ci/run installs and starts PostgreSQL and sets it)";

@@ -8,13 +8,13 @@ public sealed class WorkerSlotsSpecs : IAsyncLifetime
 {
     private ActorSystem _system = null!;
 
-    public Task InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         _system = ActorSystem.Create("slots", "akka.loglevel = OFF, akka.stdout-loglevel = OFF");
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public Task DisposeAsync() => _system.Terminate();
+    public async ValueTask DisposeAsync() => await _system.Terminate();
 
     private IActorRef Host(string name) => _system.ActorOf(Props.Empty, name);
 

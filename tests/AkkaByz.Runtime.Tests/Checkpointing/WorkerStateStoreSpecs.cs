@@ -20,9 +20,9 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
     private readonly SnapshotDatabaseFolder _folder = new("akkabyz-wstate-");
     private ActorSystem Actors => _folder.Actors;
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync() => await _folder.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _folder.DisposeAsync();
 
     private static MomentumWorkerState State(long round) => new(round, round, [1f, -2f, float.NaN, round]);
 

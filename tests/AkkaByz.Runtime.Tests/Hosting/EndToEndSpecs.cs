@@ -1,7 +1,6 @@
 using Akka.Configuration;
 using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Hosting;
-using Xunit.Abstractions;
 
 namespace AkkaByz.Runtime.Tests.Hosting;
 

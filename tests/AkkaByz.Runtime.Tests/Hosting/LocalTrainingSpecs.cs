@@ -76,6 +76,22 @@ public sealed class LocalTrainingSpecs
     }
 
     [Fact]
+    public async Task A_part_that_cannot_be_built_must_fail_the_run_with_its_own_exception()
+    {
+        // The run's models are made while its host is configured (LocalTrainingHosting), before any actor starts.
+        var fakes = Fakes(Base);
+        var broken = new RunComponents
+        {
+            Settings = fakes.Settings, Train = fakes.Train, Test = fakes.Test, Shards = fakes.Shards, InitialParameters = fakes.InitialParameters,
+            CreateModel = () => throw new InvalidOperationException("this model cannot be built"),
+            CreateWorkerOptimizer = fakes.CreateWorkerOptimizer, CreateServerOptimizer = fakes.CreateServerOptimizer,
+            CreateAggregator = fakes.CreateAggregator, CreateAttack = fakes.CreateAttack,
+        };
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => LocalTraining.RunAsync(broken, Options));
+        Assert.Equal("this model cannot be built", e.Message);
+    }
+
+    [Fact]
     public async Task Local_training_must_be_bitwise_reproducible()
     {
         var a = await LocalTraining.RunAsync(Fakes(Base), Options);

@@ -5,7 +5,7 @@ using AkkaByz.Runtime.Serialization;
 
 namespace AkkaByz.Runtime.Tests.Protocol;
 
-public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
+public sealed class SerializerSpecs : Akka.TestKit.Xunit.TestKit
 {
     public SerializerSpecs() : base(TestConfig.Full) { }
 

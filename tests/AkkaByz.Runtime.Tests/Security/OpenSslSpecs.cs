@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using AkkaByz.Runtime.Security;
 
@@ -6,7 +7,8 @@ namespace AkkaByz.Runtime.Tests.Security;
 /// <summary>A fact reported as skipped, saying why, when <c>openssl</c> is not on PATH.</summary>
 public sealed class RequiresOpenSslFactAttribute : FactAttribute
 {
-    public RequiresOpenSslFactAttribute()
+    public RequiresOpenSslFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (OpenSslSpecs.FindOnPath("openssl") is null) Skip = "openssl is not on PATH; the openssl interoperability test is skipped.";
     }
