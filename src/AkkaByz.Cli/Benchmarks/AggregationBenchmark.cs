@@ -153,7 +153,9 @@ public static class AggregationBenchmark
             agg = null;
             inner = null;
             // Release this rule's scratch before the next one (a compacting full collection that also returns the
-            // large-object heap's memory), so one rule's buffers never add to the next rule's peak.
+            // large-object heap's memory), so one rule's buffers never add to the next rule's peak; the shared pool of
+            // whole-vector rows (nnm, bucketing, clip over a non-coordinate-wise rule) is emptied first.
+            AggregationScratch.Release();
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
