@@ -14,6 +14,12 @@ SMEA enumerates all C(m, m - f) subsets (24,310 at m = 17, f = 8): it is timed o
 and the time is scaled to all of them (marked "extrapolated").
 
   /usr/bin/python3 bench/peer/byzfl_aggregators.py --checkout BYZFL [--m 17 --f 8 --d 1000000 --repeat 3 --threads 2]
+
+--compare DIR (a directory written by `akkabyz bench aggregators --save-outputs DIR` with the same --m, --f and
+--d): the input is DIR/input.f32, the very bytes AkkaByz aggregated, and after timing each rule its output of one
+call is compared with AkkaByz's (DIR/SPEC.f32): the largest absolute difference (also in float32 ulps of the largest
+|value| of AkkaByz's output) and the number of coordinates that differ at all are printed, and both outputs'
+largest distance (in the same ulps) to ByzFL's rule run in float64 (on a float64 numpy copy of the same input). Stateful rules (cc, cc3) and SMEA (timed on a subset) are not compared.
 """
 import argparse, itertools, math, os, sys, time, types
 
@@ -42,6 +48,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--smea-subsets", type=int, default=100)
     p.add_argument("--rules", default="meamed,mda,monna,caf,smea,cc,cc3,clip,arc,nnm,trmean")
+    p.add_argument("--compare", default=None, help="directory of `akkabyz bench aggregators --save-outputs`")
     a = p.parse_args()
 
     import numpy as np
@@ -53,6 +60,11 @@ def main():
     offset = rng.random(a.d, dtype=np.float32)
     x = (offset[None, :] + rng.random((a.m, a.d), dtype=np.float32) * 2 - 1).astype(np.float32)
     x[: a.f] += 10
+    if a.compare:
+        x = np.fromfile(os.path.join(a.compare, "input.f32"), dtype="<f4")
+        if x.size != a.m * a.d:
+            sys.exit(f"byzfl_aggregators.py: {a.compare}/input.f32 holds {x.size} floats, not m*d = {a.m * a.d}")
+        x = x.reshape(a.m, a.d)
     base = torch.from_numpy(x)
 
     m, f = a.m, a.f
@@ -91,10 +103,11 @@ def main():
         "cc3": lambda: agg.CenteredClipping(L=3, tau=10.0),
         "clip": lambda: then_average(pre.Clipping(c=2.0)),
         "arc": lambda: then_average(pre.ARC(f=f)),
+        "arctm": lambda: (lambda tm, arc: (lambda v: tm(arc(v))))(agg.TrMean(f=f), pre.ARC(f=f)),
         "nnm": lambda: (lambda tm, n: (lambda v: tm(n(v))))(agg.TrMean(f=f), pre.NNM(f=f)),
         "trmean": lambda: agg.TrMean(f=f),
     }
-    names = {"cc": "cc(tau=10)", "cc3": "cc(iters=3,tau=10)", "clip": "clip(c=2,mean)", "arc": "arc(mean)",
+    names = {"cc": "cc(tau=10)", "cc3": "cc(iters=3,tau=10)", "clip": "clip(c=2,mean)", "arc": "arc(mean)", "arctm": "arc(cwtm)",
              "nnm": "nnm(cwtm)", "trmean": "cwtm", "monna": "monna(pivot=0)"}
     print(f"byzfl: m={m} f={f} d={a.d} float32, torch {torch.__version__} {torch.get_num_threads()} threads, "
           f"median of {a.repeat} calls after {a.warmup} warm-up")
@@ -115,6 +128,23 @@ def main():
         walls.sort(); cpus.sort()
         scale = smea_scale if key == "smea" else 1.0
         note = f" (extrapolated from {min(a.smea_subsets, total_subsets)} of {total_subsets} subsets)" if key == "smea" else ""
+        if a.compare and key not in ("cc", "cc3", "smea"):
+            ours_path = os.path.join(a.compare, names.get(key, key) + ".f32")
+            if os.path.isfile(ours_path):
+                ours = np.fromfile(ours_path, dtype="<f4").astype(np.float64)
+                theirs = call(base.clone()).detach().cpu().numpy().astype(np.float64).reshape(-1)
+                diff = np.abs(ours - theirs)
+                top = np.abs(ours).max()
+                ulp = float(np.spacing(np.float32(top)))
+                note += (f"; vs AkkaByz: max |diff| {diff.max():.3g} = {diff.max() / ulp:.1f} float32 ulps of the largest"
+                         f" |value| {top:.3g}; {np.count_nonzero(diff)} of {diff.size} coordinates differ")
+                # The same ByzFL rule in float64 on the same input (ByzFL casts torch tensors to float32 but keeps a
+                # float64 numpy array in float64): how far each float32 result is from it.
+                exact = np.asarray(call(base.double().numpy().copy()), dtype=np.float64).reshape(-1)
+                note += (f"; vs ByzFL in float64: AkkaByz {np.abs(ours - exact).max() / ulp:.1f} ulps,"
+                         f" ByzFL float32 {np.abs(theirs - exact).max() / ulp:.1f} ulps")
+            else:
+                note += f"; no {ours_path} to compare"
         print(f"  {names.get(key, key):<22} wall {walls[len(walls) // 2] * scale:12.1f} ms  CPU {cpus[len(cpus) // 2] * scale:12.1f} ms/call{note}",
               flush=True)
 

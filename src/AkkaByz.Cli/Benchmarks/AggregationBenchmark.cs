@@ -16,7 +16,8 @@ public sealed record AggregationBenchmarkOptions(
     int Repeat = 7,
     int Warmup = 2,
     int BandwidthMb = 512,
-    int Seed = 1)
+    int Seed = 1,
+    string? SaveOutputs = null)
 {
     /// <summary>
     /// The default rule list, read from the rule catalog: every baseline, every meta-rule over cwtm, and ctma over
@@ -96,6 +97,12 @@ public static class AggregationBenchmark
         }
 
         var x = Inputs(o.M, o.F, o.D, o.Seed);
+        if (o.SaveOutputs is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            using var input = File.Create(Path.Combine(dir, "input.f32"));
+            foreach (var row in x) input.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
+        }
         double onePassMs = bytes / bw * 1e3;
         var rows = new List<AggregationBenchmarkRow>();
         var y = new float[o.D];
@@ -148,12 +155,16 @@ public static class AggregationBenchmark
             progress?.WriteLine(FormattableString.Invariant(
                 $"  {spec,-22} median {ms,8:F2} ms, min {min,8:F2} ms, CPU {cpuMs,8:F2} ms/call (f={f}){extraText}{peakText}"));
             double? extraCpu = inner is null ? null : cpuMs - cpuInner / o.Repeat;
+            if (o.SaveOutputs is { } outDir)
+                File.WriteAllBytes(Path.Combine(outDir, spec + ".f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.AsSpan()).ToArray());
             rows.Add(new AggregationBenchmarkRow(spec.ToString(), agg.Spec, f, ms, cpuMs, bytes / (ms / 1e3) / 1e9,
                 ms / onePassMs, bytes / (ms / 1e3) / bw, baseline, extra, extra / onePassMs, extraCpu, note, peak));
             agg = null;
             inner = null;
             // Release this rule's scratch before the next one (a compacting full collection that also returns the
-            // large-object heap's memory), so one rule's buffers never add to the next rule's peak.
+            // large-object heap's memory), so one rule's buffers never add to the next rule's peak; the shared pool of
+            // whole-vector rows (nnm, bucketing, clip over a non-coordinate-wise rule) is emptied first.
+            AggregationScratch.Release();
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }

@@ -25,9 +25,13 @@ public static class BenchAggregatorsCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed calls per rule first.", DefaultValueFactory = _ => 2 };
         var bwMb = new Option<int>("--bandwidth-mb") { Description = "Size of the large array (MB) whose read bandwidth is reported for context (main memory when larger than the last-level cache); passes and ratios use an array of the input's size.", DefaultValueFactory = _ => 512 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON instead of a table." };
+        var save = new Option<string?>("--save-outputs")
+        {
+            Description = "Directory to write the input (input.f32: m rows of d float32, little-endian) and each rule's output of its last call (SPEC.f32) to, for comparing with another implementation on the same bytes (bench/peer/byzfl_aggregators.py --compare).",
+        };
 
         var cmd = new Command("aggregators", "Time each aggregation rule against this machine's memory-read bandwidth.");
-        foreach (var o in new Option[] { m, f, d, rules, repeat, warmup, bwMb, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { m, f, d, rules, repeat, warmup, bwMb, json, save }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var specs = SplitSpecs(parse.GetValue(rules) ?? "");
@@ -41,7 +45,7 @@ public static class BenchAggregatorsCommand
                 return 2;
             }
             var options = new AggregationBenchmarkOptions(parse.GetValue(m), parse.GetValue(f), parse.GetValue(d), specs,
-                Math.Max(1, parse.GetValue(repeat)), Math.Max(0, parse.GetValue(warmup)), Math.Max(16, parse.GetValue(bwMb)));
+                Math.Max(1, parse.GetValue(repeat)), Math.Max(0, parse.GetValue(warmup)), Math.Max(16, parse.GetValue(bwMb)), SaveOutputs: parse.GetValue(save));
             bool asJson = parse.GetValue(json);
             var result = AggregationBenchmark.Run(options, asJson ? null : Console.Out);
             Console.WriteLine(asJson ? AggregationBenchmark.ToJson(result) : Environment.NewLine + AggregationBenchmark.FormatTable(result));

@@ -9,7 +9,10 @@ namespace AkkaByz.Core.Aggregation.Meta;
 /// continues the same permutations), averages consecutive buckets of s
 /// (the last may be smaller), and applies the inner rule A to the k = ⌈m/s⌉ bucket means. Each Byzantine input can
 /// spoil at most one bucket, so A is built for (k, f) and the bound is k &gt; 2f (plus A's own bound).
-/// Default s: 2 when ⌈m/2⌉ &gt; 2f, else 1 (a pure shuffle). Reports A's report mapped back to the inputs (a
+/// Default s: 2 when ⌈m/2⌉ &gt; 2f, else 1 (a pure shuffle: the inputs are passed by reference). With s ≥ 2 and a
+/// coordinate-wise A the bucket means are built and aggregated block by block of coordinates (k × block floats of
+/// scratch); any other A gets the k means whole, in rows rented from the shared pool for the call
+/// (<see cref="AggregationScratch"/>). Reports A's report mapped back to the inputs (a
 /// bucket's members are suspects when A discards the bucket).
 /// </summary>
 public sealed class Bucketing : AggregatorBase
@@ -116,10 +119,39 @@ public sealed class Bucketing : AggregatorBase
             _slot.Counter++; // the call is done (as DnC's: a call that throws does not move the stream)
             return new AggregationReport(Members(single.Suspects), Members(single.Selected));
         }
-        EnsureScratch(d, k);
-        if (!LinearKernels.Combine(inputs, _w, k, _meansAddr, d, Scratch) && checkFinite)
-            FailNonFinite(inputs, d, "A bucket mean");
-        var inner = _inner.AggregateCore(_means, output, checkFinite: false);
+        AggregationReport inner;
+        if (_inner.IsCoordinateWise)
+        {
+            // Block by block of coordinates: the k bucket means of one block (k × block floats of reusable scratch,
+            // not k·d), then A into the output's block. Per coordinate the same arithmetic as one whole pass.
+            int block = Math.Min(d, CoordinateBlock(k));
+            EnsureScratch(block, k);
+            inner = AggregationReport.None;
+            for (int b = 0; b < d; b += block)
+            {
+                int n = Math.Min(block, d - b);
+                if (!LinearKernels.Combine(inputs, _w, k, _meansAddr, n, Scratch, start: b) && checkFinite)
+                    FailNonFinite(inputs, d, "A bucket mean");
+                inner = _inner.AggregateCore(_means, output.Slice(b, n), checkFinite: false);
+            }
+        }
+        else
+        {
+            // A needs the k bucket means at once: rows rented from the shared pool for this call.
+            var means = new float[k][];
+            var addr = new nint[k];
+            VectorPool.Rent(k, d, means, addr);
+            try
+            {
+                if (!LinearKernels.Combine(inputs, _w, k, addr, d, Scratch) && checkFinite)
+                    FailNonFinite(inputs, d, "A bucket mean");
+                inner = _inner.AggregateCore(means, output, checkFinite: false);
+            }
+            finally
+            {
+                VectorPool.Return(means, k);
+            }
+        }
         _slot.Counter++;
         return new AggregationReport(Members(inner.Suspects), Members(inner.Selected));
     }
@@ -135,7 +167,7 @@ public sealed class Bucketing : AggregatorBase
 
     private unsafe void EnsureScratch(int d, int k)
     {
-        if (_means.Length == k && _means[0].Length == d) return;
+        if (_means.Length == k && _means[0].Length >= d) return;
         _means = new float[k][];
         _meansAddr = new nint[k];
         for (int i = 0; i < k; i++)

@@ -4,8 +4,8 @@ namespace AkkaByz.Core.Aggregation.Meta;
 
 /// <summary>
 /// Shared shape of the clipping pre-aggregators: one pass computes every input's squared norm (in double), the rule
-/// picks a scale s_i ≤ 1 per input, the inputs with s_i &lt; 1 are copied scaled into reusable per-input scratch
-/// (allocated the first time that input is clipped; the others are passed on by reference, not copied), and the
+/// picks a scale s_i ≤ 1 per input, the inputs with s_i &lt; 1 are copied scaled into rows rented from the shared
+/// pool for the call (<see cref="AggregationScratch"/>; the others are passed on by reference, not copied), and the
 /// inner rule A runs on the result; a coordinate-wise A runs block by block on scaled copies of each block, and
 /// A = Mean is one weighted-sum pass with weights s_i / m (no copies). Reports A's report (clipped vector i stands
 /// for input i).
@@ -20,6 +20,7 @@ public abstract class NormClipping : AggregatorBase
     private readonly int[] _which;
     private readonly double[] _whichScale;
     private readonly float[][] _whichDst;
+    private readonly nint[] _whichAddr;
 
     private protected NormClipping(AggregatorBase inner) : base(inner.M, inner.F)
     {
@@ -31,6 +32,7 @@ public abstract class NormClipping : AggregatorBase
         _which = new int[M];
         _whichScale = new double[M];
         _whichDst = new float[M][];
+        _whichAddr = new nint[M];
     }
 
     /// <summary>The inner rule A.</summary>
@@ -64,25 +66,24 @@ public abstract class NormClipping : AggregatorBase
         {
             if (_scale[i] < 1)
             {
-                var copy = _copies[i];
-                if (copy is null || copy.Length != d) _copies[i] = copy = GC.AllocateUninitializedArray<float>(d);
                 _which[count] = i;
                 _whichScale[count] = _scale[i];
-                _whichDst[count] = copy;
                 count++;
-                _view[i] = copy;
             }
             else _view[i] = inputs[i];
         }
-        LinearKernels.ScaleRows(inputs, _which, _whichScale, _whichDst, count, d);
+        // The scaled copies: rows rented from the shared pool for this call (the unclipped inputs are passed by reference).
+        VectorPool.Rent(count, d, _whichDst, _whichAddr);
+        for (int r = 0; r < count; r++) _view[_which[r]] = _whichDst[r];
         try
         {
+            LinearKernels.ScaleRows(inputs, _which, _whichScale, _whichDst, count, d);
             return _inner.AggregateCore(_view, output, checkFinite: false);
         }
         finally
         {
             Array.Clear(_view); // hold no reference to the caller's vectors between calls
-            Array.Clear(_whichDst);
+            VectorPool.Return(_whichDst, count);
         }
     }
 

@@ -9,8 +9,10 @@ namespace AkkaByz.Core.Aggregation.Meta;
 /// mixing pass that reads the input once. When A is coordinate-wise (Mean, CWMed, CWTM, MeaMed) the mixed vectors are
 /// never stored whole: block by block of coordinates (m rows of a block ≈ 16 MB) the mixing writes the block's m
 /// mixed rows and A aggregates them into the block of the output, so the scratch is m × block floats, not m·d (at
-/// m = 128, d = 10^7 that is 16 MB instead of 5 GB). Other inner rules get the m mixed vectors (reusable scratch,
-/// m·d floats). Reports the inner rule's report (mixed vector i stands for input i).
+/// m = 128, d = 10^7 that is 16 MB instead of 5 GB). Other inner rules (GeoMed, Krum, MDA, …) need the m mixed
+/// vectors at once: they are rented from the shared pool for the call (m·d floats beyond the input while the call
+/// runs, reused by the next call of any instance, none held by the instance; <see cref="AggregationScratch"/>).
+/// Reports the inner rule's report (mixed vector i stands for input i).
 /// </summary>
 public sealed class NearestNeighbourMixing : AggregatorBase
 {
@@ -45,8 +47,19 @@ public sealed class NearestNeighbourMixing : AggregatorBase
         int d = output.Length;
         if (!_inner.IsCoordinateWise)
         {
-            Mix(inputs, d);
-            return _inner.AggregateCore(_mixed, output, checkFinite: false);
+            MixWeights(inputs, d);
+            var rows = new float[M][];
+            var addr = new nint[M];
+            VectorPool.Rent(M, d, rows, addr);
+            try
+            {
+                LinearKernels.Combine(inputs, _mix, M, addr, d, Scratch);
+                return _inner.AggregateCore(rows, output, checkFinite: false);
+            }
+            finally
+            {
+                VectorPool.Return(rows, M);
+            }
         }
         MixWeights(inputs, d);
         int block = Math.Min(d, CoordinateBlock(M));
@@ -59,15 +72,6 @@ public sealed class NearestNeighbourMixing : AggregatorBase
             report = _inner.AggregateCore(_mixed, output.Slice(b, n), checkFinite: false);
         }
         return report;
-    }
-
-    /// <summary>Computes the mixed vectors into reusable scratch and returns them (valid until the next call).</summary>
-    internal IReadOnlyList<float[]> Mix(IReadOnlyList<float[]> inputs, int d)
-    {
-        MixWeights(inputs, d);
-        EnsureScratch(d);
-        LinearKernels.Combine(inputs, _mix, M, _mixedAddr, d, Scratch);
-        return _mixed;
     }
 
     /// <summary>The pairwise distances and the m×m mixing weights (each row: 1/(m − f) on its m − f nearest).</summary>
