@@ -11,7 +11,7 @@
 # Security: mutual TLS by default. On first use a cluster CA and one certificate per node are made in certs/
 # (`akkabyz certs init` / `akkabyz certs issue`; certs/ is git-ignored); every node proves its identity with its own.
 # Outputs in runs/cluster-<UTC time>/: summary.json, metrics.csv, chart.png, parameters.bin, cluster.json, logs/ (node
-# logs and pids) and checkpoints/ (the run's checkpoint; both aggregators use it, being given the same --out).
+# logs and pids) and checkpoints.db (the run's checkpoint, sqlite; both aggregators use it, being given the same --out).
 # Every node started here is stopped when the script exits (Ctrl-C included).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -36,7 +36,6 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private const string DeadlineTimer = "round-deadline";
     private const string StartTimer = "start-timeout";
     private const string ProgressTimer = "wait-progress";
-    private const int LoggedPerReason = 5;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Setup _setup;
@@ -219,7 +218,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
             if (_aggregating || d.Round != _round) return;
             var missing = _members.Where(i => !_received.ContainsKey(i) && !_answeredInvalid.Contains(i)).ToArray();
             Metrics.AkkaByzTelemetry.DeadlineFired();
-            if (++_deadlinesFired <= LoggedPerReason || _deadlinesFired % 100 == 0)
+            if (RepeatedWarning.ShouldLog(++_deadlinesFired))
                 _log.Warning("Round {0}: deadline ({1} ms) fired with {2} of {3} updates; missing workers [{4}].",
                 _round, _setup.Barrier.RoundDeadline.TotalMilliseconds, _received.Count, _members.Count, string.Join(", ", missing));
             CloseBarrier();
@@ -408,11 +407,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _rejectedThisRound++;
         _rejectedThisRoundByReason ??= [];
         _rejectedThisRoundByReason[reason] = _rejectedThisRoundByReason.GetValueOrDefault(reason) + 1;
-        if (count <= LoggedPerReason || count % 100 == 0)
+        if (RepeatedWarning.ShouldLog(count))
         {
             var who = _indexOf.TryGetValue(Sender, out var i) ? $"worker {i}" : $"unregistered {Sender.Path}";
-            var more = count == LoggedPerReason ? "; further ones logged every 100th" : "";
-            _log.Warning($"Rejected update from {who} (round {u.Round}, current {_round}, length {u.Vector.Length}): {reason} [{count} so far{more}].");
+            _log.Warning($"Rejected update from {who} (round {u.Round}, current {_round}, length {u.Vector.Length}): {reason} [{RepeatedWarning.Note(count)}].");
         }
     }
 

@@ -73,6 +73,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
     private string _runId = Guid.NewGuid().ToString("N")[..16];
     private readonly Queue<Checkpoint> _pendingCheckpoints = new(); // captured, not yet written (in round order)
     private const int MaxPendingCheckpoints = 8; // a store slower than 8 checkpoint intervals: the oldest is skipped
+    private long _checkpointsSkipped; // printed as the first few, then every 100th (RepeatedWarning)
     private long _lastRowWritten = -1;
     private bool _omniscient;
     private int _minToStart;
@@ -131,7 +132,11 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         {
             _pendingCheckpoints.Enqueue(p.Checkpoint);
             while (_pendingCheckpoints.Count > MaxPendingCheckpoints)
-                Print($"warning: checkpoint of round {_pendingCheckpoints.Dequeue().Round} skipped: the store is slower than the checkpoint interval");
+            {
+                var skipped = _pendingCheckpoints.Dequeue();
+                if (RepeatedWarning.ShouldLog(++_checkpointsSkipped))
+                    Print($"warning: checkpoint of round {skipped.Round} skipped: the store is slower than the checkpoint interval [{RepeatedWarning.Note(_checkpointsSkipped)}]");
+            }
             SavePending();
         });
         Receive<RowWritten>(r =>
