@@ -47,8 +47,7 @@ public static class BenchRuntimeCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                AkkaByz.Runtime.Training.WorkerComputation.SplitGradients = parse.GetValue(split);
-                AkkaByz.Runtime.Training.WorkerComputation.Lookahead = parse.GetValue(lookahead);
+                var schedule = new ComputeSettings(parse.GetValue(split), parse.GetValue(lookahead));
                 output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; {parse.GetValue(repeat)} repetitions; {RoundProfile.RuntimeSettings()}; gradients split {(parse.GetValue(split) ? "on" : "off")}, lookahead {(parse.GetValue(lookahead) ? "on" : "off")}");
                 if (parse.GetValue(dashboard))
                 {
@@ -56,6 +55,7 @@ public static class BenchRuntimeCommand
                     {
                         Model = "logreg", Attack = parse.GetValue(attack)!, BatchSize = parse.GetValue(batch), EvalInterval = 0, Rounds = parse.GetValue(logregRounds),
                         Data = AkkaByzSettings.Default.Data with { Source = DataSourceSpec.Parse("synthetic") },
+                        Compute = schedule,
                     };
                     job.Validate();
                     await MeasureDashboard(job, parse.GetValue(repeat), output, cancellation).ConfigureAwait(false);
@@ -76,6 +76,7 @@ public static class BenchRuntimeCommand
                         EvalInterval = 0,
                         Rounds = rounds,
                         Data = AkkaByzSettings.Default.Data with { Source = DataSourceSpec.Parse(isLogreg ? "synthetic" : parse.GetValue(cnnData)!) },
+                        Compute = schedule,
                     };
                     settings.Validate();
                     if (rounds < 3) throw new ArgumentException("runs need at least 3 rounds (rounds 2..R−1 are timed).");

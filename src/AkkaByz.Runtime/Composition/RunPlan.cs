@@ -86,6 +86,6 @@ public sealed class RunPlan
         if (Slots[slot].IsByzantine && IsOmniscient) return null;
         var c = Components;
         return WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(slot), DataOf(slot), c.Shards[slot], c.Settings.BatchSize,
-            c.Settings.Seed, slot, createHelper: c.CreateModel);
+            c.Settings.Seed, slot, createHelper: c.CreateModel, schedule: c.Settings.Compute);
     }
 }

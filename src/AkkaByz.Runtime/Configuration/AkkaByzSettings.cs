@@ -20,6 +20,18 @@ public sealed record FaultSettings(
     public static readonly FaultSettings None = new([], 0, [], []);
 }
 
+/// <summary>
+/// How a worker schedules its gradient calls on the compute cores (<c>akkabyz.compute</c>). Neither changes a result:
+/// updates are bit-identical either way; they change only how a round fills the cores.
+/// </summary>
+/// <param name="SplitGradients">µ²-SGD's two gradient calls of a round run as two tasks on two model instances (else one task per worker and round).</param>
+/// <param name="Lookahead">Next round's second gradient (this round's point, next round's minibatch) starts on a background lane as soon as this round's update is done (needs <paramref name="SplitGradients"/>).</param>
+public sealed record ComputeSettings(bool SplitGradients, bool Lookahead)
+{
+    /// <summary>Both on (the reference configuration's values).</summary>
+    public static readonly ComputeSettings Default = new(true, true);
+}
+
 /// <summary>Outputs (<c>akkabyz.output</c>). <paramref name="Directory"/> empty = runs/&lt;timestamp&gt;.</summary>
 public sealed record OutputSettings(string Directory, bool Chart);
 
@@ -68,6 +80,9 @@ public sealed record AkkaByzSettings(
     FaultSettings Faults,
     OutputSettings Output)
 {
+    /// <summary>Gradient scheduling (<c>akkabyz.compute</c>); results do not depend on it.</summary>
+    public ComputeSettings Compute { get; init; } = ComputeSettings.Default;
+
     /// <summary>Settings from the embedded reference.conf alone.</summary>
     public static AkkaByzSettings Default { get; } = Create(AkkaByzConfig.Reference);
 
@@ -125,7 +140,10 @@ public sealed record AkkaByzSettings(
                 reader.Double("akkabyz.faults.crash-rate"),
                 reader.List("akkabyz.faults.stragglers", StragglerFault.Parse),
                 reader.List("akkabyz.faults.messages", MessageFault.Parse)),
-            new OutputSettings(reader.String("akkabyz.output.dir"), reader.Bool("akkabyz.output.chart")));
+            new OutputSettings(reader.String("akkabyz.output.dir"), reader.Bool("akkabyz.output.chart")))
+        {
+            Compute = new ComputeSettings(reader.Bool("akkabyz.compute.split-gradients"), reader.Bool("akkabyz.compute.lookahead")),
+        };
         settings.Validate();
         return settings;
     }

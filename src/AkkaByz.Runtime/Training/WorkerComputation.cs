@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using AkkaByz.Core.Data;
 using AkkaByz.Core.Models;
 using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Configuration;
 
 namespace AkkaByz.Runtime.Training;
 
@@ -55,9 +56,11 @@ public sealed class WorkerComputation : IDisposable
     /// <param name="sampler">The worker's minibatch sampler over its shard (deterministic from seed, worker, round).</param>
     /// <param name="createHelper">Makes a second model instance (same function) so that two gradients of a round can run at
     /// once (<see cref="Prepare"/>); null = one gradient at a time.</param>
+    /// <param name="schedule">How the gradient calls are scheduled (<see cref="Schedule"/>); null = <see cref="ComputeSettings.Default"/>.</param>
     public WorkerComputation(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, MinibatchSampler sampler, int batchSize,
-        Func<IGradientModel>? createHelper = null)
+        Func<IGradientModel>? createHelper = null, ComputeSettings? schedule = null)
     {
+        Schedule = schedule ?? ComputeSettings.Default;
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         _data = data ?? throw new ArgumentNullException(nameof(data));
@@ -75,24 +78,17 @@ public sealed class WorkerComputation : IDisposable
 
     /// <summary>The standard computation of worker <paramref name="worker"/>: epoch-shuffled minibatches of its shard.</summary>
     public static WorkerComputation For(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, int[] shard, int batchSize, int seed, int worker,
-        Func<IGradientModel>? createHelper = null) =>
-        new(model, optimizer, data, new MinibatchSampler(shard, seed, worker, SamplingMode.EpochShuffle), batchSize, createHelper);
+        Func<IGradientModel>? createHelper = null, ComputeSettings? schedule = null) =>
+        new(model, optimizer, data, new MinibatchSampler(shard, seed, worker, SamplingMode.EpochShuffle), batchSize, createHelper, schedule);
 
     public int Dimension => _model.ParameterCount;
 
     /// <summary>
-    /// Whether <see cref="Prepare"/> hands out last round's point as a second job (default on). Off reproduces the
-    /// earlier schedule, one task per worker and round (<c>bench runtime --split-gradients off</c> compares the two).
+    /// Whether <see cref="Prepare"/> hands out last round's point as a second job, and whether <see cref="BeginLookahead"/>
+    /// starts next round's second gradient early (<c>akkabyz.compute</c>; both on by default). Updates are bit-identical
+    /// either way; <c>bench runtime --split-gradients off</c> and <c>--lookahead off</c> compare the schedules.
     /// </summary>
-    public static bool SplitGradients { get; set; } = true;
-
-    /// <summary>
-    /// Whether <see cref="BeginLookahead"/> starts next round's second gradient early (default on; only with
-    /// <see cref="SplitGradients"/>). <c>bench runtime --lookahead false</c> compares the two; in any other process
-    /// (a cluster node, say) the environment variable <c>AKKABYZ_LOOKAHEAD=off</c> (or 0, false) turns it off.
-    /// </summary>
-    public static bool Lookahead { get; set; } =
-        Environment.GetEnvironmentVariable("AKKABYZ_LOOKAHEAD")?.Trim().ToLowerInvariant() is not ("off" or "0" or "false");
+    public ComputeSettings Schedule { get; }
 
     /// <summary>The model's name (for messages).</summary>
     public string ModelName => _model.Name;
@@ -147,7 +143,7 @@ public sealed class WorkerComputation : IDisposable
             return ReadOnlySpan<GradientJob>.Empty;
         }
         _jobs[0].Set(_model, x, round);
-        var wantsSecond = SplitGradients && _createHelper is not null && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1;
+        var wantsSecond = Schedule.SplitGradients && _createHelper is not null && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1;
         if (ahead)
         {
             _prepared = _withAhead; // served only if its round and point match (TryServe)
@@ -171,7 +167,7 @@ public sealed class WorkerComputation : IDisposable
     /// </summary>
     public Task? BeginLookahead()
     {
-        if (!Lookahead || !SplitGradients || _createHelper is null || _lastQueries < 2 || _lastX is null || _aheadTask is not null) return null;
+        if (!Schedule.Lookahead || !Schedule.SplitGradients || _createHelper is null || _lastQueries < 2 || _lastX is null || _aheadTask is not null) return null;
         _helper ??= _createHelper();
         long next = _lastRound + 1;
         long t = RoundProfiler.Start();

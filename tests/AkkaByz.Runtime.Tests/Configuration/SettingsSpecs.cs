@@ -29,6 +29,15 @@ public sealed class SettingsSpecs
     }
 
     [Fact]
+    public void The_gradient_schedule_must_default_to_split_with_lookahead_and_be_read_from_akkabyz_compute()
+    {
+        Assert.Equal(new ComputeSettings(true, true), AkkaByzSettings.Default.Compute);
+        Assert.Equal(new ComputeSettings(true, false), With("akkabyz.compute.lookahead = off").Compute);
+        Assert.Equal(new ComputeSettings(false, true), With("akkabyz.compute.split-gradients = off").Compute);
+        Assert.Contains("akkabyz.compute.lookahead", Error("akkabyz.compute.lookahead = sometimes"));
+    }
+
+    [Fact]
     public void Settings_must_refuse_impossible_m_f_pairs_naming_the_key()
     {
         var e = Error("akkabyz { workers = 16, byzantine = 8 }");

@@ -1,6 +1,7 @@
 using AkkaByz.Core.Data;
 using AkkaByz.Core.Models;
 using AkkaByz.Core.Optimization;
+using AkkaByz.Runtime.Configuration;
 using AkkaByz.Runtime.Tests.Doubles;
 using AkkaByz.Runtime.Training;
 
@@ -77,6 +78,32 @@ public sealed class WorkerComputationSpecs
             foreach (var job in split.Prepare(r, X(r))) job.Run();
             Assert.Equal(expected, split.Complete(r, X(r)).Update);
         }
+    }
+
+    [Theory]
+    [InlineData(false, false, 1)]
+    [InlineData(true, false, 2)]
+    [InlineData(true, true, 1)]
+    public async Task The_schedule_decides_the_jobs_and_the_lookahead_but_never_the_updates(bool split, bool lookahead, int jobsFromRoundThree)
+    {
+        var options = OptimizerOptions.For(OptimizerKind.Mu2Sgd);
+        var shard = Enumerable.Range(0, 30).ToArray();
+        using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2);
+        using var scheduled = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2,
+            createHelper: () => new FakeQuadraticModel(D), schedule: new ComputeSettings(split, lookahead));
+        var lookaheads = 0;
+        for (long r = 1; r <= 6; r++)
+        {
+            var (expected, _) = plain.Compute(r, X(r));
+            var jobs = scheduled.Prepare(r, X(r)).ToArray();
+            if (r >= 3) Assert.Equal(jobsFromRoundThree, jobs.Length);
+            var ahead = scheduled.TakeLookahead();
+            foreach (var job in jobs) job.Run();
+            if (ahead is not null) await ahead;
+            Assert.Equal(expected, scheduled.Complete(r, X(r)).Update);
+            if (scheduled.BeginLookahead() is { } next) { lookaheads++; await next; }
+        }
+        Assert.Equal(split && lookahead ? 5 : 0, lookaheads); // from round 1's end on: µ²-SGD queries two points from round 2
     }
 
     /// <summary>One round as the worker actor runs it with the lookahead: last round's lookahead joins the round's jobs.</summary>
