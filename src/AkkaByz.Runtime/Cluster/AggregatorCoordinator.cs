@@ -312,6 +312,10 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         }
         _outDir = Path.GetFullPath(_outDir);
         _slots = new WorkerSlots(settings.Workers);
+        // The slots the checkpoint's workers held stay theirs while free: a worker node restarted as a new process
+        // (no previous slot) gets back the slot its stored optimizer states belong to.
+        foreach (var (slot, identity) in checkpoint?.SlotIdentities ?? [])
+            if (slot < settings.Workers && IsIdentity(identity)) _slots.Reserve(identity, slot);
         _restoring = checkpoint;
         _takeOver = takeOver;
         return clear;
@@ -405,7 +409,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         var watch = Stopwatch.StartNew();
         try
         {
-            _saving = _store.SaveAsync(pending with { Run = RunInfo() });
+            _saving = _store.SaveAsync(pending with { Run = RunInfo(), SlotIdentities = _slots?.Identities });
         }
         catch (Exception e)
         {
@@ -448,6 +452,20 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
     /// <summary>The key a slot is bound to: the certificate identity in mtls mode, else the node actor's path.</summary>
     private string PrincipalOf(IActorRef sender) => _security.IsSecure ? _security.OriginOf(sender).Principal : sender.Path.ToString();
 
+    /// <summary>
+    /// The stable identity a released slot is kept for (<see cref="WorkerSlots"/>): the certificate identity in mtls
+    /// mode; without certificates the name the node joined with when it is a configured one (<c>--name</c>: a valid
+    /// name; the default <c>worker@HOST:PORT</c> is not one), else none. A name without a certificate is the node's
+    /// word: it only chooses which free slot the node gets, never one that is held.
+    /// </summary>
+    private string? IdentityOf(string principal, JoinRun join) =>
+        _security.IsSecure ? principal : NodeIdentity.IsValidName(join.Name) ? join.Name : null;
+
+    /// <summary>An identity of the current mode, as <see cref="IdentityOf"/> makes them (for those a checkpoint recorded).</summary>
+    private bool IsIdentity(string identity) => _security.IsSecure
+        ? identity.StartsWith(NodeIdentity.WorkerRole + ":", StringComparison.Ordinal) && NodeIdentity.IsValidName(identity[(NodeIdentity.WorkerRole.Length + 1)..])
+        : NodeIdentity.IsValidName(identity);
+
     private void OnJoin(JoinRun join)
     {
         if (_finished is not null)
@@ -457,6 +475,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         }
         if (_components is null || _settings is null) return;
         var principal = PrincipalOf(Sender);
+        var identity = IdentityOf(principal, join);
         var slots = _slots!;
         if (slots.TryGetSlot(principal, out var slot))
         {
@@ -466,7 +485,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
             {
                 // The same identity from a new node actor (its node restarted): the slot follows the identity.
                 Context.Unwatch(host);
-                slots.Rebind(slot, Sender);
+                slots.Rebind(slot, Sender, identity);
                 Context.Watch(Sender);
                 Print($"worker {principal} is back at {Sender.Path.Address}: slot {slot}");
                 _link.Tell(Sender, Assignment(slot), Self);
@@ -477,14 +496,16 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
             }
             return;
         }
-        slot = slots.Assign(principal, Sender, join.PreviousIndex);
+        var reserved = identity is not null && slots.TryGetReserved(identity, out var kept) ? kept : -1;
+        slot = slots.Assign(principal, Sender, join.PreviousIndex, identity);
         if (slot < 0)
         {
             _link.Tell(Sender, new JoinRefused($"all {slots.Workers} worker slots are taken; waiting for one to free up"), Self);
             return;
         }
         Context.Watch(Sender);
-        Print($"worker node {Sender.Path.Address} ('{Truncate(join.Name)}'{(_security.IsSecure ? $", identity {principal}" : "")}) gets slot {slot}");
+        var why = slot == join.PreviousIndex ? "" : slot == reserved ? $" (the slot {(_security.IsSecure ? "this identity" : "this name")} held before)" : "";
+        Print($"worker node {Sender.Path.Address} ('{Truncate(join.Name)}'{(_security.IsSecure ? $", identity {principal}" : "")}) gets slot {slot}{why}");
         _link.Tell(Sender, Assignment(slot), Self);
     }
 
