@@ -28,7 +28,10 @@ namespace AkkaByz.Runtime.Cluster;
 /// hands worker nodes their slot (shard index) and the run config (<see cref="JoinRun"/> → <see cref="RunAssignment"/>),
 /// and hosts the unchanged <see cref="AggregatorActor"/> as a child, forwarding it the workers' registrations.
 /// A slot is bound to the worker's principal — its certificate identity in mode = mtls (one slot per identity), the
-/// node actor otherwise — and the aggregator admits a registration for a slot only from that principal. Control
+/// node actor otherwise — and the aggregator admits a registration for a slot only from that principal. A freed slot
+/// is kept for the stable identity that held it (the certificate identity, or a configured worker name without
+/// certificates; recorded in each checkpoint) until someone else takes it, so a worker node restarted as a new process
+/// gets back the slot its stored optimizer states belong to (<see cref="WorkerSlots"/>). Control
 /// messages are taken only from those entitled to send them (<see cref="NodeSecurity"/>): joins from worker
 /// identities, the run's result only from the child aggregator.
 /// It waits for all m workers (saying who is missing every wait-report-interval) unless min-workers allows fewer at
