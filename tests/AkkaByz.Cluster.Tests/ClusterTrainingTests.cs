@@ -323,9 +323,11 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     public async Task A_named_worker_killed_with_the_aggregator_restarts_on_another_port_reads_its_optimizer_state_back_from_its_database_and_the_run_matches_a_local_run_bit_for_bit()
     {
         // Each worker keeps its optimizer states in an SQLite file of its own (--checkpoint-db) under its own name
-        // (--name; ports are any free ones). The active aggregator and the worker of slot 0 are killed with SIGKILL,
+        // (--name; ports are any free ones). The active aggregator and the worker of slot 2 are killed with SIGKILL,
         // the worker restarts on a new port: its memory is empty, and only its database holds its state of the round the
-        // standby resumes from. Read back, it makes the run end exactly as an uninterrupted one.
+        // standby resumes from. It has no previous slot, yet gets slot 2 back — not the lowest free one, which it would
+        // take if it joined the standby before the others — because the checkpoint recorded which name held each slot.
+        // Read back, its state makes the run end exactly as an uninterrupted one.
         var config = _cluster.WriteConfig("""rounds = 50, barrier.round-deadline = 3s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""",
             extraHocon: "akkabyz-cluster.checkpoint-store = sqlite");
         var (portA, portB) = (ClusterHarness.FreePort(), ClusterHarness.FreePort());
@@ -335,9 +337,9 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
         string[] Worker(int i) => ["--role", "worker", "--config", config, .. ClusterHarness.Management(0), .. ClusterHarness.Discovery(portA, portB),
             "--name", $"w{i}", "--checkpoint-db", Path.Combine(_cluster.Directory, $"w{i}.db")];
         var workers = Enumerable.Range(0, 3).Select(i => _cluster.Start($"worker w{i}", Worker(i))).ToArray();
-        var first = await active.WaitForLine(l => l.Contains("gets slot 0", StringComparison.Ordinal), Startup);
-        Assert.NotNull(first);
-        var victim = Enumerable.Range(0, 3).Single(i => first.Contains($"('w{i}')", StringComparison.Ordinal));
+        var last = await active.WaitForLine(l => l.Contains("gets slot 2", StringComparison.Ordinal), Startup);
+        Assert.NotNull(last);
+        var victim = Enumerable.Range(0, 3).Single(i => last.Contains($"('w{i}')", StringComparison.Ordinal));
 
         Assert.NotNull(await active.WaitForLine(l => l.Contains("checkpoint: round 20 saved", StringComparison.Ordinal), Startup));
         active.KillHard(); // no checkpoint after this one; the workers' states of it are written off their compute threads
@@ -359,8 +361,10 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(0, await w.WaitForExit(TimeSpan.FromSeconds(30)));
             Assert.Contains(w.Lines, l => l.Contains($"resuming from its own optimizer state of round {from}", StringComparison.Ordinal));
         }
-        // The restarted worker took its old slot and read its state of that round from its own database, under its name.
-        Assert.Contains(restarted.Lines, l => l.Contains("slot 0 of 3", StringComparison.Ordinal)
+        // The restarted worker took its old slot, kept for its name, and read its state of that round from its own
+        // database, under its name.
+        Assert.Contains(standby.Lines, l => l.Contains($"('w{victim}') gets slot 2 (the slot this name held before)", StringComparison.Ordinal));
+        Assert.Contains(restarted.Lines, l => l.Contains("slot 2 of 3", StringComparison.Ordinal)
             && l.Contains($"resuming from its own optimizer state of round {from} (read back from sqlite:", StringComparison.Ordinal));
         Assert.DoesNotContain(restarted.Lines, l => l.Contains("warning node: this worker keeps its optimizer states", StringComparison.Ordinal));
 

@@ -19,7 +19,8 @@ namespace AkkaByz.Runtime.Checkpointing;
 /// flipped bit anywhere, a truncation, bytes appended — is refused before anything in it is used. Version 1 files
 /// (no digest) are refused: they cannot be verified; version 2 files (no sections) are read.
 /// Sections carry what is not the model's state, so more can be added without a new version: <c>run</c>
-/// (<see cref="CheckpointRun"/>) and <c>counters</c> (<see cref="RunCounters"/>) are read here; any other section
+/// (<see cref="CheckpointRun"/>), <c>counters</c> (<see cref="RunCounters"/>) and <c>slot-identities</c>
+/// (<see cref="SlotIdentities"/>: int32 count, then int32 slot + UTF-8 identity each) are read here; any other section
 /// is kept as bytes in <see cref="Sections"/> and written back as it is.
 /// A reader skips the sections it does not know.
 /// The aggregation rule's state (<paramref name="AggregatorState"/>, e.g. centered clipping's previous output, as
@@ -35,7 +36,10 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
         CorruptHint: " (the file was damaged or altered); refusing to resume from it");
 
     /// <summary>Section names of the sections this type reads itself.</summary>
-    public const string RunSection = "run", CountersSection = "counters", AggregatorStateSection = "aggregator-state";
+    public const string RunSection = "run", CountersSection = "counters", AggregatorStateSection = "aggregator-state", SlotIdentitiesSection = "slot-identities";
+
+    /// <summary>The longest identity <see cref="SlotIdentities"/> reads (a certificate identity is <c>worker:</c> and at most 63 characters).</summary>
+    public const int MaxIdentityLength = 128;
 
     /// <summary>The run this checkpoint belongs to (null in version 2 files).</summary>
     public CheckpointRun? Run { get; init; }
@@ -43,7 +47,15 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
     /// <summary>The run's counters through <see cref="Round"/> (null in version 2 files).</summary>
     public RunCounters? Counters { get; init; }
 
-    /// <summary>Other sections by name (not <see cref="RunSection"/> or <see cref="CountersSection"/>), kept as bytes.</summary>
+    /// <summary>
+    /// The stable identity of the worker that held (or last held) each slot, in slot order: its certificate identity
+    /// in mtls mode, else its configured name (null in files written before this section existed). A take-over
+    /// reserves those slots for them again, so a worker node restarted as a new process finds the slot its stored
+    /// optimizer states belong to.
+    /// </summary>
+    public IReadOnlyList<(int Slot, string Identity)>? SlotIdentities { get; init; }
+
+    /// <summary>Other sections by name (not the ones this type reads itself), kept as bytes.</summary>
     public IReadOnlyDictionary<string, byte[]> Sections { get; init; } = new Dictionary<string, byte[]>();
 
     public void Write(Stream stream) => Frame.Write(stream, Version, body =>
@@ -64,8 +76,9 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             var sections = new List<(string Name, byte[] Bytes)>();
             if (Run is not null) sections.Add((RunSection, Encode(Run.Write)));
             if (Counters is not null) sections.Add((CountersSection, Encode(Counters.Write)));
+            if (SlotIdentities is { } identities) sections.Add((SlotIdentitiesSection, Encode(w => WriteIdentities(w, identities))));
             foreach (var (name, bytes) in Sections.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                if (name is not RunSection and not CountersSection and not AggregatorStateSection) sections.Add((name, bytes));
+                if (name is not RunSection and not CountersSection and not AggregatorStateSection and not SlotIdentitiesSection) sections.Add((name, bytes));
             if (AggregatorState is { } state) sections.Add((AggregatorStateSection, state));
             w.Write(sections.Count);
             foreach (var (name, bytes) in sections)
@@ -82,6 +95,33 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) write(w);
         return ms.ToArray();
+    }
+
+    private static void WriteIdentities(BinaryWriter w, IReadOnlyList<(int Slot, string Identity)> identities)
+    {
+        w.Write(identities.Count);
+        foreach (var (slot, identity) in identities)
+        {
+            w.Write(slot);
+            w.Write(identity);
+        }
+    }
+
+    private static IReadOnlyList<(int Slot, string Identity)> ReadIdentities(BinaryReader r)
+    {
+        var n = r.ReadInt32();
+        if (n is < 0 or > 1 << 20) throw new InvalidDataException($"malformed checkpoint: {n} slot identities.");
+        var identities = new (int, string)[n];
+        var seen = new HashSet<int>();
+        for (var i = 0; i < n; i++)
+        {
+            var slot = r.ReadInt32();
+            var identity = r.ReadString();
+            if (slot < 0 || !seen.Add(slot) || identity.Length is 0 or > MaxIdentityLength)
+                throw new InvalidDataException($"malformed checkpoint: slot identity {i} (slot {slot}, {identity.Length} characters).");
+            identities[i] = (slot, identity);
+        }
+        return identities;
     }
 
     private static T Decode<T>(string name, byte[] bytes, Func<BinaryReader, T> read)
@@ -136,7 +176,8 @@ public sealed record Checkpoint(long Round, long TotalRounds, float[] X, Optimiz
             var run = sections.Remove(RunSection, out var runBytes) ? Decode(RunSection, runBytes, CheckpointRun.Read) : null;
             var counters = sections.Remove(CountersSection, out var counterBytes) ? Decode(CountersSection, counterBytes, RunCounters.Read) : null;
             var ruleState = sections.Remove(AggregatorStateSection, out var stateBytes) ? stateBytes : null;
-            return new Checkpoint(round, total, x, server, layers, completed, ruleState) { Run = run, Counters = counters, Sections = sections };
+            var identities = sections.Remove(SlotIdentitiesSection, out var identityBytes) ? Decode(SlotIdentitiesSection, identityBytes, ReadIdentities) : null;
+            return new Checkpoint(round, total, x, server, layers, completed, ruleState) { Run = run, Counters = counters, SlotIdentities = identities, Sections = sections };
         });
     }
 }

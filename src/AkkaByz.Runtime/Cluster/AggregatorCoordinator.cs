@@ -28,7 +28,10 @@ namespace AkkaByz.Runtime.Cluster;
 /// hands worker nodes their slot (shard index) and the run config (<see cref="JoinRun"/> → <see cref="RunAssignment"/>),
 /// and hosts the unchanged <see cref="AggregatorActor"/> as a child, forwarding it the workers' registrations.
 /// A slot is bound to the worker's principal — its certificate identity in mode = mtls (one slot per identity), the
-/// node actor otherwise — and the aggregator admits a registration for a slot only from that principal. Control
+/// node actor otherwise — and the aggregator admits a registration for a slot only from that principal. A freed slot
+/// is kept for the stable identity that held it (the certificate identity, or a configured worker name without
+/// certificates; recorded in each checkpoint) until someone else takes it, so a worker node restarted as a new process
+/// gets back the slot its stored optimizer states belong to (<see cref="WorkerSlots"/>). Control
 /// messages are taken only from those entitled to send them (<see cref="NodeSecurity"/>): joins from worker
 /// identities, the run's result only from the child aggregator.
 /// It waits for all m workers (saying who is missing every wait-report-interval) unless min-workers allows fewer at
@@ -312,6 +315,10 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         }
         _outDir = Path.GetFullPath(_outDir);
         _slots = new WorkerSlots(settings.Workers);
+        // The slots the checkpoint's workers held stay theirs while free: a worker node restarted as a new process
+        // (no previous slot) gets back the slot its stored optimizer states belong to.
+        foreach (var (slot, identity) in checkpoint?.SlotIdentities ?? [])
+            if (slot < settings.Workers && IsIdentity(identity)) _slots.Reserve(identity, slot);
         _restoring = checkpoint;
         _takeOver = takeOver;
         return clear;
@@ -405,7 +412,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         var watch = Stopwatch.StartNew();
         try
         {
-            _saving = _store.SaveAsync(pending with { Run = RunInfo() });
+            _saving = _store.SaveAsync(pending with { Run = RunInfo(), SlotIdentities = _slots?.Identities });
         }
         catch (Exception e)
         {
@@ -448,6 +455,20 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
     /// <summary>The key a slot is bound to: the certificate identity in mtls mode, else the node actor's path.</summary>
     private string PrincipalOf(IActorRef sender) => _security.IsSecure ? _security.OriginOf(sender).Principal : sender.Path.ToString();
 
+    /// <summary>
+    /// The stable identity a released slot is kept for (<see cref="WorkerSlots"/>): the certificate identity in mtls
+    /// mode; without certificates the name the node joined with when it is a configured one (<c>--name</c>: a valid
+    /// name; the default <c>worker@HOST:PORT</c> is not one), else none. A name without a certificate is the node's
+    /// word: it only chooses which free slot the node gets, never one that is held.
+    /// </summary>
+    private string? IdentityOf(string principal, JoinRun join) =>
+        _security.IsSecure ? principal : NodeIdentity.IsValidName(join.Name) ? join.Name : null;
+
+    /// <summary>An identity of the current mode, as <see cref="IdentityOf"/> makes them (for those a checkpoint recorded).</summary>
+    private bool IsIdentity(string identity) => _security.IsSecure
+        ? identity.StartsWith(NodeIdentity.WorkerRole + ":", StringComparison.Ordinal) && NodeIdentity.IsValidName(identity[(NodeIdentity.WorkerRole.Length + 1)..])
+        : NodeIdentity.IsValidName(identity);
+
     private void OnJoin(JoinRun join)
     {
         if (_finished is not null)
@@ -457,6 +478,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
         }
         if (_components is null || _settings is null) return;
         var principal = PrincipalOf(Sender);
+        var identity = IdentityOf(principal, join);
         var slots = _slots!;
         if (slots.TryGetSlot(principal, out var slot))
         {
@@ -466,7 +488,7 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
             {
                 // The same identity from a new node actor (its node restarted): the slot follows the identity.
                 Context.Unwatch(host);
-                slots.Rebind(slot, Sender);
+                slots.Rebind(slot, Sender, identity);
                 Context.Watch(Sender);
                 Print($"worker {principal} is back at {Sender.Path.Address}: slot {slot}");
                 _link.Tell(Sender, Assignment(slot), Self);
@@ -477,14 +499,16 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
             }
             return;
         }
-        slot = slots.Assign(principal, Sender, join.PreviousIndex);
+        var reserved = identity is not null && slots.TryGetReserved(identity, out var kept) ? kept : -1;
+        slot = slots.Assign(principal, Sender, join.PreviousIndex, identity);
         if (slot < 0)
         {
             _link.Tell(Sender, new JoinRefused($"all {slots.Workers} worker slots are taken; waiting for one to free up"), Self);
             return;
         }
         Context.Watch(Sender);
-        Print($"worker node {Sender.Path.Address} ('{Truncate(join.Name)}'{(_security.IsSecure ? $", identity {principal}" : "")}) gets slot {slot}");
+        var why = slot == join.PreviousIndex ? "" : slot == reserved ? $" (the slot {(_security.IsSecure ? "this identity" : "this name")} held before)" : "";
+        Print($"worker node {Sender.Path.Address} ('{Truncate(join.Name)}'{(_security.IsSecure ? $", identity {principal}" : "")}) gets slot {slot}{why}");
         _link.Tell(Sender, Assignment(slot), Self);
     }
 

@@ -13,6 +13,9 @@ public interface IAkkaByzClusterMessage;
 /// fail-over every worker keeps its shard; <paramref name="Incarnation"/> is the coordinator incarnation it is attached
 /// to ("" if none): the coordinator answers only when that is not its own (a new aggregator took over) or the node
 /// is unknown. Cheap enough to send every second; it is also how workers find a standby aggregator.
+/// <paramref name="Name"/> is the node's name (<see cref="ClusterNodeSettings.WorkerNameOf"/>); without certificates a
+/// configured one (a valid name, not the default <c>worker@HOST:PORT</c>) is what a freed slot is kept for — taken on
+/// trust, so it only chooses among free slots.
 /// </summary>
 public sealed record JoinRun(string Name, int PreviousIndex, string Incarnation) : IAkkaByzClusterMessage;
 

@@ -101,6 +101,7 @@ public sealed class CheckpointSpecs : IDisposable
             Run = new CheckpointRun("run-1", "akka.tcp://akkabyz@127.0.0.1:4053#42", "/tmp/out", new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc),
                 [new Participant(0, "worker:w0", "akka.tcp://akkabyz@127.0.0.1:5000"), new Participant(2, "", "akka.tcp://akkabyz@127.0.0.1:5002")]),
             Counters = new RunCounters(30, 8, new Dictionary<string, long> { ["late"] = 2, ["stale"] = 1 }, 1.5),
+            SlotIdentities = [(0, "w0"), (2, "worker:w2")],
             Sections = new Dictionary<string, byte[]> { ["aggregator"] = [1, 2, 3] },
         };
         store.Save(saved);
@@ -112,6 +113,14 @@ public sealed class CheckpointSpecs : IDisposable
         Assert.Equal(saved.Run.Participants, back.Run.Participants);
         Assert.Equal((30L, 8L, 1.5, 3L), (back.Counters!.Accepted, back.Counters.Suspects, back.Counters.TrainingSeconds, back.Counters.RejectedTotal));
         Assert.Equal(2, back.Counters.Rejected["late"]);
+        Assert.Equal(saved.SlotIdentities, back.SlotIdentities);
+        Assert.False(back.Sections.ContainsKey(Checkpoint.SlotIdentitiesSection)); // read, not kept as bytes
+        // A slot named twice is refused, naming the section's entry.
+        using (var twice = new MemoryStream())
+        {
+            (Sample() with { SlotIdentities = [(1, "w1"), (1, "w2")] }).Write(twice);
+            Assert.StartsWith("malformed checkpoint: slot identity 1 (slot 1", Assert.Throws<InvalidDataException>(() => Checkpoint.Read(new MemoryStream(twice.ToArray()))).Message);
+        }
         Assert.Equal([1, 2, 3], back.Sections["aggregator"]); // a section this reader does not know survives a rewrite
         store.Save(back);
         Assert.Equal([1, 2, 3], store.TryLoad()!.Sections["aggregator"]);
@@ -126,6 +135,7 @@ public sealed class CheckpointSpecs : IDisposable
         Assert.Equal(Sample().Server, old.Server);
         Assert.Null(old.Run);
         Assert.Null(old.Counters);
+        Assert.Null(old.SlotIdentities);
     }
 
     [Fact]
