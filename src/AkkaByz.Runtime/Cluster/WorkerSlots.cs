@@ -11,8 +11,8 @@ namespace AkkaByz.Runtime.Cluster;
 /// A holder may also have a stable identity (the certificate identity in mtls mode, else the worker's configured name,
 /// or none): when its slot is released, the slot stays reserved for that identity, so that a worker node restarted
 /// as a new process (no previous index) gets back the slot its stored optimizer states belong to. A reservation only
-/// chooses among free slots: it never keeps anyone out — whoever takes the slot first (a newcomer taking the lowest
-/// free one included) drops it. At most one reservation per slot and per identity: at most m.
+/// chooses among free slots: it never keeps anyone out — a newcomer takes an unreserved free slot when there is one,
+/// else a reserved one, and whoever takes a slot first drops its reservation. At most one reservation per slot and per identity: at most m.
 /// </para>
 /// </summary>
 public sealed class WorkerSlots(int workers)
@@ -51,7 +51,7 @@ public sealed class WorkerSlots(int workers)
     /// <summary>
     /// A free slot for a new principal: its previous index if that is free (a worker coming back after a fail-over),
     /// else the slot reserved for its stable <paramref name="identity"/> (the one it held before it restarted), else
-    /// the lowest free one; -1 when all are held. Taking a slot drops that slot's reservation, whoever held it, and
+    /// the lowest free slot not reserved for another identity, else the lowest free one; -1 when all are held. Taking a slot drops that slot's reservation, whoever held it, and
     /// the identity's own reservation of another slot.
     /// </summary>
     public int Assign(string principal, IActorRef host, int previousIndex, string? identity = null)
@@ -59,7 +59,7 @@ public sealed class WorkerSlots(int workers)
         if (_slotOfPrincipal.ContainsKey(principal)) throw new InvalidOperationException($"{principal} already holds slot {_slotOfPrincipal[principal]}.");
         var slot = previousIndex >= 0 && previousIndex < Workers && !_holderOfSlot.ContainsKey(previousIndex) ? previousIndex
             : identity is not null && _reservedSlotOf.TryGetValue(identity, out var reserved) ? reserved // reserved slots are free
-            : Enumerable.Range(0, Workers).FirstOrDefault(i => !_holderOfSlot.ContainsKey(i), -1);
+            : LowestFree();
         if (slot < 0) return -1;
         Unreserve(slot);
         if (identity is not null && _reservedSlotOf.Remove(identity, out var other)) _reservedBy.Remove(other);
@@ -96,6 +96,19 @@ public sealed class WorkerSlots(int workers)
             if (_identityOfSlot.Remove(slot, out var identity)) Reserve(identity, slot);
         }
         return held;
+    }
+
+    /// <summary>The lowest free slot no identity is coming back for, else the lowest free (reserved) one; -1 when all are held.</summary>
+    private int LowestFree()
+    {
+        var reserved = -1;
+        for (var i = 0; i < Workers; i++)
+        {
+            if (_holderOfSlot.ContainsKey(i)) continue;
+            if (!_reservedBy.ContainsKey(i)) return i;
+            if (reserved < 0) reserved = i;
+        }
+        return reserved;
     }
 
     /// <summary>

@@ -92,6 +92,22 @@ public sealed class WorkerSlotsSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public void A_newcomer_takes_an_unreserved_free_slot_before_a_reserved_one()
+    {
+        var slots = new WorkerSlots(3);
+        var (h0, h1, h2) = (Host("h0"), Host("h1"), Host("h2"));
+        Assert.Equal(0, slots.Assign("path-0", h0, -1, "w0"));
+        Assert.Equal(1, slots.Assign("path-1", h1, -1));
+        Assert.Equal(2, slots.Assign("path-2", h2, -1));
+        slots.Release(h0); // kept for w0
+        slots.Release(h2); // unnamed: free for anyone
+        Assert.Equal(2, slots.Assign("path-x", Host("hx"), -1, "x"));
+        Assert.True(slots.TryGetReserved("w0", out var kept));
+        Assert.Equal(0, kept);
+        Assert.Equal(0, slots.Assign("path-0b", Host("h0b"), -1, "w0"));
+    }
+
+    [Fact]
     public void A_valid_free_previous_index_wins_over_the_reservation_and_drops_the_identitys_reservation()
     {
         var slots = new WorkerSlots(3);
@@ -126,8 +142,8 @@ public sealed class WorkerSlotsSpecs : IAsyncLifetime
         Assert.Equal(0, slots.Assign("path-2b", Host("h2b"), -1)); // the lowest free, as before
         Assert.Equal(2, slots.Assign("path-0b", Host("h0b"), -1));
 
-        // A named holder's slot freed and then taken by an unnamed node: the reservation goes.
-        var named = new WorkerSlots(2);
+        // A named holder's slot freed and then taken by an unnamed node (the only free one): the reservation goes.
+        var named = new WorkerSlots(1);
         var n0 = Host("n0");
         Assert.Equal(0, named.Assign("path-n0", n0, -1, "w0"));
         named.Release(n0);
@@ -152,13 +168,13 @@ public sealed class WorkerSlotsSpecs : IAsyncLifetime
 
         // Two nodes claiming one name (without certificates a name is their word): each may hold a slot, the name keeps one.
         var (a, b) = (Host("a"), Host("b"));
-        Assert.Equal(0, slots.Assign("path-a", a, -1, "twin"));
-        Assert.Equal(1, slots.Assign("path-b", b, -1, "twin"));
+        Assert.Equal(1, slots.Assign("path-a", a, -1, "twin")); // the unreserved free slot first
+        Assert.Equal(0, slots.Assign("path-b", b, -1, "twin"));
         Assert.Throws<InvalidOperationException>(() => slots.Reserve("w4", 0)); // held
         slots.Release(a);
         slots.Release(b);
         Assert.Equal(1, slots.Reservations);
         Assert.True(slots.TryGetReserved("twin", out var last));
-        Assert.Equal(1, last); // the one released last
+        Assert.Equal(0, last); // the one released last
     }
 }
