@@ -526,8 +526,14 @@ public sealed class AggregatorCoordinator : ReceiveActor, IWithUnboundedStash
 
     private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "...";
 
+    /// <summary>
+    /// A slot's assignment. It names the restored round only while no later round has completed: a worker joining
+    /// after that (a crashed node restarted mid-run) starts with fresh momentum, as any mid-run joiner does, instead of
+    /// an optimizer state that is rounds out of date.
+    /// </summary>
     private RunAssignment Assignment(int slot) =>
-        new(_incarnation, slot, _layers, _components!.Dimension, _tapPath, _restoredFrom, _store is null ? 0 : _node.CheckpointInterval);
+        new(_incarnation, slot, _layers, _components!.Dimension, _tapPath, _lastRowWritten <= _restoredFrom ? _restoredFrom : 0,
+            _store is null ? 0 : _node.CheckpointInterval);
 
     private async Task OnCompleted(RunCompleted run)
     {

@@ -25,8 +25,9 @@ public sealed record JoinRun(string Name, int PreviousIndex, string Incarnation)
 /// checked by the worker after composing its model. <paramref name="TapPath"/> is the full path of the adversary tap
 /// the aggregator node hosts for an omniscient attack (ALIE, IPM, mimic), "" otherwise: honest workers copy it
 /// their updates, Byzantine workers ask it for theirs.
-/// <paramref name="ResumeRound"/> is the checkpoint round a fail-over aggregator restored (0 = a fresh start): a worker
-/// that recorded its optimizer state at that round continues from it. <paramref name="SnapshotEvery"/> is the
+/// <paramref name="ResumeRound"/> is the checkpoint round a fail-over aggregator restored (0 = a fresh start, or a node
+/// joining once a later round has completed: it starts with fresh momentum): a worker that recorded its optimizer state
+/// at that round continues from it. <paramref name="SnapshotEvery"/> is the
 /// checkpoint interval (0 = no checkpoints): workers record their state at those rounds.
 /// </summary>
 public sealed record RunAssignment(
