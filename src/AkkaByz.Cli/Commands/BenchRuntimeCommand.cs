@@ -123,14 +123,14 @@ public static class BenchRuntimeCommand
         var actorCpu = new List<double>();
         var plainCpu = new List<double>();
         TrainingResult? result = null;
+        // The bound is measured before, between and after each repetition's two timed runs (the last measurement of one
+        // repetition is the first of the next), and each run is held against the mean of the two measurements around
+        // it, so a drift of the machine's speed (seen at ±15 % within a minute) moves the bound with the run it judges.
+        ModelBenchmarkRow? MeasureBound() =>
+            bench is null ? null : ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps);
+        var boundEdge = MeasureBound();
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
-            // The bound is measured just before and just after this repetition's two timed runs and averaged, so a drift
-            // of the machine's speed during the repetition (seen at ±10 % over a minute) moves the bound with the runs.
-            double? boundBefore = null;
-            if (bench is not null)
-                boundBefore = ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps).GradientsPerSecond;
-
             RoundProfile.Probe? probe = null;
             long windowStart = 0;
             RoundProfile? plain = null;
@@ -160,10 +160,14 @@ public static class BenchRuntimeCommand
                     }
                 },
             };
+            async Task RunActor() { probe = null; result = await LocalTraining.RunAsync(components, options, cancellation).ConfigureAwait(false); }
             // Alternate which mode runs first, so neither always gets the warmer (or the quieter) slot.
-            if (r % 2 == 1) { probe = null; await RunActor().ConfigureAwait(false); RunPlain(); }
-            else { RunPlain(); probe = null; await RunActor().ConfigureAwait(false); }
-            async Task RunActor() => result = await LocalTraining.RunAsync(components, options, cancellation).ConfigureAwait(false);
+            var actorFirst = r % 2 == 1;
+            var before = boundEdge;
+            if (actorFirst) await RunActor().ConfigureAwait(false); else RunPlain();
+            var between = MeasureBound();
+            if (actorFirst) RunPlain(); else await RunActor().ConfigureAwait(false);
+            var after = boundEdge = MeasureBound();
             if (plain is null || actor is null) throw new InvalidOperationException("a timed run did not report its rounds.");
             var identical = result!.FinalParameters.AsSpan().SequenceEqual(plainParams);
             identicalAll &= identical;
@@ -171,20 +175,22 @@ public static class BenchRuntimeCommand
                 output.WriteLine($"(run {r + 1}: parameters differ: {result.Run.Reason}; rejected {string.Join(", ", result.Run.Rejected.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"))}" +
                                  $"; {result.Run.UpdatesAccepted} of {rounds * settings.Workers} updates accepted; a round deadline or the tap's timeout logs a warning above)");
 
-            double? boundGradients = null;
-            if (bench is not null)
-            {
-                var boundAfter = ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps).GradientsPerSecond;
-                boundGradients = 0.5 * (boundBefore!.Value + boundAfter);
-                output.WriteLine($"(run {r + 1}: bound {F(boundBefore.Value / actor.GradientsPerRound, "0.0")} rounds/s before the runs, {F(boundAfter / actor.GradientsPerRound, "0.0")} after; the table uses their mean)");
-            }
             string bound = "—", af = "—", pf = "—";
-            if (boundGradients is { } g)
+            if (before is not null && between is not null && after is not null)
             {
-                var boundRounds = g / actor.GradientsPerRound;
-                bound = F(boundRounds, "0.0");
-                actorFractions.Add(actor.RoundsPerSecond / boundRounds);
-                plainFractions.Add(plain.RoundsPerSecond / (g / plain.GradientsPerRound));
+                double Mean(ModelBenchmarkRow a, ModelBenchmarkRow b) => 0.5 * (a.GradientsPerSecond + b.GradientsPerSecond);
+                var actorBound = (actorFirst ? Mean(before, between) : Mean(between, after)) / actor.GradientsPerRound;
+                var plainBound = (actorFirst ? Mean(between, after) : Mean(before, between)) / plain.GradientsPerRound;
+                var boundMs = 0.5 * (before.MillisecondsPerGradient + after.MillisecondsPerGradient);
+                output.WriteLine($"(run {r + 1}: bound {F(before.GradientsPerSecond, "0")} gradients/s before, {F(between.GradientsPerSecond, "0")} between, " +
+                                 $"{F(after.GradientsPerSecond, "0")} after the {(actorFirst ? "actor and plain" : "plain and actor")} runs, each run against the mean of the two " +
+                                 $"around it ({F(actor.GradientsPerRound, "0.0")} calls a round); " +
+                                 $"a gradient call took {F(actor.ModelMs / actor.GradientsPerRound, "0.00")} ms in the actor run, {F(plain.ModelMs / plain.GradientsPerRound, "0.00")} in the plain loop, " +
+                                 $"{F(boundMs, "0.00")} in the bound; gradients filled {F(100 * actor.ModelMs / (Environment.ProcessorCount * actor.WallMs), "0")} % " +
+                                 $"/ {F(100 * plain.ModelMs / (Environment.ProcessorCount * plain.WallMs), "0")} % of the cores)");
+                bound = F(actorBound, "0.0");
+                actorFractions.Add(actor.RoundsPerSecond / actorBound);
+                plainFractions.Add(plain.RoundsPerSecond / plainBound);
                 af = F(100 * actorFractions[^1], "0") + " %";
                 pf = F(100 * plainFractions[^1], "0") + " %";
             }
