@@ -39,7 +39,8 @@ public static class BenchRuntimeCommand
         var akka = new Option<string?>("--akka-config") { Description = "HOCON laid over the actor run's Akka configuration (dispatcher experiments), e.g. 'akka.actor.default-dispatcher.throughput = 100'." };
         var dashboard = new Option<bool>("--dashboard") { Description = "Only the logreg job, timed without and with the live dashboard (server up, no page; server up, an open page), alternating, best of --repeat: its cost in %." };
         var lookahead = new Option<bool>("--lookahead") { Description = "Start a worker's next-round µ²-SGD gradient at the current point as soon as its update is sent, on the cores' background lane (off: wait for the next Params).", DefaultValueFactory = _ => true };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, lookahead, warmup, akka, dashboard }) command.Options.Add(o);
+        var share = new Option<bool>("--share-models") { Description = "The workers rent a model instance per gradient call from one pool (about one per core; off: two instances per worker).", DefaultValueFactory = _ => true };
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, lookahead, share, warmup, akka, dashboard }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -47,8 +48,8 @@ public static class BenchRuntimeCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                var schedule = new ComputeSettings(parse.GetValue(split), parse.GetValue(lookahead));
-                output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; {parse.GetValue(repeat)} repetitions; {RoundProfile.RuntimeSettings()}; gradients split {(parse.GetValue(split) ? "on" : "off")}, lookahead {(parse.GetValue(lookahead) ? "on" : "off")}");
+                var schedule = new ComputeSettings(parse.GetValue(split), parse.GetValue(lookahead), parse.GetValue(share));
+                output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; {parse.GetValue(repeat)} repetitions; {RoundProfile.RuntimeSettings()}; gradients split {(parse.GetValue(split) ? "on" : "off")}, lookahead {(parse.GetValue(lookahead) ? "on" : "off")}, shared models {(parse.GetValue(share) ? "on" : "off")}");
                 if (parse.GetValue(dashboard))
                 {
                     var job = AkkaByzSettings.Default with
@@ -128,6 +129,7 @@ public static class BenchRuntimeCommand
         // it, so a drift of the machine's speed (seen at ±15 % within a minute) moves the bound with the run it judges.
         ModelBenchmarkRow? MeasureBound() =>
             bench is null ? null : ModelBenchmark.Measure(bench, settings.BatchSize, Environment.ProcessorCount, 1, boundSteps);
+        MeasureBound(); // untimed: the process's first measurement runs slow (seen 25-30 % below the next ones)
         var boundEdge = MeasureBound();
         for (var r = 0; r < Math.Max(1, repeat); r++)
         {
@@ -181,12 +183,13 @@ public static class BenchRuntimeCommand
                 double Mean(ModelBenchmarkRow a, ModelBenchmarkRow b) => 0.5 * (a.GradientsPerSecond + b.GradientsPerSecond);
                 var actorBound = (actorFirst ? Mean(before, between) : Mean(between, after)) / actor.GradientsPerRound;
                 var plainBound = (actorFirst ? Mean(between, after) : Mean(before, between)) / plain.GradientsPerRound;
-                var boundMs = 0.5 * (before.MillisecondsPerGradient + after.MillisecondsPerGradient);
+                // The bound's cost of one call, as the actor run's fraction uses it: cores / gradients per second.
+                var boundMs = Environment.ProcessorCount * 1000.0 / (actorBound * actor.GradientsPerRound);
                 output.WriteLine($"(run {r + 1}: bound {F(before.GradientsPerSecond, "0")} gradients/s before, {F(between.GradientsPerSecond, "0")} between, " +
                                  $"{F(after.GradientsPerSecond, "0")} after the {(actorFirst ? "actor and plain" : "plain and actor")} runs, each run against the mean of the two " +
                                  $"around it ({F(actor.GradientsPerRound, "0.0")} calls a round); " +
                                  $"a gradient call took {F(actor.ModelMs / actor.GradientsPerRound, "0.00")} ms in the actor run, {F(plain.ModelMs / plain.GradientsPerRound, "0.00")} in the plain loop, " +
-                                 $"{F(boundMs, "0.00")} in the bound; gradients filled {F(100 * actor.ModelMs / (Environment.ProcessorCount * actor.WallMs), "0")} % " +
+                                 $"{F(boundMs, "0.00")} in the actor run's bound; gradients filled {F(100 * actor.ModelMs / (Environment.ProcessorCount * actor.WallMs), "0")} % " +
                                  $"/ {F(100 * plain.ModelMs / (Environment.ProcessorCount * plain.WallMs), "0")} % of the cores)");
                 bound = F(actorBound, "0.0");
                 actorFractions.Add(actor.RoundsPerSecond / actorBound);

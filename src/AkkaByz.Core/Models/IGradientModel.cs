@@ -4,7 +4,9 @@ namespace AkkaByz.Core.Models;
 
 /// <summary>
 /// A gradient oracle over one flat float32 parameter vector. Instances may hold scratch buffers (and, for
-/// TorchSharp models, native modules), so each worker owns its own instance: not thread-safe.
+/// TorchSharp models, native modules): one call at a time per instance, not thread-safe. The parameter vector passed
+/// in is the whole state: a result depends only on the arguments, never on the instance or the calls it served
+/// before, so instances of one model are interchangeable (the runtime's workers share a pool of them).
 /// </summary>
 public interface IGradientModel : IDisposable
 {

@@ -7,7 +7,7 @@ using AkkaByz.Runtime.Training;
 namespace AkkaByz.Runtime.Actors;
 
 /// <summary>
-/// An honest worker: owns its <see cref="WorkerComputation"/> (shard schedule, model instance, optimizer state)
+/// An honest worker: owns its <see cref="WorkerComputation"/> (shard schedule, optimizer state, a share of the model pool)
 /// and computes its update off the mailbox (Task + PipeTo on the bounded <see cref="ComputeScheduler"/>), except
 /// when its last computation took under <see cref="ComputeScheduler.InlineBelow"/> (tiny models): then inline. When an omniscient adversary is simulated it also
 /// copies its update to the adversary tap (the rushing adversary sees honest vectors before answering).
@@ -55,7 +55,7 @@ public sealed class WorkerActor : WorkerActorBase
             Finish(round, result.Update, result.Loss);
             return;
         }
-        // The round's gradient calls (µ²-SGD: at x_t and at x_(t-1), on two model instances) run as separate tasks so
+        // The round's gradient calls (µ²-SGD: at x_t and at x_(t-1), each on a rented model instance) run as separate tasks so
         // that a node's workers spread evenly over its cores; the optimizer then combines them (bit-identical to Compute).
         var begin = Stopwatch.GetTimestamp();
         ReadOnlySpan<WorkerComputation.GradientJob> jobs;

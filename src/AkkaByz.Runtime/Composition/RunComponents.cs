@@ -24,7 +24,7 @@ public sealed class RunComponents
     /// <summary>x_1, the seeded initial parameters (length d).</summary>
     public required float[] InitialParameters { get; init; }
 
-    /// <summary>A fresh model instance (one per worker and one for the evaluator).</summary>
+    /// <summary>A fresh model instance (for the workers' model pool, as many as calls run at once, and one for the evaluator).</summary>
     public required Func<IGradientModel> CreateModel { get; init; }
 
     /// <summary>The optimizer state of worker i.</summary>

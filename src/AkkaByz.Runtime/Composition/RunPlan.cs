@@ -25,8 +25,9 @@ public sealed record WorkerSlot(int Index, int ByzantineIndex)
 /// when the attack is <c>none</c> or f = 0; Byzantine index = slot − (m − f);</item>
 /// <item>which data a slot trains on: the training set, or for a Byzantine slot of a data-poisoning attack (LF) the set
 /// with the attack's labels (Core's <see cref="LabelTransforms.TransformLabels"/>, features shared, made once per plan);</item>
-/// <item>its computation: its own model instance (and a second one so that µ²-SGD's two gradients of a round can run at
-/// once), its own optimizer state, its shard's minibatch stream (run seed, slot); none for a Byzantine slot of an
+/// <item>its computation: the plan's one model pool, shared by all its slots (a gradient call rents an instance: about
+/// one per core; <c>akkabyz.compute.share-models = off</c> gives each slot a pool of its own, two instances for µ²-SGD's
+/// two concurrent gradients), its own optimizer state, its shard's minibatch stream (run seed, slot); none for a Byzantine slot of an
 /// omniscient attack (ALIE, IPM, ...), whose update the adversary crafts from the honest ones;</item>
 /// <item>the attack: <see cref="Attack"/>, the run's instance (for the adversary tap and the label transform), and
 /// <see cref="CreateAttack"/>, a fresh instance per Byzantine worker.</item>
@@ -36,6 +37,8 @@ public sealed record WorkerSlot(int Index, int ByzantineIndex)
 public sealed class RunPlan
 {
     private readonly Lazy<DataSet> _poisoned;
+    private readonly Lock _gate = new();
+    private ModelPool? _shared;
 
     private RunPlan(RunComponents components)
     {
@@ -85,7 +88,10 @@ public sealed class RunPlan
     {
         if (Slots[slot].IsByzantine && IsOmniscient) return null;
         var c = Components;
-        return WorkerComputation.For(c.CreateModel(), c.CreateWorkerOptimizer(slot), DataOf(slot), c.Shards[slot], c.Settings.BatchSize,
-            c.Settings.Seed, slot, createHelper: c.CreateModel, schedule: c.Settings.Compute);
+        var s = c.Settings;
+        ModelPool models;
+        if (!s.Compute.ShareModels) models = new ModelPool(c.CreateModel(), c.CreateModel);
+        else lock (_gate) models = _shared ??= new ModelPool(c.CreateModel(), c.CreateModel);
+        return WorkerComputation.For(models, c.CreateWorkerOptimizer(slot), DataOf(slot), c.Shards[slot], s.BatchSize, s.Seed, slot, s.Compute);
     }
 }

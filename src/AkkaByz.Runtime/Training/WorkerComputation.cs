@@ -7,15 +7,15 @@ using AkkaByz.Runtime.Configuration;
 namespace AkkaByz.Runtime.Training;
 
 /// <summary>
-/// One worker's honest computation, free of actors: its model instance, its optimizer state, its shard's
-/// minibatch schedule. <see cref="Compute"/> draws the round's minibatch and runs the worker optimizer on it
+/// One worker's honest computation, free of actors: its optimizer state, its shard's minibatch schedule, and the
+/// model pool its gradient calls rent an instance from (<see cref="ModelPool"/>: shared by a process's workers, or its own). <see cref="Compute"/> draws the round's minibatch and runs the worker optimizer on it
 /// (µ²-SGD takes its two gradients on this same batch). Minibatches: AkkaByz.Core's MinibatchSampler in
 /// epoch-shuffle mode, a pure function of (seed, worker, round). Not thread-safe: the owning actor runs one at a time.
 /// Also used by the plain-loop baseline of the runtime benchmark, so both measure the same work.
 /// <para>
 /// The split form, for spreading a round over the cores: <see cref="Prepare"/> draws the minibatch and returns the
 /// gradient calls the optimizer is expected to make (the round's query point, and — when the optimizer queried two
-/// points last round, as µ²-SGD does — last round's point, on a second model instance), which may run concurrently;
+/// points last round, as µ²-SGD does — last round's point), which may run concurrently, each on an instance it rents;
 /// <see cref="Complete"/> then runs the optimizer, whose oracle serves a call from those results when its point is
 /// bit-for-bit the prepared one and computes it otherwise. The gradients are the same calls on the same inputs, so the
 /// update is bit-identical to <see cref="Compute"/>'s.
@@ -32,9 +32,7 @@ namespace AkkaByz.Runtime.Training;
 /// </summary>
 public sealed class WorkerComputation : IDisposable
 {
-    private readonly IGradientModel _model;
-    private readonly Func<IGradientModel>? _createHelper;
-    private IGradientModel? _helper;
+    private readonly ModelPool _models;
     private readonly IWorkerOptimizer _optimizer;
     private readonly DataSet _data;
     private readonly MinibatchSampler _sampler;
@@ -59,15 +57,22 @@ public sealed class WorkerComputation : IDisposable
     /// <param name="schedule">How the gradient calls are scheduled (<see cref="Schedule"/>); null = <see cref="ComputeSettings.Default"/>.</param>
     public WorkerComputation(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, MinibatchSampler sampler, int batchSize,
         Func<IGradientModel>? createHelper = null, ComputeSettings? schedule = null)
+        : this(new ModelPool(model ?? throw new ArgumentNullException(nameof(model)), createHelper), optimizer, data, sampler, batchSize, schedule)
+    {
+    }
+
+    /// <summary>A computation whose gradient calls rent their model instance from <paramref name="models"/> (shared with other
+    /// workers, or its own); it holds a share of the pool until it is disposed.</summary>
+    public WorkerComputation(ModelPool models, IWorkerOptimizer optimizer, DataSet data, MinibatchSampler sampler, int batchSize, ComputeSettings? schedule = null)
     {
         Schedule = schedule ?? ComputeSettings.Default;
-        _model = model ?? throw new ArgumentNullException(nameof(model));
+        ArgumentNullException.ThrowIfNull(models);
         _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         _data = data ?? throw new ArgumentNullException(nameof(data));
         _sampler = sampler ?? throw new ArgumentNullException(nameof(sampler));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _batch = new int[batchSize];
-        _createHelper = createHelper;
+        _models = models.Share();
         _oracle = Oracle;
         _jobs = [new GradientJob(this, _batch), new GradientJob(this, _batch)];
         _first = [_jobs[0]];
@@ -79,9 +84,14 @@ public sealed class WorkerComputation : IDisposable
     /// <summary>The standard computation of worker <paramref name="worker"/>: epoch-shuffled minibatches of its shard.</summary>
     public static WorkerComputation For(IGradientModel model, IWorkerOptimizer optimizer, DataSet data, int[] shard, int batchSize, int seed, int worker,
         Func<IGradientModel>? createHelper = null, ComputeSettings? schedule = null) =>
-        new(model, optimizer, data, new MinibatchSampler(shard, seed, worker, SamplingMode.EpochShuffle), batchSize, createHelper, schedule);
+        For(new ModelPool(model ?? throw new ArgumentNullException(nameof(model)), createHelper), optimizer, data, shard, batchSize, seed, worker, schedule);
 
-    public int Dimension => _model.ParameterCount;
+    /// <summary>The standard computation of worker <paramref name="worker"/>, its gradient calls served by <paramref name="models"/>.</summary>
+    public static WorkerComputation For(ModelPool models, IWorkerOptimizer optimizer, DataSet data, int[] shard, int batchSize, int seed, int worker,
+        ComputeSettings? schedule = null) =>
+        new(models, optimizer, data, new MinibatchSampler(shard, seed, worker, SamplingMode.EpochShuffle), batchSize, schedule);
+
+    public int Dimension => _models.ParameterCount;
 
     /// <summary>
     /// Whether <see cref="Prepare"/> hands out last round's point as a second job, and whether <see cref="BeginLookahead"/>
@@ -91,7 +101,7 @@ public sealed class WorkerComputation : IDisposable
     public ComputeSettings Schedule { get; }
 
     /// <summary>The model's name (for messages).</summary>
-    public string ModelName => _model.Name;
+    public string ModelName => _models.Name;
 
     /// <summary>
     /// Starts the prepared <paramref name="jobs"/>: one task each on the <see cref="ComputeScheduler"/>.
@@ -129,21 +139,21 @@ public sealed class WorkerComputation : IDisposable
     /// </summary>
     public ReadOnlySpan<GradientJob> Prepare(long round, ReadOnlySpan<float> x, bool prefetch = true)
     {
-        if (x.Length != _model.ParameterCount)
-            throw new ArgumentException($"Params of round {round} have {x.Length} values; model '{_model.Name}' has {_model.ParameterCount} parameters.", nameof(x));
+        if (x.Length != _models.ParameterCount)
+            throw new ArgumentException($"Params of round {round} have {x.Length} values; model '{_models.Name}' has {_models.ParameterCount} parameters.", nameof(x));
         long t = RoundProfiler.Start();
         _sampler.Batch(round, _batch);
         RoundProfiler.Lap(RoundProfiler.Phase.Sample, t);
         _queries = 0;
-        // A lookahead still owns the helper model until its task (TakeLookahead) has finished: never hand the helper out again.
+        // A lookahead still owns its job until its task (TakeLookahead) has finished: never hand that job out again.
         var ahead = _aheadTask is not null;
         if (!prefetch)
         {
             _prepared = ahead ? _aheadOnly : [];
             return ReadOnlySpan<GradientJob>.Empty;
         }
-        _jobs[0].Set(_model, x, round);
-        var wantsSecond = Schedule.SplitGradients && _createHelper is not null && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1;
+        _jobs[0].Set(x, round);
+        var wantsSecond = Schedule.SplitGradients && _models.CanGrow && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1;
         if (ahead)
         {
             _prepared = _withAhead; // served only if its round and point match (TryServe)
@@ -151,8 +161,7 @@ public sealed class WorkerComputation : IDisposable
         }
         if (wantsSecond)
         {
-            _helper ??= _createHelper!();
-            _jobs[1].Set(_helper, _lastX, round);
+            _jobs[1].Set(_lastX, round);
             _prepared = _jobs;
             return _prepared;
         }
@@ -167,13 +176,12 @@ public sealed class WorkerComputation : IDisposable
     /// </summary>
     public Task? BeginLookahead()
     {
-        if (!Schedule.Lookahead || !Schedule.SplitGradients || _createHelper is null || _lastQueries < 2 || _lastX is null || _aheadTask is not null) return null;
-        _helper ??= _createHelper();
+        if (!Schedule.Lookahead || !Schedule.SplitGradients || !_models.CanGrow || _lastQueries < 2 || _lastX is null || _aheadTask is not null) return null;
         long next = _lastRound + 1;
         long t = RoundProfiler.Start();
         _sampler.Batch(next, _ahead.Batch);
         RoundProfiler.Lap(RoundProfiler.Phase.Sample, t);
-        _ahead.Set(_helper, _lastX, next);
+        _ahead.Set(_lastX, next);
         return _aheadTask = ComputeScheduler.RunBackground(_ahead.Run);
     }
 
@@ -195,7 +203,7 @@ public sealed class WorkerComputation : IDisposable
     public (float[] Update, double Loss) Complete(long round, ReadOnlySpan<float> x)
     {
         long t = RoundProfiler.Start();
-        var update = new float[_model.ParameterCount];
+        var update = new float[_models.ParameterCount];
         _servingRound = round;
         var loss = _optimizer.ComputeUpdate(round, x, _oracle, update);
         if (StateLog is { } log && log.Wants(round)) log.Record(round, _optimizer.GetState());
@@ -216,22 +224,34 @@ public sealed class WorkerComputation : IDisposable
             if (job.TryServe(_servingRound, p, g, out var served)) return served;
         }
         long t = RoundProfiler.Start();
-        var loss = _model.LossAndGradient(p, _data, _batch, g);
+        var model = _models.Rent();
+        double loss;
+        try
+        {
+            loss = model.LossAndGradient(p, _data, _batch, g);
+        }
+        finally
+        {
+            _models.Return(model);
+        }
         if (t != 0) RoundProfiler.Deduct(RoundProfiler.Phase.Optimizer, RoundProfiler.Lap(RoundProfiler.Phase.Gradient, t) - t);
         return loss;
     }
 
+    private bool _disposed;
+
+    /// <summary>Gives back this computation's share of its model pool (the last share disposes the instances).</summary>
     public void Dispose()
     {
-        _model.Dispose();
-        _helper?.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        _models.Release();
     }
 
     /// <summary>One gradient call of a round, prepared by <see cref="Prepare"/>: point, minibatch and model fixed; <see cref="Run"/> computes it.</summary>
     public sealed class GradientJob
     {
         private readonly WorkerComputation _owner;
-        private IGradientModel? _model;
         private float[] _point = [];
         private float[] _gradient = [];
         private double _loss;
@@ -247,9 +267,8 @@ public sealed class WorkerComputation : IDisposable
         /// <summary>The minibatch this job runs on (the round's, or — for the lookahead — next round's own copy).</summary>
         internal int[] Batch { get; }
 
-        internal void Set(IGradientModel model, ReadOnlySpan<float> point, long round)
+        internal void Set(ReadOnlySpan<float> point, long round)
         {
-            _model = model;
             _round = round;
             if (_point.Length != point.Length)
             {
@@ -262,11 +281,20 @@ public sealed class WorkerComputation : IDisposable
 
         internal void Clear() => _done = false;
 
-        /// <summary>Computes the gradient (thread-safe with respect to the round's other job: each has its own model).</summary>
+        /// <summary>Computes the gradient on a model instance rented for the call (so the round's jobs may run at once).</summary>
         public void Run()
         {
             long t = RoundProfiler.Start();
-            _loss = _model!.LossAndGradient(_point, _owner._data, Batch, _gradient);
+            var models = _owner._models;
+            var model = models.Rent();
+            try
+            {
+                _loss = model.LossAndGradient(_point, _owner._data, Batch, _gradient);
+            }
+            finally
+            {
+                models.Return(model);
+            }
             _done = true;
             RoundProfiler.Lap(RoundProfiler.Phase.Gradient, t);
         }

@@ -26,7 +26,7 @@ namespace AkkaByz.Torch.Models;
 /// <see cref="EvaluationBatchSize"/> samples (so no chunk is tiny) and normalises each chunk with its own statistics:
 /// deterministic, and for chunks of a few hundred samples the statistics are close to population statistics.
 /// </para>
-/// Not thread-safe: one instance per worker (the contract). Intra-op threads are process-wide
+/// Not thread-safe: one call at a time per instance (the contract); instances are interchangeable. Intra-op threads are process-wide
 /// (<see cref="TorchRuntime.EnsureLoaded"/>).
 /// </summary>
 public class TorchModel : IGradientModel

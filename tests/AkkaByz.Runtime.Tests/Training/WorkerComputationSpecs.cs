@@ -10,7 +10,7 @@ namespace AkkaByz.Runtime.Tests.Training;
 /// <summary>
 /// The split form of a worker's round (<see cref="WorkerComputation.Prepare"/>, the jobs on their own threads,
 /// <see cref="WorkerComputation.Complete"/>) computes exactly what <see cref="WorkerComputation.Compute"/> computes, and
-/// really hands µ²-SGD's second gradient to a second model instance.
+/// computes each gradient once.
 /// </summary>
 public sealed class WorkerComputationSpecs
 {
@@ -61,7 +61,8 @@ public sealed class WorkerComputationSpecs
             Assert.Equal(expectedLoss, loss);
             if (r >= 3) Assert.Equal(calls + jobs.Length, primary.Calls + helpers.Sum(h => h.Calls)); // every gradient served by a job
         }
-        Assert.Equal(kind == OptimizerKind.Mu2Sgd ? 1 : 0, helpers.Count);
+        // A second instance only when two calls ran at once (µ²-SGD's two jobs overlapped), and never more than one.
+        Assert.InRange(helpers.Count, 0, kind == OptimizerKind.Mu2Sgd ? 1 : 0);
     }
 
     [Fact]
@@ -148,7 +149,8 @@ public sealed class WorkerComputationSpecs
             if (r >= 2) Assert.NotNull(next);
             if (next is not null) await next;
         }
-        Assert.True(helper.Calls >= 6);
+        // Every gradient computed exactly once: round 1 one, rounds 2..8 two each, and the lookahead after round 8.
+        Assert.Equal(1 + 7 * 2 + 1, primary.Calls + helper.Calls);
     }
 
     [Fact]
