@@ -114,12 +114,16 @@ public sealed class EndToEndSpecs(ITestOutputHelper output)
         Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), viaActors.FinalParameters.Select(BitConverter.SingleToInt32Bits));
     }
 
-    [Fact]
-    public async Task With_gradients_split_over_tasks_the_actor_runtime_still_computes_exactly_what_the_plain_loop_computes()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_gradients_split_over_tasks_the_actor_runtime_still_computes_exactly_what_the_plain_loop_computes(bool shareModels)
     {
         // A model slow enough (≥ 0.2 ms per call) that workers compute off their mailbox, where µ²-SGD's two gradients run
-        // as separate tasks on two model instances: the parameters must still be the plain loop's, bit for bit.
+        // as separate tasks, each on a rented model instance: the parameters must still be the plain loop's, bit for bit,
+        // whether the workers share one pool of instances or each has its own two.
         var settings = AkkaByzSettings.Default with { Attack = "alie", Rounds = 12, EvalInterval = 0 };
+        settings = settings with { Compute = settings.Compute with { ShareModels = shareModels } };
         var composed = Composition.RunComposer.Compose(settings);
         var created = 0;
         var components = new Composition.RunComponents
@@ -131,7 +135,11 @@ public sealed class EndToEndSpecs(ITestOutputHelper output)
             CreateAggregator = composed.CreateAggregator, CreateAttack = composed.CreateAttack,
         };
         var viaActors = await LocalTraining.RunAsync(components, Options);
-        Assert.True(created >= 2 * 9 + 1, $"{created} models: the 9 honest workers should each have made a second instance"); // + the evaluator's
+        if (shareModels) // the pool holds as many instances as calls ran at once (the compute scheduler: one per core), + the evaluator's
+            Assert.True(created <= Environment.ProcessorCount + 1, $"{created} models for {Environment.ProcessorCount} cores");
+        else
+            // each honest worker its own instance, and a second one only when its two calls ran at once; + the evaluator's
+            Assert.True(created is >= 9 + 1 and <= 2 * 9 + 1, $"{created} models for 9 honest workers with pools of their own");
         var (plain, _) = PlainLoop.Run(components, 12);
         Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), viaActors.FinalParameters.Select(BitConverter.SingleToInt32Bits));
     }
