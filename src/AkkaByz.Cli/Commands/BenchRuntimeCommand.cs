@@ -191,6 +191,12 @@ public static class BenchRuntimeCommand
                                  $"a gradient call took {F(actor.ModelMs / actor.GradientsPerRound, "0.00")} ms in the actor run, {F(plain.ModelMs / plain.GradientsPerRound, "0.00")} in the plain loop, " +
                                  $"{F(boundMs, "0.00")} in the actor run's bound; gradients filled {F(100 * actor.ModelMs / (Environment.ProcessorCount * actor.WallMs), "0")} % " +
                                  $"/ {F(100 * plain.ModelMs / (Environment.ProcessorCount * plain.WallMs), "0")} % of the cores)");
+                // Around the actor run the two measurements should agree; when they do not, the machine changed speed
+                // meanwhile (another process, the host) and that run's fraction says more about the machine than the runtime.
+                var (aroundA, aroundB) = actorFirst ? (before, between) : (between, after);
+                var moved = Math.Abs(aroundA.GradientsPerSecond - aroundB.GradientsPerSecond) / Math.Min(aroundA.GradientsPerSecond, aroundB.GradientsPerSecond);
+                if (moved > 0.2)
+                    output.WriteLine($"(run {r + 1}: the bound moved by {F(100 * moved, "0")} % across the actor run: the machine's speed changed meanwhile; read its fraction with care)");
                 bound = F(actorBound, "0.0");
                 actorFractions.Add(actor.RoundsPerSecond / actorBound);
                 plainFractions.Add(plain.RoundsPerSecond / plainBound);
