@@ -1,8 +1,8 @@
 namespace AkkaByz.Runtime.Training;
 
 /// <summary>
-/// Where the actors run their heavy work (gradients, evaluation, aggregation): the thread pool, but at most one task
-/// per core at a time. Seventeen workers handing their round to the pool at once would otherwise let it inject
+/// Where the actors run their heavy work (gradients, evaluation, aggregation): one dedicated thread per core, so at most
+/// one task per core at a time. Seventeen workers handing their round to the thread pool at once would let it inject
 /// extra threads that then time-slice native (TorchSharp) kernels against each other.
 /// <para>
 /// Two lanes share those cores: <see cref="Run{T}"/> (the round's critical path) and <see cref="RunBackground"/> (work
@@ -48,13 +48,19 @@ public static class ComputeScheduler
             return work();
         }, CancellationToken.None, TaskContinuationOptions.DenyChildAttach, Pool.Foreground);
 
-    /// <summary>Two queues drained by at most <see cref="Width"/> thread-pool threads, foreground first.</summary>
+    /// <summary>
+    /// Two queues drained by <see cref="Width"/> dedicated threads (started on first use, alive for the process),
+    /// foreground first. Dedicated rather than thread-pool threads: a core's gradient calls then keep running on the
+    /// same thread, so the model instance it rents comes back to it (<see cref="ModelPool"/>) with its memory, and
+    /// libtorch's and the allocator's per-thread caches, still warm, as in the gradient bound's measurement.
+    /// </summary>
     private sealed class Lanes
     {
-        private readonly Lock _gate = new();
+        private readonly object _gate = new(); // a monitor (Wait/Pulse), not a System.Threading.Lock
         private readonly Queue<Task> _foreground = new();
         private readonly Queue<Task> _background = new();
-        private int _draining;
+        private Thread[]? _threads;
+        private int _waiting;
 
         public Lanes(int width)
         {
@@ -72,10 +78,19 @@ public static class ComputeScheduler
             lock (_gate)
             {
                 (background ? _background : _foreground).Enqueue(task);
-                if (_draining >= Width) return;
-                _draining++;
+                if (_threads is null) Start();
+                else if (_waiting > 0) Monitor.Pulse(_gate);
             }
-            ThreadPool.UnsafeQueueUserWorkItem(static lanes => lanes.Drain(), this, preferLocal: false);
+        }
+
+        private void Start()
+        {
+            _threads = new Thread[Width];
+            for (var i = 0; i < Width; i++)
+            {
+                _threads[i] = new Thread(Drain) { IsBackground = true, Name = $"akkabyz-compute-{i}" };
+                _threads[i].Start();
+            }
         }
 
         private void Drain()
@@ -86,13 +101,16 @@ public static class ComputeScheduler
                 Lane lane;
                 lock (_gate)
                 {
-                    if (_foreground.TryDequeue(out task)) lane = Foreground;
-                    else if (_background.TryDequeue(out task)) lane = Background;
-                    else
+                    while (true)
                     {
-                        _draining--;
-                        return;
+                        if (_foreground.TryDequeue(out task)) { lane = Foreground; break; }
+                        if (_background.TryDequeue(out task)) { lane = Background; break; }
+                        _waiting++;
+                        Monitor.Wait(_gate);
+                        _waiting--;
                     }
+                    // More work queued than this thread takes: wake another idle one.
+                    if (_waiting > 0 && _foreground.Count + _background.Count > 0) Monitor.Pulse(_gate);
                 }
                 lane.Execute(task);
             }
