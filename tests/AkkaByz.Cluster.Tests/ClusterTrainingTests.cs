@@ -39,6 +39,25 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<int?> ExitOf(NodeProcess node) => await node.WaitForExit(RunTimeout);
 
+    /// <summary>
+    /// One aggregator and three workers on a run of <paramref name="rounds"/> rounds paced by a 100 ms straggler delay
+    /// on every worker (~10 rounds/s, so what a test does to a node lands mid-run); returns once the aggregator has
+    /// reached round <paramref name="reached"/>.
+    /// </summary>
+    private async Task<(NodeProcess Aggregator, NodeProcess[] Workers)> StartPacedRun(int rounds, int reached)
+    {
+        var config = _cluster.WriteConfig($"""rounds = {rounds}, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
+        var port = ClusterHarness.FreePort();
+        var aggregator = StartAggregator(config, port);
+        var workers = StartWorkers(3, port);
+        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains($"round {reached}/{rounds}", StringComparison.Ordinal), Startup));
+        return (aggregator, workers);
+    }
+
+    /// <summary>The worker the aggregator gave slot 1 of 3.</summary>
+    private static NodeProcess SlotOne(NodeProcess[] workers) =>
+        workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+
     [Theory]
     [InlineData("ctma(cwtm)", 0.70)]
     // Stateful (the previous round's output carried from round to round, every round clipping): slower in 30 rounds.
@@ -82,14 +101,8 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_worker_killed_with_sigkill_mid_run_is_dropped_and_the_run_completes()
     {
-        // 100 ms straggler delay on every worker paces the run (~10 rounds/s) so the kill lands mid-run.
-        var config = _cluster.WriteConfig("""rounds = 60, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
-        var port = ClusterHarness.FreePort();
-        var aggregator = StartAggregator(config, port);
-        var workers = StartWorkers(3, port);
-
-        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/60", StringComparison.Ordinal), Startup));
-        var victim = workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+        var (aggregator, workers) = await StartPacedRun(rounds: 60, reached: 10);
+        var victim = SlotOne(workers);
         victim.KillHard();
 
         Assert.Equal(0, await ExitOf(aggregator));
@@ -108,13 +121,8 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     public async Task A_worker_stopped_with_sigterm_mid_run_leaves_gracefully_with_code_130_and_the_run_completes_without_it()
     {
         // The generic host's console lifetime: SIGTERM → graceful stop (leave the cluster), as kill, systemd or docker stop send it.
-        var config = _cluster.WriteConfig("""rounds = 60, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
-        var port = ClusterHarness.FreePort();
-        var aggregator = StartAggregator(config, port);
-        var workers = StartWorkers(3, port);
-
-        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/60", StringComparison.Ordinal), Startup));
-        var victim = workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+        var (aggregator, workers) = await StartPacedRun(rounds: 60, reached: 10);
+        var victim = SlotOne(workers);
         victim.Terminate();
         Assert.Equal(130, await victim.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Contains(victim.Lines, l => l.Contains("stop requested (SIGTERM or Ctrl-C): leaving the cluster", StringComparison.Ordinal));
@@ -134,12 +142,7 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task The_aggregator_stopped_with_sigterm_writes_the_outputs_of_the_rounds_run_tells_the_workers_and_exits_130()
     {
-        var config = _cluster.WriteConfig("""rounds = 300, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
-        var port = ClusterHarness.FreePort();
-        var aggregator = StartAggregator(config, port);
-        var workers = StartWorkers(3, port);
-
-        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 20/300", StringComparison.Ordinal), Startup));
+        var (aggregator, workers) = await StartPacedRun(rounds: 300, reached: 20);
         aggregator.Terminate();
         Assert.Equal(130, await aggregator.WaitForExit(TimeSpan.FromSeconds(60)));
         Assert.Contains(aggregator.Lines, l => l.Contains("stop requested (SIGTERM or Ctrl-C): stopping the run", StringComparison.Ordinal));
@@ -155,12 +158,8 @@ public sealed class ClusterTrainingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_worker_frozen_until_the_cluster_downs_it_exits_with_code_4_when_it_thaws_and_the_run_completes()
     {
-        var config = _cluster.WriteConfig("""rounds = 150, barrier.round-deadline = 2s, faults.stragglers = ["0:100ms", "1:100ms", "2:100ms"]""");
-        var port = ClusterHarness.FreePort();
-        var aggregator = StartAggregator(config, port);
-        var workers = StartWorkers(3, port);
-        Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("round 10/150", StringComparison.Ordinal), Startup));
-        var victim = workers.First(w => w.Lines.Any(l => l.Contains("slot 1 of 3", StringComparison.Ordinal)));
+        var (aggregator, workers) = await StartPacedRun(rounds: 150, reached: 10);
+        var victim = SlotOne(workers);
         victim.Freeze();
         // Unreachable after ~2 s, downed by the split-brain resolver 2 s later (fast settings of WriteConfig), then removed.
         Assert.NotNull(await aggregator.WaitForLine(l => l.Contains("left: slot 1 is free", StringComparison.Ordinal), TimeSpan.FromSeconds(60)));

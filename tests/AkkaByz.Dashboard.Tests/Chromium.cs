@@ -100,6 +100,23 @@ public sealed class DevToolsPage : IAsyncDisposable
         return value.TryGetProperty("value", out var v) ? v.ToString() : "";
     }
 
+    /// <summary>
+    /// Evaluates <paramref name="expression"/> every 100 ms until <paramref name="done"/> holds for its value, and
+    /// returns that value; fails the test, naming <paramref name="what"/> and showing the page's text, after 30 s.
+    /// </summary>
+    public async Task<string> WaitFor(string expression, Func<string, bool> done, string what)
+    {
+        var value = "";
+        for (var i = 0; i < 300; i++)
+        {
+            value = await Evaluate(expression);
+            if (done(value)) return value;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"{what}: still '{value}' after 30 s\n" + await Evaluate("document.body.innerText"));
+        return value;
+    }
+
     public async Task<byte[]> Screenshot()
     {
         var result = await Call("Page.captureScreenshot", new { format = "png" });

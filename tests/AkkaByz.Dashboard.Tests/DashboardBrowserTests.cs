@@ -50,32 +50,20 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper log) : IDisp
 
         await using var page = await DevToolsPage.StartAsync(1400, 1450);
         await page.Navigate(url);
-        async Task<string> WaitFor(string expression, Func<string, bool> done, string what)
-        {
-            var value = "";
-            for (var i = 0; i < 300; i++)
-            {
-                value = await page.Evaluate(expression);
-                if (done(value)) return value;
-                await Task.Delay(100);
-            }
-            Assert.Fail($"{what}: still '{value}' after 30 s\n" + await page.Evaluate("document.body.innerText"));
-            return value;
-        }
-        await WaitFor("document.getElementById('connection').textContent", v => v == "live", "the event stream");
-        await WaitFor("document.getElementById('title').textContent", v => v.StartsWith("logreg on synthetic: m = 17, f = 8, attack = sf", StringComparison.Ordinal), "the run's title");
-        var r1 = Round(await WaitFor("document.getElementById('round').textContent", v => v.Contains(" / ", StringComparison.Ordinal), "the round tile"));
+        await page.WaitFor("document.getElementById('connection').textContent", v => v == "live", "the event stream");
+        await page.WaitFor("document.getElementById('title').textContent", v => v.StartsWith("logreg on synthetic: m = 17, f = 8, attack = sf", StringComparison.Ordinal), "the run's title");
+        var r1 = Round(await page.WaitFor("document.getElementById('round').textContent", v => v.Contains(" / ", StringComparison.Ordinal), "the round tile"));
         // The same page, no reload: the round advances as the run's events arrive.
-        var r2 = Round(await WaitFor("document.getElementById('round').textContent", v => v.Contains(" / ", StringComparison.Ordinal) && Round(v) > r1, "the round tile advancing"));
+        var r2 = Round(await page.WaitFor("document.getElementById('round').textContent", v => v.Contains(" / ", StringComparison.Ordinal) && Round(v) > r1, "the round tile advancing"));
         log.WriteLine($"round shown: {r1}, then {r2}");
         Assert.False(run.HasExited, "the run ended: it should still be running\n" + run.Transcript);
         // The rejection panel names the NaN link's reason; the heat map's legend gives the detection figures; the charts drew.
-        await WaitFor("document.getElementById('rejected-table').textContent", v => v.Contains("non-finite", StringComparison.Ordinal), "the rejection table");
-        await WaitFor("document.getElementById('heat-legend').textContent", v => v.Contains("detection: precision", StringComparison.Ordinal), "the heat map legend");
+        await page.WaitFor("document.getElementById('rejected-table').textContent", v => v.Contains("non-finite", StringComparison.Ordinal), "the rejection table");
+        await page.WaitFor("document.getElementById('heat-legend').textContent", v => v.Contains("detection: precision", StringComparison.Ordinal), "the heat map legend");
         // Accuracy, loss, rejections, and one chart per chart group of the column list.
         var groups = MetricsColumn.All.Where(c => c.DashboardKey is not null && c.Chart is not null).Select(c => c.Chart).Distinct().Count();
-        await WaitFor("String(document.querySelectorAll('.uplot').length)", v => v == (3 + groups).ToString(CultureInfo.InvariantCulture), "the charts");
-        await WaitFor("document.getElementById('acc').textContent", v => v.EndsWith('%'), "the accuracy tile");
+        await page.WaitFor("String(document.querySelectorAll('.uplot').length)", v => v == (3 + groups).ToString(CultureInfo.InvariantCulture), "the charts");
+        await page.WaitFor("document.getElementById('acc').textContent", v => v.EndsWith('%'), "the accuracy tile");
 
         // A screenshot with a few evaluations on it (round 600 or later, or whatever the run reached in a minute).
         for (var i = 0; i < 600 && !run.HasExited && Round(await page.Evaluate("document.getElementById('round').textContent")) < 600; i++) await Task.Delay(100);
@@ -111,35 +99,23 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper log) : IDisp
 
         await using var page = await DevToolsPage.StartAsync(1400, 1800);
         await page.Navigate(server.Url);
-        async Task<string> WaitFor(string expression, Func<string, bool> done, string what)
-        {
-            var value = "";
-            for (var i = 0; i < 300; i++)
-            {
-                value = await page.Evaluate(expression);
-                if (done(value)) return value;
-                await Task.Delay(100);
-            }
-            Assert.Fail($"{what}: still '{value}' after 30 s\n" + await page.Evaluate("document.body.innerText"));
-            return value;
-        }
         const string Table = "JSON.stringify([...document.querySelectorAll('#columns-table tr[data-column]')].map(t => [t.dataset.column, t.cells[0].textContent, t.cells[1].textContent]))";
         string[][] Shown(string json) => JsonSerializer.Deserialize<string[][]>(json)!;
         var last = RowOf(30, 17);
-        var shown = Shown(await WaitFor(Table, v => v.Contains("discarded_share", StringComparison.Ordinal), "the column table"));
+        var shown = Shown(await page.WaitFor(Table, v => v.Contains("discarded_share", StringComparison.Ordinal), "the column table"));
         Assert.Equal(columns.Select(c => c.Name), shown.Select(t => t[0])); // every served column, in order
         Assert.Equal(columns.Select(c => c.Label), shown.Select(t => t[1]));
         Assert.Equal(columns.Select(c => c.Csv(last)), shown.Select(t => t[2])); // the latest row, in each column's format
         Assert.Equal("0.471", shown[^1][2]);
 
         // The new definition's chart group is drawn, its series named by the label.
-        var legend = await WaitFor("(document.querySelector('[data-chart-group=\"added for the spec\"] .u-legend') || {}).textContent || ''",
+        var legend = await page.WaitFor("(document.querySelector('[data-chart-group=\"added for the spec\"] .u-legend') || {}).textContent || ''",
             v => v.Length > 0, "the added group's chart");
         Assert.Contains("discarded share", legend, StringComparison.Ordinal);
 
         // A new row reaches the open page (a delta): the table follows it.
         state.Row(RowOf(31, 16));
-        shown = Shown(await WaitFor(Table, v => Shown(v)[0][2] == "31", "the table after a new row"));
+        shown = Shown(await page.WaitFor(Table, v => Shown(v)[0][2] == "31", "the table after a new row"));
         Assert.Equal("0.500", shown[^1][2]);
         Assert.Equal("16", shown[columns.ToList().FindIndex(c => c.Name == "received")][2]);
     }

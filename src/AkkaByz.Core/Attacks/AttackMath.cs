@@ -34,7 +34,6 @@ internal static class AttackMath
         return s / vectors.Count;
     }
 
-    /// <summary>Writes the per-coordinate mean (double accumulation) scaled by <paramref name="scale"/>.</summary>
     /// <summary>
     /// Coordinates j … j + <c>Vector&lt;float&gt;.Count</c> − 1 of the sum of the rows, widened to double (low and high
     /// halves), added in row order: per coordinate the scalar loop's sum, bit for bit.
@@ -51,7 +50,10 @@ internal static class AttackMath
         }
     }
 
+    /// <summary>Writes the per-coordinate mean (double accumulation) scaled by <paramref name="scale"/>.</summary>
     /// <remarks>
+    /// The rows are read as an array (a list that is not one is copied once: its references only, so the vectorised
+    /// loop indexes an array, not an interface, for every block of coordinates).
     /// Vectorised across coordinates (8 floats widened to two blocks of doubles): every coordinate sees the scalar
     /// form's operations in the same order (sum over the vectors, divide by their count, multiply by the scale, round to
     /// float), so the output is bit-identical to the scalar loop, which handles the tail.

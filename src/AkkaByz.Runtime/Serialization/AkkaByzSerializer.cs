@@ -1,6 +1,5 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
-using Akka.Serialization;
 using AkkaByz.Runtime.Protocol;
 
 namespace AkkaByz.Runtime.Serialization;
@@ -12,17 +11,10 @@ namespace AkkaByz.Runtime.Serialization;
 /// bit-exact (NaN payloads included). Malformed bytes and unknown manifests throw <see cref="SerializationException"/>.
 /// Bound in the embedded reference.conf (<c>akka.actor.serializers.akkabyz</c>), identifier <see cref="Id"/>.
 /// </summary>
-public sealed class AkkaByzSerializer : SerializerWithStringManifest, IWireCodec
+public sealed class AkkaByzSerializer(ExtendedActorSystem system) : WireTableSerializer(system, Table, Id)
 {
-    public AkkaByzSerializer(ExtendedActorSystem system) : base(system)
-    {
-        WireCodecs.Register(system, Id, this);
-    }
-
     /// <summary>Serializer identifier (0–40 are reserved by Akka).</summary>
     public const int Id = WireSerializerIds.Protocol;
-
-    public override int Identifier => Id;
 
     // Manifests: short, stable strings; never reuse one for a different shape.
     internal const string RegisterWorkerManifest = "rw";
@@ -72,42 +64,6 @@ public sealed class AkkaByzSerializer : SerializerWithStringManifest, IWireCodec
             (ref WireReader r) => new EvaluateRequest(r.Int64("round"), r.Floats("x")), m => 16 + m.X.Length * 4)
         .Add<EvaluationResult>(EvaluationResultManifest, (w, m) => { w.Int64(m.Round); w.Double(m.Loss); w.Double(m.Accuracy); },
             (ref WireReader r) => new EvaluationResult(r.Int64("round"), r.Double("loss"), r.Double("accuracy")));
-
-    public override string Manifest(object o) => Table.Manifest(o);
-
-    /// <summary>
-    /// Akka's entry point (Akka.Remote, serialize-messages). In mode = mtls a protocol message must never leave through
-    /// Akka.Remote, where its sender would not be proven: this throws (a send that bypassed the vector carrier is a bug).
-    /// </summary>
-    public override byte[] ToBinary(object obj)
-    {
-        if (Security.RemoteInbound.IsGuarded(system))
-            throw new SerializationException($"{obj?.GetType().Name} must travel through the vector carrier in mode = mtls (akkabyz-cluster.security), not through Akka.Remote.");
-        return Encode(obj!);
-    }
-
-    /// <summary>The wire form of <paramref name="obj"/> (the vector carrier calls this directly).</summary>
-    internal byte[] Encode(object obj) => Table.Encode(obj);
-
-    byte[] IWireCodec.Encode(object message) => Encode(message);
-
-    object IWireCodec.Decode(byte[] bytes, string manifest) => Decode(bytes, manifest);
-
-    /// <summary>
-    /// Akka's entry point: in mode = mtls every protocol message that arrives through Akka.Remote is refused (counted,
-    /// replaced by <see cref="Security.RefusedRemoteMessage"/>, which no actor handles): between nodes they travel only
-    /// on the certificate-checked vector carrier, which calls <see cref="Decode"/>.
-    /// </summary>
-    public override object FromBinary(byte[] bytes, string manifest)
-    {
-        if (Security.RemoteInbound.IsGuarded(system))
-            return Security.RemoteInbound.Refuse(system, manifest);
-        return Decode(bytes, manifest);
-    }
-
-    /// <summary>Rebuilds a message from its wire form (the vector carrier calls this directly).</summary>
-    /// <exception cref="SerializationException">The bytes are malformed or the manifest is unknown.</exception>
-    internal object Decode(byte[] bytes, string manifest) => Table.Decode(bytes, manifest);
 
     private static Update ReadUpdate(ref WireReader r)
     {

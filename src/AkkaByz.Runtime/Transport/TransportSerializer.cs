@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
-using Akka.Serialization;
 using AkkaByz.Runtime.Serialization;
 using AkkaByz.Runtime.Transport.Chunked;
 
@@ -17,17 +16,10 @@ namespace AkkaByz.Runtime.Transport;
 /// <see cref="SerializationException"/>. A chunk's contents (indices, lengths, envelope) are checked by its receiver,
 /// which counts what it refuses.
 /// </summary>
-public sealed class TransportSerializer : SerializerWithStringManifest, IWireCodec
+public sealed class TransportSerializer(ExtendedActorSystem system) : WireTableSerializer(system, Table, Id, AllowedOverRemoteWhenGuarded)
 {
-    public TransportSerializer(ExtendedActorSystem system) : base(system)
-    {
-        WireCodecs.Register(system, Id, this);
-    }
-
     /// <summary>Serializer identifier (0–40 are Akka's; 4711 and 4712 are the protocol's and the cluster's).</summary>
     public const int Id = WireSerializerIds.Transport;
-
-    public override int Identifier => Id;
 
     internal const string VectorChunkManifest = "vc";
     internal const string ChunkAckManifest = "va";
@@ -47,43 +39,13 @@ public sealed class TransportSerializer : SerializerWithStringManifest, IWireCod
         .Add<VectorEndpoint>(VectorEndpointManifest, (w, m) => { w.Int32(m.Port); w.String(m.Mode); w.Int64(m.Nonce); },
             (ref WireReader r) => new VectorEndpoint(r.Int32("port"), r.String("mode"), r.Int64("nonce")));
 
-    /// <summary>The messages that may use Akka.Remote in mode = mtls: the endpoint discovery, which proves nothing by itself (its nonce is checked).</summary>
-    private static bool AllowedOverRemoteWhenGuarded(string manifest) => manifest is VectorEndpointQueryManifest or VectorEndpointManifest;
-
-    public override string Manifest(object o) => Table.Manifest(o);
-
     /// <summary>
-    /// Akka's entry point (Akka.Remote, serialize-messages). In mode = mtls chunks must never leave through Akka.Remote
-    /// (the akka-chunked carrier does not prove its sender): this throws; the endpoint discovery may.
-    /// </summary>
-    public override byte[] ToBinary(object obj)
-    {
-        if (Security.RemoteInbound.IsGuarded(system) && !AllowedOverRemoteWhenGuarded(Manifest(obj)))
-            throw new SerializationException($"{obj?.GetType().Name} must travel through the vector carrier in mode = mtls (akkabyz-cluster.security), not through Akka.Remote.");
-        return Encode(obj);
-    }
-
-    /// <summary>The wire form of <paramref name="obj"/>.</summary>
-    internal byte[] Encode(object obj) => Table.Encode(obj);
-
-    byte[] IWireCodec.Encode(object message) => Encode(message);
-
-    object IWireCodec.Decode(byte[] bytes, string manifest) => Decode(bytes, manifest);
-
-    /// <summary>
-    /// Akka's entry point: in mode = mtls a chunk that arrives through Akka.Remote is refused (counted, replaced by
+    /// The messages that may use Akka.Remote in mode = mtls: the endpoint discovery, which proves nothing by itself (its
+    /// nonce is checked). Chunks may not (the akka-chunked carrier does not prove its sender): sending one through
+    /// Akka.Remote throws, and one that arrives through it is refused (counted, replaced by
     /// <see cref="Security.RefusedRemoteMessage"/>, which no actor handles).
     /// </summary>
-    public override object FromBinary(byte[] bytes, string manifest)
-    {
-        if (Security.RemoteInbound.IsGuarded(system) && !AllowedOverRemoteWhenGuarded(manifest))
-            return Security.RemoteInbound.Refuse(system, manifest);
-        return Decode(bytes, manifest);
-    }
-
-    /// <summary>Rebuilds a message from its wire form.</summary>
-    /// <exception cref="SerializationException">The bytes are malformed or the manifest is unknown.</exception>
-    internal object Decode(byte[] bytes, string manifest) => Table.Decode(bytes, manifest);
+    private static bool AllowedOverRemoteWhenGuarded(string manifest) => manifest is VectorEndpointQueryManifest or VectorEndpointManifest;
 
     // VectorChunk: i64 transfer id, i32 index, bool has-envelope, [i32 kind, i64 round, f64 loss, string target,
     // string sender, i32 total floats, i32 chunk floats, i32 chunk count], then the floats (i32 count + raw bytes).

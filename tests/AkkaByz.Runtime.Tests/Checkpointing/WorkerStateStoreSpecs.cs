@@ -77,6 +77,24 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         Assert.Equal(State(10), back);
     }
 
+    /// <summary>
+    /// A store on <paramref name="db"/> whose plugin sits behind a closed <see cref="Gate"/> (queue of 4, warnings
+    /// collected): round 1 of slot 0 is posted and in the writer's hands (held at the gate) when this returns, and rounds
+    /// 2 to 1 + <paramref name="queued"/> are posted after it.
+    /// </summary>
+    private async Task<(IActorRef Gate, WorkerStateStore Store, System.Collections.Concurrent.ConcurrentQueue<string> Warnings)> HeldAtRoundOne(
+        CheckpointDatabase db, int keep, int queued, TimeSpan? closeTimeout = null)
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = Actors.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(Actors, db), entered)));
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep, queue: 4, closeTimeout);
+        store.Post(Run, 0, 1, 1, State(1));
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // round 1 is in the writer's hands
+        for (var round = 2; round <= 1 + queued; round++) store.Post(Run, 0, round, 1, State(round));
+        return (gate, store, warnings);
+    }
+
     [Fact]
     public async Task A_flush_behind_a_full_queue_completes_once_the_states_before_it_are_written_or_dropped()
     {
@@ -84,14 +102,8 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         // 4, the flush comes, and four more push those four out (dropped with a warning). A flush that were a queue item
         // would be pushed out too and never complete; it must complete once round 1 is written.
         var db = _folder.Sqlite();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = Actors.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(Actors, db), entered)));
-        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 20, queue: 4);
-
-        store.Post(Run, 0, 1, 1, State(1));
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // round 1 is in the writer's hands
-        for (var round = 2; round <= 5; round++) store.Post(Run, 0, round, 1, State(round));
+        var (gate, store, warnings) = await HeldAtRoundOne(db, keep: 20, queued: 4);
+        await using var _ = store;
         var flush = store.FlushAsync();
         for (var round = 6; round <= 9; round++) store.Post(Run, 0, round, 1, State(round));
         Assert.False(flush.IsCompleted); // round 1 is not written yet
@@ -112,14 +124,7 @@ public sealed class WorkerStateStoreSpecs : IAsyncLifetime
         // As the worker node stops: the writer is busy with round 1 and three more wait in the queue. Disposing waits
         // for all of them, and a store opened afterwards (the restarted node) reads every one back.
         var db = _folder.Sqlite();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = Actors.ActorOf(Props.Create(() => new Gate(SnapshotPluginClient.Plugin(Actors, db), entered)));
-        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var store = new WorkerStateStore(gate, db, "aggregator", "worker-a", TimeSpan.FromSeconds(60), warnings.Enqueue, keep: 10, queue: 4,
-            closeTimeout: TimeSpan.FromSeconds(60));
-        store.Post(Run, 0, 1, 1, State(1));
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        for (var round = 2; round <= 4; round++) store.Post(Run, 0, round, 1, State(round));
+        var (gate, store, warnings) = await HeldAtRoundOne(db, keep: 10, queued: 3, closeTimeout: TimeSpan.FromSeconds(60));
         var closing = store.DisposeAsync().AsTask();
         store.Post(Run, 0, 5, 1, State(5)); // after the stop: refused with a warning, never silently
         gate.Tell(Gate.Open.Instance);
