@@ -38,9 +38,8 @@ public static class BenchRuntimeCommand
         var warmup = new Option<int>("--warmup-rounds") { Description = "Rounds of the untimed warm-up run of each mode (0 = 5,000 for logreg, 5 for torch models: enough for the JIT's tiered, profile-guided code).", DefaultValueFactory = _ => 0 };
         var akka = new Option<string?>("--akka-config") { Description = "HOCON laid over the actor run's Akka configuration (dispatcher experiments), e.g. 'akka.actor.default-dispatcher.throughput = 100'." };
         var dashboard = new Option<bool>("--dashboard") { Description = "Only the logreg job, timed without and with the live dashboard (server up, no page; server up, an open page), alternating, best of --repeat: its cost in %." };
-        var lookahead = new Option<bool>("--lookahead") { Description = "Start a worker's next-round µ²-SGD gradient at the current point as soon as its update is sent, on the cores' background lane (off: wait for the next Params).", DefaultValueFactory = _ => true };
         var share = new Option<bool>("--share-models") { Description = "The workers rent a model instance per gradient call from one pool (about one per core; off: two instances per worker).", DefaultValueFactory = _ => true };
-        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, lookahead, share, warmup, akka, dashboard }) command.Options.Add(o);
+        foreach (var o in new Option[] { models, logregRounds, cnnRounds, cnnData, repeat, batch, attack, boundSteps, split, share, warmup, akka, dashboard }) command.Options.Add(o);
 
         command.SetAction(async (parse, cancellation) =>
         {
@@ -48,8 +47,8 @@ public static class BenchRuntimeCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                var schedule = new ComputeSettings(parse.GetValue(split), parse.GetValue(lookahead), parse.GetValue(share));
-                output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; {parse.GetValue(repeat)} repetitions; {RoundProfile.RuntimeSettings()}; gradients split {(parse.GetValue(split) ? "on" : "off")}, lookahead {(parse.GetValue(lookahead) ? "on" : "off")}, shared models {(parse.GetValue(share) ? "on" : "off")}");
+                var schedule = new ComputeSettings(parse.GetValue(split), parse.GetValue(share));
+                output.WriteLine($"bench runtime: 17 workers (8 {parse.GetValue(attack)}), ctma(cwtm), mu2, batch {parse.GetValue(batch)}, {Environment.ProcessorCount} cores; {parse.GetValue(repeat)} repetitions; {RoundProfile.RuntimeSettings()}; gradients split {(parse.GetValue(split) ? "on" : "off")}, shared models {(parse.GetValue(share) ? "on" : "off")}");
                 if (parse.GetValue(dashboard))
                 {
                     var job = AkkaByzSettings.Default with

@@ -68,25 +68,14 @@ public sealed class WorkerActor : WorkerActorBase
             Self.Tell(new RoundFailed(round, e));
             return;
         }
-        // Last round's lookahead (next round's second gradient, started when that round's update was done) must finish first.
-        var ahead = computation.TakeLookahead();
         (float[] Update, double Loss) Complete()
         {
             var r = computation.Complete(round, x);
             Volatile.Write(ref _lastTicks, Stopwatch.GetTimestamp() - begin); // read after the piped message
-            computation.BeginLookahead(); // on the background lane: fills the cores while the server aggregates
             return r;
         }
         Task<(float[] Update, double Loss)> task;
-        if (ahead is not null)
-        {
-            var started = WorkerComputation.RunJobs(jobs);
-            var parts = new Task[started.Length + 1];
-            started.CopyTo(parts, 0);
-            parts[^1] = ahead;
-            task = ComputeScheduler.WhenAll(parts, Complete);
-        }
-        else if (jobs.Length <= 1)
+        if (jobs.Length <= 1)
         {
             var job = jobs.Length == 1 ? jobs[0] : null;
             task = ComputeScheduler.Run(() =>
@@ -116,11 +105,10 @@ public sealed class WorkerActor : WorkerActorBase
         DisposeWhenIdle(_computation, Running);
     }
 
-    /// <summary>Disposes once the round's task and then the lookahead it may have started have finished.</summary>
+    /// <summary>Disposes once the round's task has finished.</summary>
     private static void DisposeWhenIdle(WorkerComputation computation, Task? running)
     {
-        if (running is { IsCompleted: false }) running.ContinueWith(_ => DisposeWhenIdle(computation, null), TaskScheduler.Default);
-        else if (computation.PendingLookahead is { IsCompleted: false } ahead) ahead.ContinueWith(_ => computation.Dispose(), TaskScheduler.Default);
+        if (running is { IsCompleted: false }) running.ContinueWith(_ => computation.Dispose(), TaskScheduler.Default);
         else computation.Dispose();
     }
 }

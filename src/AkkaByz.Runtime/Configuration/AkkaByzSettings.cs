@@ -25,12 +25,11 @@ public sealed record FaultSettings(
 /// updates are bit-identical either way; they change only how a round fills the cores.
 /// </summary>
 /// <param name="SplitGradients">µ²-SGD's two gradient calls of a round run as two tasks (else one task per worker and round).</param>
-/// <param name="Lookahead">Next round's second gradient (this round's point, next round's minibatch) starts on a background lane as soon as this round's update is done (needs <paramref name="SplitGradients"/>).</param>
 /// <param name="ShareModels">The workers of a process rent their model instances for each gradient call from one pool (about one instance per core), instead of holding two each.</param>
-public sealed record ComputeSettings(bool SplitGradients, bool Lookahead, bool ShareModels = true)
+public sealed record ComputeSettings(bool SplitGradients, bool ShareModels = true)
 {
-    /// <summary>All on (the reference configuration's values).</summary>
-    public static readonly ComputeSettings Default = new(true, true, true);
+    /// <summary>Both on (the reference configuration's values).</summary>
+    public static readonly ComputeSettings Default = new(true, true);
 }
 
 /// <summary>Outputs (<c>akkabyz.output</c>). <paramref name="Directory"/> empty = runs/&lt;timestamp&gt;.</summary>
@@ -143,8 +142,7 @@ public sealed record AkkaByzSettings(
                 reader.List("akkabyz.faults.messages", MessageFault.Parse)),
             new OutputSettings(reader.String("akkabyz.output.dir"), reader.Bool("akkabyz.output.chart")))
         {
-            Compute = new ComputeSettings(reader.Bool("akkabyz.compute.split-gradients"), reader.Bool("akkabyz.compute.lookahead"),
-                reader.Bool("akkabyz.compute.share-models")),
+            Compute = new ComputeSettings(reader.Bool("akkabyz.compute.split-gradients"), reader.Bool("akkabyz.compute.share-models")),
         };
         settings.Validate();
         return settings;

@@ -20,15 +20,6 @@ namespace AkkaByz.Runtime.Training;
 /// bit-for-bit the prepared one and computes it otherwise. The gradients are the same calls on the same inputs, so the
 /// update is bit-identical to <see cref="Compute"/>'s.
 /// </para>
-/// <para>
-/// The lookahead, for filling the cores while the server aggregates: µ²-SGD's second gradient of round t + 1 is taken at
-/// round t's point on round t + 1's minibatch, both known as soon as round t's update is done (the minibatch is a pure
-/// function of the round). <see cref="BeginLookahead"/> starts that call on the scheduler's background lane; the next
-/// <see cref="Prepare"/> then hands out only the call at the new point, and the task of the lookahead
-/// (<see cref="TakeLookahead"/>) must finish before <see cref="Complete"/>. Its result is served only when both its round
-/// and its point match bit for bit (after a skipped round or a restored state it is discarded), so updates stay
-/// bit-identical.
-/// </para>
 /// </summary>
 public sealed class WorkerComputation : IDisposable
 {
@@ -41,10 +32,6 @@ public sealed class WorkerComputation : IDisposable
     private readonly GradientJob[] _jobs;
     private readonly GradientJob[] _first;
     private GradientJob[] _prepared = [];
-    private readonly GradientJob _ahead;
-    private readonly GradientJob[] _withAhead;
-    private readonly GradientJob[] _aheadOnly;
-    private Task? _aheadTask;
     private float[]? _lastX;
     private long _lastRound;
     private int _lastQueries;
@@ -76,9 +63,6 @@ public sealed class WorkerComputation : IDisposable
         _oracle = Oracle;
         _jobs = [new GradientJob(this, _batch), new GradientJob(this, _batch)];
         _first = [_jobs[0]];
-        _ahead = new GradientJob(this, new int[batchSize]);
-        _withAhead = [_jobs[0], _ahead];
-        _aheadOnly = [_ahead];
     }
 
     /// <summary>The standard computation of worker <paramref name="worker"/>: epoch-shuffled minibatches of its shard.</summary>
@@ -94,9 +78,9 @@ public sealed class WorkerComputation : IDisposable
     public int Dimension => _models.ParameterCount;
 
     /// <summary>
-    /// Whether <see cref="Prepare"/> hands out last round's point as a second job, and whether <see cref="BeginLookahead"/>
-    /// starts next round's second gradient early (<c>akkabyz.compute</c>; both on by default). Updates are bit-identical
-    /// either way; <c>bench runtime --split-gradients off</c> and <c>--lookahead off</c> compare the schedules.
+    /// Whether <see cref="Prepare"/> hands out last round's point as a second job (<c>akkabyz.compute</c>; on by
+    /// default), and whether the model pool is shared. Updates are bit-identical either way;
+    /// <c>bench runtime --split-gradients off</c> and <c>--share-models off</c> compare the schedules.
     /// </summary>
     public ComputeSettings Schedule { get; }
 
@@ -145,20 +129,13 @@ public sealed class WorkerComputation : IDisposable
         _sampler.Batch(round, _batch);
         RoundProfiler.Lap(RoundProfiler.Phase.Sample, t);
         _queries = 0;
-        // A lookahead still owns its job until its task (TakeLookahead) has finished: never hand that job out again.
-        var ahead = _aheadTask is not null;
         if (!prefetch)
         {
-            _prepared = ahead ? _aheadOnly : [];
+            _prepared = [];
             return ReadOnlySpan<GradientJob>.Empty;
         }
         _jobs[0].Set(x, round);
         var wantsSecond = Schedule.SplitGradients && _models.CanGrow && _lastQueries >= 2 && _lastX is not null && _lastRound == round - 1;
-        if (ahead)
-        {
-            _prepared = _withAhead; // served only if its round and point match (TryServe)
-            return _first;
-        }
         if (wantsSecond)
         {
             _jobs[1].Set(_lastX, round);
@@ -168,36 +145,6 @@ public sealed class WorkerComputation : IDisposable
         _prepared = _first;
         return _prepared;
     }
-
-    /// <summary>
-    /// After <see cref="Complete"/>: starts next round's gradient at this round's point on next round's minibatch on the
-    /// background lane, when the optimizer queried two points this round (µ²-SGD) and the lookahead is on; null otherwise.
-    /// The task is handed back by the next <see cref="TakeLookahead"/>.
-    /// </summary>
-    public Task? BeginLookahead()
-    {
-        if (!Schedule.Lookahead || !Schedule.SplitGradients || !_models.CanGrow || _lastQueries < 2 || _lastX is null || _aheadTask is not null) return null;
-        long next = _lastRound + 1;
-        long t = RoundProfiler.Start();
-        _sampler.Batch(next, _ahead.Batch);
-        RoundProfiler.Lap(RoundProfiler.Phase.Sample, t);
-        _ahead.Set(_lastX, next);
-        return _aheadTask = ComputeScheduler.RunBackground(_ahead.Run);
-    }
-
-    /// <summary>
-    /// The lookahead task started after the previous round, if any (then cleared): the caller must let it finish before
-    /// <see cref="Complete"/> (and before disposing). Call after <see cref="Prepare"/>.
-    /// </summary>
-    public Task? TakeLookahead()
-    {
-        var task = _aheadTask;
-        _aheadTask = null;
-        return task;
-    }
-
-    /// <summary>The lookahead task not yet taken, if any (for disposal).</summary>
-    public Task? PendingLookahead => _aheadTask;
 
     /// <summary>Runs the optimizer for <paramref name="round"/> (after <see cref="Prepare"/> and its jobs): the update (a fresh array) and the loss.</summary>
     public (float[] Update, double Loss) Complete(long round, ReadOnlySpan<float> x)
@@ -264,7 +211,7 @@ public sealed class WorkerComputation : IDisposable
             Batch = batch;
         }
 
-        /// <summary>The minibatch this job runs on (the round's, or — for the lookahead — next round's own copy).</summary>
+        /// <summary>The minibatch this job runs on (the round's).</summary>
         internal int[] Batch { get; }
 
         internal void Set(ReadOnlySpan<float> point, long round)

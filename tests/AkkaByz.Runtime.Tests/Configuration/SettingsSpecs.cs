@@ -29,12 +29,12 @@ public sealed class SettingsSpecs
     }
 
     [Fact]
-    public void The_gradient_schedule_must_default_to_split_with_lookahead_and_be_read_from_akkabyz_compute()
+    public void The_gradient_schedule_must_default_to_split_gradients_and_shared_models_and_be_read_from_akkabyz_compute()
     {
         Assert.Equal(new ComputeSettings(true, true), AkkaByzSettings.Default.Compute);
-        Assert.Equal(new ComputeSettings(true, false), With("akkabyz.compute.lookahead = off").Compute);
+        Assert.Equal(new ComputeSettings(true, false), With("akkabyz.compute.share-models = off").Compute);
         Assert.Equal(new ComputeSettings(false, true), With("akkabyz.compute.split-gradients = off").Compute);
-        Assert.Contains("akkabyz.compute.lookahead", Error("akkabyz.compute.lookahead = sometimes"));
+        Assert.Contains("akkabyz.compute.share-models", Error("akkabyz.compute.share-models = sometimes"));
     }
 
     [Fact]

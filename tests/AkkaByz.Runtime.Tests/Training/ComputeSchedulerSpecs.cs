@@ -2,39 +2,13 @@ using AkkaByz.Runtime.Training;
 
 namespace AkkaByz.Runtime.Tests.Training;
 
-/// <summary>The compute scheduler's two lanes: background work never takes a core while foreground work waits.</summary>
+/// <summary>The compute scheduler: one dedicated thread per core, oldest task first, at most one task per core at a time.</summary>
 public sealed class ComputeSchedulerSpecs
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task A_free_core_takes_waiting_foreground_work_before_background_work_queued_earlier()
-    {
-        var width = Environment.ProcessorCount;
-        using var first = new ManualResetEventSlim();
-        using var second = new ManualResetEventSlim();
-        using var blockersRunning = new CountdownEvent(width);
-        using var foregroundRunning = new CountdownEvent(width);
-        // Every core busy (other tests may hold some too: the blockers then wait their turn, which changes nothing below).
-        var blockers = Enumerable.Range(0, width).Select(_ => ComputeScheduler.Run(() => { blockersRunning.Signal(); first.Wait(Patience); })).ToArray();
-        Assert.True(blockersRunning.Wait(Patience), "the blockers never all ran");
-        var backgroundStarted = false;
-        var background = ComputeScheduler.RunBackground(() => Volatile.Write(ref backgroundStarted, true));
-        var foreground = Enumerable.Range(0, width).Select(_ => ComputeScheduler.Run(() => { foregroundRunning.Signal(); second.Wait(Patience); })).ToArray();
-
-        first.Set();
-        Assert.True(foregroundRunning.Wait(Patience), "the foreground tasks queued after the background one did not all start");
-        await Task.Delay(50);
-        Assert.False(Volatile.Read(ref backgroundStarted)); // every core went to the later foreground tasks
-
-        second.Set();
-        await background.WaitAsync(Patience);
-        Assert.True(Volatile.Read(ref backgroundStarted));
-        await Task.WhenAll(blockers.Concat(foreground)).WaitAsync(Patience);
-    }
-
-    [Fact]
-    public async Task At_most_one_task_per_core_runs_at_a_time_across_both_lanes()
+    public async Task At_most_one_task_per_core_runs_at_a_time()
     {
         var width = Environment.ProcessorCount;
         int running = 0, peak = 0;
@@ -46,15 +20,39 @@ public sealed class ComputeSchedulerSpecs
             Thread.SpinWait(20_000);
             Interlocked.Decrement(ref running);
         }
-        var tasks = Enumerable.Range(0, 64).Select(i => i % 2 == 0 ? ComputeScheduler.Run(Work) : ComputeScheduler.RunBackground(Work)).ToArray();
+        var tasks = Enumerable.Range(0, 64).Select(_ => ComputeScheduler.Run(Work)).ToArray();
         await Task.WhenAll(tasks).WaitAsync(Patience);
         Assert.InRange(peak, 1, width);
     }
 
     [Fact]
-    public async Task A_failing_background_task_faults_its_task_and_the_lanes_keep_working()
+    public async Task Tasks_run_on_the_schedulers_own_threads_and_a_waiting_task_is_taken_as_soon_as_a_core_frees_up()
     {
-        var failed = ComputeScheduler.RunBackground(() => throw new InvalidOperationException("boom"));
+        var width = Environment.ProcessorCount;
+        using var release = new ManualResetEventSlim();
+        using var running = new CountdownEvent(width);
+        var names = new System.Collections.Concurrent.ConcurrentBag<string?>();
+        // Every core busy (other tests may hold some too: the blockers then wait their turn, which changes nothing below).
+        var blockers = Enumerable.Range(0, width).Select(_ => ComputeScheduler.Run(() =>
+        {
+            names.Add(Thread.CurrentThread.Name);
+            running.Signal();
+            release.Wait(Patience);
+        })).ToArray();
+        Assert.True(running.Wait(Patience), "the blockers never all ran");
+        var waiting = ComputeScheduler.Run(() => Thread.CurrentThread.Name);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted); // no core free: it waits, it is not run inline or on another thread
+        release.Set();
+        names.Add(await waiting.WaitAsync(Patience));
+        await Task.WhenAll(blockers).WaitAsync(Patience);
+        Assert.All(names, n => Assert.StartsWith("akkabyz-compute-", n));
+    }
+
+    [Fact]
+    public async Task A_failing_task_faults_its_task_and_the_scheduler_keeps_working()
+    {
+        var failed = ComputeScheduler.Run(() => throw new InvalidOperationException("boom"));
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => failed.WaitAsync(Patience));
         Assert.Equal("boom", e.Message);
         Assert.Equal(42, await ComputeScheduler.Run(() => 42).WaitAsync(Patience));

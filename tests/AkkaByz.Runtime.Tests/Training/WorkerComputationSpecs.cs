@@ -82,103 +82,48 @@ public sealed class WorkerComputationSpecs
     }
 
     [Theory]
-    [InlineData(false, false, 1)]
-    [InlineData(true, false, 2)]
-    [InlineData(true, true, 1)]
-    public async Task The_schedule_decides_the_jobs_and_the_lookahead_but_never_the_updates(bool split, bool lookahead, int jobsFromRoundThree)
+    [InlineData(false, 1)]
+    [InlineData(true, 2)]
+    public void The_schedule_decides_the_jobs_but_never_the_updates(bool split, int jobsFromRoundThree)
     {
         var options = OptimizerOptions.For(OptimizerKind.Mu2Sgd);
         var shard = Enumerable.Range(0, 30).ToArray();
         using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2);
         using var scheduled = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2,
-            createHelper: () => new FakeQuadraticModel(D), schedule: new ComputeSettings(split, lookahead));
-        var lookaheads = 0;
+            createHelper: () => new FakeQuadraticModel(D), schedule: new ComputeSettings(split));
         for (long r = 1; r <= 6; r++)
         {
             var (expected, _) = plain.Compute(r, X(r));
             var jobs = scheduled.Prepare(r, X(r)).ToArray();
             if (r >= 3) Assert.Equal(jobsFromRoundThree, jobs.Length);
-            var ahead = scheduled.TakeLookahead();
             foreach (var job in jobs) job.Run();
-            if (ahead is not null) await ahead;
             Assert.Equal(expected, scheduled.Complete(r, X(r)).Update);
-            if (scheduled.BeginLookahead() is { } next) { lookaheads++; await next; }
         }
-        Assert.Equal(split && lookahead ? 5 : 0, lookaheads); // from round 1's end on: µ²-SGD queries two points from round 2
-    }
-
-    /// <summary>One round as the worker actor runs it with the lookahead: last round's lookahead joins the round's jobs.</summary>
-    private static async Task<(float[] Update, double Loss)> RoundWithLookahead(WorkerComputation c, long round, float[] x)
-    {
-        var jobs = c.Prepare(round, x).ToArray();
-        var ahead = c.TakeLookahead();
-        await Task.WhenAll(jobs.Select(j => Task.Run(j.Run)).Append(ahead ?? Task.CompletedTask));
-        var result = c.Complete(round, x);
-        var next = c.BeginLookahead();
-        if (next is not null) await next;
-        return result;
     }
 
     [Fact]
-    public async Task The_lookahead_computes_next_rounds_second_gradient_early_with_bit_identical_updates()
+    public async Task After_a_restore_the_prepared_second_gradient_is_not_served_from_the_old_point()
     {
-        var options = OptimizerOptions.For(OptimizerKind.Mu2Sgd);
-        var shard = Enumerable.Range(0, 30).ToArray();
-        using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2);
-        var primary = new CountingModel(D);
-        var helper = new CountingModel(D);
-        using var split = WorkerComputation.For(primary, OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 9, worker: 2, createHelper: () => helper);
-
-        for (long r = 1; r <= 8; r++)
-        {
-            var (expected, expectedLoss) = plain.Compute(r, X(r));
-            var jobs = split.Prepare(r, X(r)).ToArray();
-            var ahead = split.TakeLookahead();
-            if (r >= 3)
-            {
-                Assert.Single(jobs); // only the call at the new point: the other one was started after last round
-                Assert.NotNull(ahead);
-            }
-            await Task.WhenAll(jobs.Select(j => Task.Run(j.Run)).Append(ahead ?? Task.CompletedTask));
-            var calls = primary.Calls + helper.Calls;
-            var (update, loss) = split.Complete(r, X(r));
-            Assert.Equal(expected, update); // bitwise for floats
-            Assert.Equal(expectedLoss, loss);
-            if (r >= 3) Assert.Equal(calls, primary.Calls + helper.Calls); // both gradients served: none computed in Complete
-            var next = split.BeginLookahead();
-            if (r >= 2) Assert.NotNull(next);
-            if (next is not null) await next;
-        }
-        // Every gradient computed exactly once: round 1 one, rounds 2..8 two each, and the lookahead after round 8.
-        Assert.Equal(1 + 7 * 2 + 1, primary.Calls + helper.Calls);
-    }
-
-    [Fact]
-    public async Task A_lookahead_for_a_round_that_does_not_come_next_or_after_a_restore_is_discarded()
-    {
+        // A restored state (aggregator fail-over) makes the optimizer's previous point the restored one: the second job,
+        // prepared at the computation's own last point, must not be handed out (or served) for the next round.
         var options = OptimizerOptions.For(OptimizerKind.Mu2Sgd);
         var shard = Enumerable.Range(0, 30).ToArray();
         using var plain = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0);
         using var split = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0,
             createHelper: () => new FakeQuadraticModel(D));
-        foreach (var r in new long[] { 1, 2, 3, 5, 6, 9, 10, 11 }) // skipped rounds: the lookahead was for round r-1+1
+        async Task<float[]> Round(long r)
         {
-            var (expected, _) = plain.Compute(r, X(r));
-            Assert.Equal(expected, (await RoundWithLookahead(split, r, X(r))).Update);
+            await Task.WhenAll(WorkerComputation.RunJobs(split.Prepare(r, X(r))));
+            return split.Complete(r, X(r)).Update;
         }
+        for (long r = 1; r <= 5; r++) Assert.Equal(plain.Compute(r, X(r)).Update, await Round(r));
 
-        // A restored state (aggregator fail-over) makes the optimizer's previous point the restored one: a lookahead
-        // taken at the old point must not be served.
         using var donor = WorkerComputation.For(new FakeQuadraticModel(D), OptimizerFactory.CreateWorker(options), Data, shard, 4, seed: 3, worker: 0);
         donor.StateLog = new WorkerStateLog(every: 4);
         for (long r = 1; r <= 4; r++) donor.Compute(r, X(r + 100));
         Assert.True(donor.StateLog.TryGet(4, out var restored));
         plain.Restore(restored);
         split.Restore(restored);
-        for (long r = 12; r <= 14; r++)
-        {
-            var (expected, _) = plain.Compute(r, X(r));
-            Assert.Equal(expected, (await RoundWithLookahead(split, r, X(r))).Update);
-        }
+        for (long r = 6; r <= 8; r++) Assert.Equal(plain.Compute(r, X(r)).Update, await Round(r));
     }
 }
