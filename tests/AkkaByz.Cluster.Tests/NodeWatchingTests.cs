@@ -25,7 +25,9 @@ public sealed partial class NodeWatchingTests(ITestOutputHelper output) : IDispo
     [Fact]
     public async Task The_aggregator_nodes_dashboard_shows_membership_and_rounds_and_a_worker_exports_the_membership_gauges()
     {
-        var config = _cluster.WriteConfig("rounds = 400, barrier.round-deadline = 10s");
+        // Paced (every worker holds its reply back 10 ms: about 4 s of rounds), so the run is still going while the checks
+        // below read the aggregator's page and the worker's gauges: a finished run's nodes leave the cluster.
+        var config = _cluster.WriteConfig("""rounds = 400, barrier.round-deadline = 10s, faults.stragglers = ["0:10ms", "1:10ms", "2:10ms"]""");
         var port = ClusterHarness.FreePort();
         var aggregator = _cluster.Start("aggregator", ["--role", "aggregator", "--config", config, .. ClusterHarness.Management(port),
             .. ClusterHarness.Discovery(port), "--out", _cluster.OutDir, "--dashboard", "0"]);
@@ -88,12 +90,20 @@ public sealed partial class NodeWatchingTests(ITestOutputHelper output) : IDispo
             Assert.True(first.GetProperty("cluster").GetArrayLength() > 0, "the stream's snapshot has no membership");
         }
 
-        // A worker node's own view of the membership, by its Meter (it has no dashboard).
-        var text = await http.GetStringAsync(scrape);
+        // A worker node's own view of the membership, by its Meter (it has no dashboard): polled until it has seen every
+        // member up, since its gossip may lag the aggregator's.
+        var text = "";
         double Members(string role) => text.Split('\n')
             .Where(l => l.StartsWith("akkabyz_cluster_members{", StringComparison.Ordinal) && l.Contains($"role=\"{role}\"", StringComparison.Ordinal))
             .Select(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture))
             .Single();
+        var seen = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        do
+        {
+            text = await http.GetStringAsync(scrape);
+            if (Members("aggregator") == 1 && Members("worker") == 3) break;
+            await Task.Delay(100);
+        } while (DateTime.UtcNow < seen);
         Assert.Equal(1, Members("aggregator"));
         Assert.Equal(3, Members("worker"));
         Assert.Contains(text.Split('\n'), l => l.StartsWith("akkabyz_cluster_unreachable", StringComparison.Ordinal));
