@@ -78,9 +78,9 @@ public sealed class WorkerComputation : IDisposable
     public int Dimension => _models.ParameterCount;
 
     /// <summary>
-    /// Whether <see cref="Prepare"/> hands out last round's point as a second job (<c>akkabyz.compute</c>; on by
-    /// default), and whether the model pool is shared. Updates are bit-identical either way;
-    /// <c>bench runtime --split-gradients off</c> and <c>--share-models off</c> compare the schedules.
+    /// Whether <see cref="Prepare"/> hands out last round's point as a second job (<c>akkabyz.compute.split-gradients</c>;
+    /// on by default; the pool's sharing is decided where the pool is made, <c>Composition.RunPlan</c>). Updates are
+    /// bit-identical either way; <c>bench runtime --split-gradients off</c> compares the schedules.
     /// </summary>
     public ComputeSettings Schedule { get; }
 
